@@ -1,0 +1,61 @@
+/**
+ * Backend selection. wasm (SIMD, one thread per instance in Node) and cpu always work; the native
+ * TensorFlow backends come from optional packages that users install themselves
+ * (`@tensorflow/tfjs-node`, `@tensorflow/tfjs-node-gpu`) and are imported only when asked for.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from '../errors.js';
+
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
+export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
+
+const NATIVE: Record<'tensorflow' | 'tensorflow-gpu', string> = {
+  tensorflow: '@tensorflow/tfjs-node',
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+};
+
+let wasmLoaded = false;
+
+async function loadWasm(): Promise<void> {
+  if (wasmLoaded) return;
+  await import('@tensorflow/tfjs-backend-wasm');
+  wasmLoaded = true;
+}
+
+/**
+ * Makes `name` the active backend. Without a name: wasm, falling back to cpu (with the reason in
+ * the returned `note`). A named backend that cannot load is a BackendError with one clear line.
+ */
+export async function selectBackend(name?: BackendName): Promise<{ backend: string; note?: string }> {
+  if (name === undefined) {
+    try {
+      await activate('wasm');
+      return { backend: 'wasm' };
+    } catch (e) {
+      await activate('cpu');
+      return { backend: 'cpu', note: `wasm backend unavailable (${(e as Error).message}); using cpu` };
+    }
+  }
+  await activate(name);
+  return { backend: tf.getBackend() };
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (name === 'wasm') {
+    await loadWasm();
+  } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
+    const pkg = NATIVE[name];
+    try {
+      await import(/* optional dependency */ pkg);
+    } catch {
+      throw new BackendError(`--backend ${name} needs the optional package ${pkg}, which is not installed (npm install ${pkg}); use --backend wasm or cpu`);
+    }
+  } else if (name !== 'cpu') {
+    throw new BackendError(`unknown backend '${String(name)}' (choose ${BACKENDS.join(', ')})`);
+  }
+  // tfjs-node registers itself as 'tensorflow' (GPU build too).
+  const registered = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+  const ok = await tf.setBackend(registered);
+  if (!ok) throw new BackendError(`backend '${name}' failed to initialise`);
+  await tf.ready();
+}

@@ -1,0 +1,34 @@
+/** A model folder in HF layout (config.json + model.safetensors or shards) → a runnable BertModel. */
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { readConfig } from '../weights/config.js';
+import { paramsFromStateDict } from '../weights/hf-names.js';
+import type { BertParams } from '../weights/hf-names.js';
+import { readStateDict } from '../weights/sharded.js';
+import type { BertModel } from './bert.js';
+import { toWeights, weightTensors } from './params.js';
+
+export interface LoadedModel extends BertModel {
+  params: BertParams;
+  /** Keys in the checkpoint that the classifier does not use (e.g. `cls.*` MLM heads). */
+  unused: string[];
+  /** Dtypes of the stored weights, e.g. ['F32'] or ['BF16']. */
+  dtypes: string[];
+}
+
+export interface LoadOptions {
+  /** Weights file name inside the folder, instead of model.safetensors (e.g. model.f16.safetensors). */
+  weightsFile?: string;
+}
+
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
+  const config = await readConfig(join(dir, 'config.json'));
+  const { state, source } = await readStateDict(dir, opts.weightsFile);
+  const { params, unused } = paramsFromStateDict(state, config, source);
+  const dtypes = [...new Set([...state.values()].map((t) => t.dtype))].sort();
+  return { config, weights: toWeights(params, config), source: dir, params, unused, dtypes };
+}
+
+export function disposeModel(m: BertModel): void {
+  tf.dispose(weightTensors(m.weights));
+}

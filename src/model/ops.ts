@@ -1,0 +1,68 @@
+/**
+ * The few primitives BERT is made of, written for exact gradients and for wasm speed.
+ *
+ * `linear` keeps each weight twice, [in,out] for the forward and [out,in] for the backward, and
+ * gives tfjs a custom gradient made of plain 2-D matMuls: on the wasm backend a matMul with
+ * transposeA/transposeB skips XNNPACK, and the default gradient of matMul uses both. The weight
+ * is a constant of the custom gradient (celens differentiates activations, not parameters).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { HiddenAct } from '../weights/config.js';
+
+export interface Linear {
+  /** [in, out] */
+  w: tf.Tensor2D;
+  /** [out, in] (HF layout), used by the backward pass. */
+  wT: tf.Tensor2D;
+  /** [out] */
+  b: tf.Tensor1D;
+}
+
+export interface Norm {
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+  eps: number;
+}
+
+/** y = x W^T + b for x [N, in] → [N, out]. */
+export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const value = tf.add(tf.matMul(args[0] as tf.Tensor2D, p.w), p.b) as tf.Tensor2D;
+    return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, p.wT)] };
+  });
+  return f(x) as tf.Tensor2D;
+}
+
+/** Applies `linear` to the last axis of a [..., in] tensor. */
+export function linearNd<R extends tf.Rank>(x: tf.Tensor<R>, p: Linear): tf.Tensor<R> {
+  const shape = x.shape;
+  const inDim = shape[shape.length - 1] as number;
+  const y = linear(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, p);
+  const out: tf.Tensor = tf.reshape(y, [...shape.slice(0, -1), p.b.shape[0]]);
+  return out as tf.Tensor<R>;
+}
+
+/** LayerNorm over the last axis, population variance, as torch.nn.LayerNorm. */
+export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
+  const axis = x.rank - 1;
+  const { mean, variance } = tf.moments(x, axis, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, p.eps)));
+  return tf.add(tf.mul(normed, p.gamma), p.beta) as tf.Tensor<R>;
+}
+
+const SQRT_HALF = Math.SQRT1_2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** HF ACT2FN: `gelu` is the exact erf form, `gelu_new` the tanh approximation. */
+export function activation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.Tensor<R> {
+  switch (act) {
+    case 'gelu':
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT_HALF))));
+    case 'gelu_new': {
+      const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+    }
+    case 'relu':
+      return tf.relu(x);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * config.json → a validated BertConfig. Only what BertForSequenceClassification needs, with HF's
+ * defaults (transformers/models/bert/configuration_bert.py). Anything celens cannot run exactly is
+ * a ConfigError, never a silent approximation.
+ */
+import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
+
+export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
+const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_new', 'relu'];
+
+export interface BertConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  /** One FFN width per layer; equal unless the model was exported pruned (`celens_intermediate_sizes`). */
+  intermediateSizes: number[];
+  hiddenAct: HiddenAct;
+  maxPositionEmbeddings: number;
+  typeVocabSize: number;
+  layerNormEps: number;
+  padTokenId: number;
+  numLabels: number;
+  /** The config.json object as read, for round-tripping unknown keys. */
+  raw: Record<string, unknown>;
+}
+
+export function headSize(c: BertConfig): number {
+  return c.hiddenSize / c.numHeads;
+}
+
+export async function readConfig(file: string): Promise<BertConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`not valid JSON (${(e as Error).message})`, { file });
+  }
+  return parseConfig(raw, file);
+}
+
+export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('not a JSON object', { file });
+  const o = raw as Record<string, unknown>;
+  const int = (key: string, dflt?: number, min = 1): number => {
+    const v = o[key] ?? dflt;
+    if (v === undefined) throw new ConfigError(`missing "${key}"`, { file });
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      throw new ConfigError(`"${key}" must be an integer >= ${min}`, { file, found: JSON.stringify(v) });
+    }
+    return v;
+  };
+  const modelType = o.model_type ?? 'bert';
+  if (modelType !== 'bert') {
+    throw new ConfigError('unsupported model_type', { file, expected: '"bert"', found: JSON.stringify(modelType) });
+  }
+  const hiddenAct = o.hidden_act ?? 'gelu';
+  if (typeof hiddenAct !== 'string' || !(HIDDEN_ACTS as readonly string[]).includes(hiddenAct)) {
+    throw new ConfigError('unsupported hidden_act', { file, expected: HIDDEN_ACTS.join('|'), found: JSON.stringify(hiddenAct) });
+  }
+  const posType = o.position_embedding_type ?? 'absolute';
+  if (posType !== 'absolute') {
+    throw new ConfigError('unsupported position_embedding_type', { file, expected: '"absolute"', found: JSON.stringify(posType) });
+  }
+  if (o.is_decoder === true || o.add_cross_attention === true) throw new ConfigError('decoder BERT models are not supported', { file });
+  const hiddenSize = int('hidden_size', 768);
+  const numHeads = int('num_attention_heads', 12);
+  if (hiddenSize % numHeads !== 0) {
+    throw new ConfigError(`hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${numHeads}`, { file });
+  }
+  const numLayers = int('num_hidden_layers', 12);
+  const intermediate = int('intermediate_size', 3072);
+  const intermediateSizes = parsePerLayer(o.celens_intermediate_sizes, numLayers, intermediate, file);
+  const layerNormEps = o.layer_norm_eps ?? 1e-12;
+  if (typeof layerNormEps !== 'number' || !(layerNormEps > 0)) {
+    throw new ConfigError('"layer_norm_eps" must be a positive number', { file, found: JSON.stringify(layerNormEps) });
+  }
+  const vocabSize = int('vocab_size', 30522);
+  const padTokenId = int('pad_token_id', 0, 0);
+  if (padTokenId >= vocabSize) throw new ConfigError(`"pad_token_id" ${padTokenId} is outside the vocabulary (${vocabSize})`, { file });
+  return {
+    vocabSize,
+    hiddenSize,
+    numLayers,
+    numHeads,
+    intermediateSizes,
+    hiddenAct: hiddenAct as HiddenAct,
+    maxPositionEmbeddings: int('max_position_embeddings', 512),
+    typeVocabSize: int('type_vocab_size', 2),
+    layerNormEps,
+    padTokenId,
+    numLabels: numLabels(o, file),
+    raw: o,
+  };
+}
+
+/** HF: num_labels if given, else the size of id2label, else 2 (PretrainedConfig's default). */
+function numLabels(o: Record<string, unknown>, file: string): number {
+  if (o.num_labels !== undefined) {
+    const v = o.num_labels;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError('"num_labels" must be an integer >= 1', { file, found: JSON.stringify(v) });
+    return v;
+  }
+  if (o.id2label !== undefined) {
+    if (typeof o.id2label !== 'object' || o.id2label === null) throw new ConfigError('"id2label" must be an object', { file });
+    const n = Object.keys(o.id2label).length;
+    if (n < 1) throw new ConfigError('"id2label" is empty', { file });
+    return n;
+  }
+  return 2;
+}
+
+function parsePerLayer(v: unknown, layers: number, dflt: number, file: string): number[] {
+  if (v === undefined) return new Array<number>(layers).fill(dflt);
+  if (!Array.isArray(v) || v.length !== layers || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
+    throw new ConfigError(`"celens_intermediate_sizes" must list ${layers} non-negative integers`, { file, found: JSON.stringify(v) });
+  }
+  return v as number[];
+}
