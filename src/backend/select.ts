@@ -41,6 +41,8 @@ export async function selectBackend(name?: BackendName): Promise<{ backend: stri
 }
 
 async function activate(name: BackendName): Promise<void> {
+  // PROD silences tfjs' console advice to install tfjs-node on every new backend; celens says it once, in the README.
+  tf.env().set('PROD', true);
   if (name === 'wasm') {
     await loadWasm();
   } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {

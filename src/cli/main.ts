@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<void> {
       throw err ?? new CelensError(msg);
     })
     .help();
-  for (const c of commands) cli = cli.command(c);
+  for (const register of commands) cli = register(cli);
   await cli.parseAsync();
 }
 

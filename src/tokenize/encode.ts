@@ -121,7 +121,8 @@ export class PairTokenizer {
       throw new TokenizerError(`unknown truncation '${String(truncation)}' (longest_first or only_second)`);
     }
     if (pairs.length === 0) return [];
-    const options: TruncationOptions = { strategy: STRATEGY[truncation], stride: 0, direction: 'Right' };
+    // The string form must be lower-case ('Right', the enum's d.ts value, is rejected).
+    const options: TruncationOptions = { strategy: STRATEGY[truncation], stride: 0, direction: 'right' };
     const out: PairEncoding[] = [];
     await this.#locked(async () => {
       // Set inside the lock, right before queueing: no other configuration can be queued

@@ -1,8 +1,16 @@
 /** Every CLI command, in the order `celens --help` lists them. */
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import { forwardCommand } from './forward.js';
+import { inspectCommand } from './inspect.js';
+import { scoreCommand } from './score.js';
+import { tokenizeCommand } from './tokenize.js';
 
-// Each command module's handler is async and throws CelensError for the user's mistakes.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyCommand = CommandModule<any, any>;
+/** Registers one command on the parser (a function keeps each command's argument types intact). */
+export type Register = (y: Argv<object>) => Argv<object>;
 
-export const commands: AnyCommand[] = [];
+export const commands: Register[] = [
+  (y) => y.command(inspectCommand),
+  (y) => y.command(scoreCommand),
+  (y) => y.command(forwardCommand),
+  (y) => y.command(tokenizeCommand),
+];

@@ -1,0 +1,70 @@
+/**
+ * `celens score MODEL --query Q --passage P [--passage P2 …]` or `--pairs FILE.tsv`: cross-encoder
+ * scores, one line per pair in input order (tab-separated values for multi-label heads).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.js';
+import { disposeModel } from '../../model/load.js';
+import { scoreEncoded } from '../../model/score.js';
+import type { Activation } from '../../model/score.js';
+import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
+import type { Truncation } from '../../tokenize/tokenizer.js';
+import { progressBar } from '../progress.js';
+import { optionalMasks, setup, withBackend } from '../common.js';
+import type { BackendArgs } from '../common.js';
+
+interface ScoreArgs extends BackendArgs {
+  model: string;
+  query: string | undefined;
+  passage: string[] | undefined;
+  pairs: string | undefined;
+  'batch-size': number;
+  activation: Activation;
+  'max-length': number | undefined;
+  truncation: Truncation;
+  mask: string | undefined;
+}
+
+export const scoreCommand: CommandModule<object, ScoreArgs> = {
+  command: 'score <model>',
+  describe: 'score (query, passage) pairs with the cross-encoder',
+  builder: (y: Argv<object>): Argv<ScoreArgs> =>
+    withBackend(
+      y
+        .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+        .option('query', { type: 'string', describe: 'the query' })
+        .option('passage', { type: 'string', array: true, describe: 'a passage to score against --query (repeatable)' })
+        .option('pairs', { type: 'string', describe: 'TSV file, query<TAB>passage per line' })
+        .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass (sorted by length)' })
+        .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation, describe: 'applied to the logits (none = raw logit, as sentence-transformers for ms-marco models)' })
+        .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials (default: the model\'s, at most 512)' })
+        .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
+        .option('mask', { type: 'string', describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]}' })
+        .conflicts('pairs', ['query', 'passage']),
+    ),
+  handler: async (argv) => {
+    let pairs: Array<[string, string]>;
+    if (argv.pairs !== undefined) pairs = await readPairsTsv(argv.pairs);
+    else if (argv.query !== undefined && argv.passage && argv.passage.length > 0) pairs = argv.passage.map((p) => [argv.query as string, p]);
+    else throw new UsageError('give --query with one or more --passage, or --pairs FILE.tsv');
+    if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
+    const model = await setup(argv);
+    const bar = progressBar('score');
+    try {
+      const masks = await optionalMasks(argv.mask, model);
+      const tokenizer = await loadTokenizer(argv.model, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
+      const encs = await tokenizer.encodePairs(pairs, { ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }), truncation: argv.truncation });
+      const scores = await scoreEncoded(model, encs, {
+        batchSize: argv['batch-size'],
+        activation: argv.activation,
+        ...(masks && { masks }),
+        onProgress: (d, t) => bar.update(d, t),
+      });
+      bar.stop();
+      process.stdout.write(scores.map((s) => s.map((v) => String(v)).join('\t')).join('\n') + '\n');
+    } finally {
+      bar.stop();
+      disposeModel(model);
+    }
+  },
+};

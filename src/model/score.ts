@@ -1,0 +1,57 @@
+/**
+ * Scoring (query, passage) pairs with a cross-encoder, as sentence-transformers' CrossEncoder.predict
+ * does: raw logits by default (its Identity activation for ms-marco MiniLM), sigmoid or softmax on
+ * request. Pairs are sorted by token length and batched, so little work goes to padding; scores
+ * come back in input order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BertModel } from './bert.js';
+import { bertForward } from './bert.js';
+import { toInputs, disposeInputs } from './inputs.js';
+import type { Masks } from './masks.js';
+import type { PairEncoding } from '../tokenize/tokenizer.js';
+import { padBatch } from '../tokenize/tokenizer.js';
+
+export type Activation = 'none' | 'sigmoid' | 'softmax';
+
+export interface ScoreOptions {
+  /** @default 32 */
+  batchSize?: number;
+  /** @default 'none' */
+  activation?: Activation;
+  masks?: Masks;
+  /** Called after each batch with the number of pairs scored so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const SCORE_DEFAULTS = { batchSize: 32, activation: 'none' } as const;
+
+/** Scores encoded pairs; returns one row of numLabels values per pair, in input order. */
+export async function scoreEncoded(model: BertModel, encs: readonly PairEncoding[], opts: ScoreOptions = {}): Promise<number[][]> {
+  const batchSize = opts.batchSize ?? SCORE_DEFAULTS.batchSize;
+  const act = opts.activation ?? SCORE_DEFAULTS.activation;
+  const order = encs.map((e, i) => [e.inputIds.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+  const out: number[][] = new Array<number[]>(encs.length);
+  const pad = model.config.padTokenId;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const idx = order.slice(start, start + batchSize);
+    const batch = padBatch(idx.map((i) => encs[i] as PairEncoding), pad);
+    const inputs = toInputs(batch, model.config);
+    try {
+      const logits = tf.tidy(() => {
+        const l = bertForward(model, inputs, opts.masks ? { masks: opts.masks } : {});
+        return act === 'sigmoid' ? tf.sigmoid(l) : act === 'softmax' ? tf.softmax(l, -1) : l;
+      });
+      const data = await logits.data();
+      logits.dispose();
+      const L = model.config.numLabels;
+      idx.forEach((orig, r) => {
+        out[orig] = Array.from(data.subarray(r * L, (r + 1) * L));
+      });
+    } finally {
+      disposeInputs(inputs);
+    }
+    opts.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+  }
+  return out;
+}
