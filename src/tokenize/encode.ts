@@ -100,10 +100,11 @@ export class PairTokenizer {
   /**
    * Encodes `[CLS] query [SEP] passage [SEP]` for each pair, truncating to `maxLength`.
    *
-   * `longest_first` is HF's Rust algorithm, which differs from the slow Python tokenizer on odd
-   * budgets: with budget b = maxLength − 3, the shorter side keeps its length if the longer one
-   * can still get at least as many tokens; otherwise the shorter side gets ⌊b/2⌋ and the longer
-   * ⌈b/2⌉ (on equal lengths the passage gets the extra token). Tokens are cut from the right.
+   * `longest_first` is HF's Rust algorithm: with budget b = maxLength − 3, the shorter side keeps
+   * its length if the longer one can still get at least as many tokens; otherwise the shorter side
+   * gets ⌊b/2⌋ and the longer ⌈b/2⌉ (on equal lengths the passage counts as the longer). Tokens
+   * are cut from the right. The slow Python tokenizer differs when b is odd and the passage is
+   * not shorter than the query: it gives the odd token to the query.
    * `only_second` cuts only the passage and, like HF, fails when that would leave no passage
    * token: the error names the pair's index (0-based).
    */
@@ -114,10 +115,10 @@ export class PairTokenizer {
     const maxLength = opts.maxLength ?? this.defaultMaxLength;
     const truncation = opts.truncation ?? 'longest_first';
     if (!Number.isInteger(maxLength) || maxLength < PAIR_SPECIAL_TOKENS || maxLength > 0xffffffff) {
-      // The binding does not reject lengths below 3: it silently skips truncation instead.
+      // The binding accepts lengths below 3 and returns sequences longer than asked.
       throw new TokenizerError(`max length must be an integer ≥ ${PAIR_SPECIAL_TOKENS}, got ${maxLength}`);
     }
-    if (!(truncation in STRATEGY)) {
+    if (!Object.hasOwn(STRATEGY, truncation)) {
       throw new TokenizerError(`unknown truncation '${String(truncation)}' (longest_first or only_second)`);
     }
     if (pairs.length === 0) return [];

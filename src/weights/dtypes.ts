@@ -3,6 +3,7 @@
  * Floating types widen to float32 (as HF does when it loads f16/bf16 weights into an fp32 model).
  */
 import { SafetensorsError } from '../errors.js';
+import type { ErrorPlace } from '../errors.js';
 
 export const DTYPE_SIZES = {
   F64: 8,
@@ -34,7 +35,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export type TensorData = Float32Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array;
 
 /** Copies `bytes` (little-endian, any alignment) into a typed array for `dtype`. */
-export function decode(bytes: Uint8Array, dtype: Dtype): TensorData {
+export function decode(bytes: Uint8Array, dtype: Dtype, place: ErrorPlace = {}): TensorData {
+  if (bytes.byteLength % DTYPE_SIZES[dtype] !== 0) {
+    throw new SafetensorsError(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`, place);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / DTYPE_SIZES[dtype];
   switch (dtype) {
@@ -85,24 +89,51 @@ export function decode(bytes: Uint8Array, dtype: Dtype): TensorData {
   }
 }
 
-/** Encodes values as `dtype` (little-endian). Floats are rounded to nearest even for F16/BF16. */
-export function encode(data: ArrayLike<number> | BigInt64Array, dtype: Dtype): Uint8Array {
+/** Inclusive integer ranges; a value outside is refused rather than wrapped modulo 2^bits. */
+const INT_RANGES = {
+  I32: [-2147483648, 2147483647],
+  I16: [-32768, 32767],
+  I8: [-128, 127],
+  U8: [0, 255],
+  BOOL: [0, 1],
+} as const;
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Encodes values as `dtype` (little-endian). Floats are rounded to nearest even for F16/BF16.
+ * Integer dtypes refuse non-integers and out-of-range values (DataView would silently wrap them).
+ */
+export function encode(data: ArrayLike<number> | BigInt64Array, dtype: Dtype, place: ErrorPlace = {}): Uint8Array {
   const n = data.length;
   const out = new Uint8Array(n * DTYPE_SIZES[dtype]);
   const view = new DataView(out.buffer);
-  const num = (i: number): number => Number((data as ArrayLike<number | bigint>)[i]);
+  const values = data as ArrayLike<number | bigint>;
+  const bad = (i: number): SafetensorsError =>
+    new SafetensorsError(`value ${String(values[i])} at index ${i} is not representable as ${dtype}`, place);
   for (let i = 0; i < n; i++) {
+    const v = values[i] as number | bigint;
+    if (dtype === 'I64') {
+      const b = typeof v === 'bigint' ? v : Number.isInteger(v) ? BigInt(v) : undefined;
+      if (b === undefined || b < I64_MIN || b > I64_MAX) throw bad(i);
+      view.setBigInt64(i * 8, b, true);
+      continue;
+    }
+    const x = Number(v);
+    if (dtype !== 'F64' && dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') {
+      const [lo, hi] = INT_RANGES[dtype];
+      if (!Number.isInteger(x) || x < lo || x > hi) throw bad(i);
+    }
     switch (dtype) {
-      case 'F32': view.setFloat32(i * 4, num(i), true); break;
-      case 'F64': view.setFloat64(i * 8, num(i), true); break;
-      case 'F16': view.setUint16(i * 2, floatToHalf(num(i)), true); break;
-      case 'BF16': view.setUint16(i * 2, floatToBfloat16(num(i)), true); break;
-      case 'I64': view.setBigInt64(i * 8, BigInt((data as ArrayLike<number | bigint>)[i] as number | bigint), true); break;
-      case 'I32': view.setInt32(i * 4, num(i), true); break;
-      case 'I16': view.setInt16(i * 2, num(i), true); break;
-      case 'I8': view.setInt8(i, num(i)); break;
-      case 'U8': view.setUint8(i, num(i)); break;
-      case 'BOOL': view.setUint8(i, num(i) ? 1 : 0); break;
+      case 'F32': view.setFloat32(i * 4, x, true); break;
+      case 'F64': view.setFloat64(i * 8, x, true); break;
+      case 'F16': view.setUint16(i * 2, floatToHalf(x), true); break;
+      case 'BF16': view.setUint16(i * 2, floatToBfloat16(x), true); break;
+      case 'I32': view.setInt32(i * 4, x, true); break;
+      case 'I16': view.setInt16(i * 2, x, true); break;
+      case 'I8': view.setInt8(i, x); break;
+      case 'U8':
+      case 'BOOL': view.setUint8(i, x); break;
     }
   }
   return out;
@@ -125,9 +156,6 @@ export function toInt32(data: TensorData, what: { file?: string; tensor?: string
   return out;
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
@@ -137,36 +165,48 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/** bfloat16 bits of x, rounded to nearest even from the exact value of x. NaN → 0x7fc0 (as PyTorch). */
 export function floatToBfloat16(x: number): number {
-  f32[0] = x;
-  const bits = u32[0] as number;
   if (Number.isNaN(x)) return 0x7fc0;
-  const rounding = 0x7fff + ((bits >>> 16) & 1);
-  return ((bits + rounding) >>> 16) & 0xffff;
+  return (signBit(x) << 15) | roundBits(Math.abs(x), 7, 127);
 }
 
+/** float16 bits of x, rounded to nearest even from the exact value of x. NaN → quiet NaN 0x7e00 (signed). */
 export function floatToHalf(x: number): number {
-  f32[0] = x;
-  const bits = u32[0] as number;
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
+  if (Number.isNaN(x)) return 0x7e00;
+  return (signBit(x) << 15) | roundBits(Math.abs(x), 10, 15);
+}
+
+function signBit(x: number): number {
+  return x < 0 || Object.is(x, -0) ? 1 : 0;
+}
+
+/**
+ * Bit pattern (without sign) of the binary float with `mant` fraction bits and exponent bias `bias`
+ * nearest to a ≥ 0, ties to even. Rounds once, straight from the double: going through float32 first
+ * would round twice and can break ties the wrong way (e.g. 1 + 2^-11 + 2^-40 must round up in F16).
+ * Every step below is exact in double arithmetic (scaling by powers of two, m − 1 for m in [1, 2)).
+ */
+function roundBits(a: number, mant: number, bias: number): number {
+  const infExp = 2 * bias + 1; // all-ones exponent field
+  if (a === Infinity) return infExp << mant;
+  let e: number;
+  let q: number; // the value in units of the last place of the target format, not yet rounded
+  if (a < 2 ** (1 - bias)) {
+    e = 0; // subnormal (or zero): fixed quantum 2^(1 - bias - mant)
+    q = a * 2 ** (bias - 1 + mant);
+  } else {
+    e = Math.floor(Math.log2(a));
+    if (2 ** e > a) e--; // log2 may be off by one next to powers of two
+    else if (2 ** (e + 1) <= a) e++;
+    q = (a / 2 ** e - 1) * 2 ** mant;
+    e += bias;
+    if (e >= infExp) return infExp << mant;
   }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half;
-  return sign | e;
+  let r = Math.floor(q);
+  const rem = q - r;
+  if (rem > 0.5 || (rem === 0.5 && r % 2 === 1)) r++;
+  // A carry out of the fraction lands in the exponent field, which is exactly right: the next binade,
+  // subnormal → smallest normal, or the largest finite → infinity.
+  return (e << mant) + r;
 }

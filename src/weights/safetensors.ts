@@ -5,9 +5,10 @@
  * any tensor is read: a crafted file gets a SafetensorsError naming the file and tensor, never an
  * allocation the size of its claims.
  */
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { SafetensorsError } from '../errors.js';
+import type { ErrorPlace } from '../errors.js';
 import { DTYPE_SIZES, decode, isDtype } from './dtypes.js';
 import type { Dtype, TensorData } from './dtypes.js';
 
@@ -57,7 +58,8 @@ export function parseHeaderLength(prefix: Uint8Array, fileSize: number, file: st
 export function parseHeader(json: Uint8Array, dataSize: number, file: string): SafetensorsHeader {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+    // ignoreBOM keeps a leading BOM in the text, so JSON.parse refuses it as the reference does.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(json);
   } catch {
     throw new SafetensorsError('header is not valid UTF-8', { file });
   }
@@ -79,7 +81,8 @@ export function parseHeader(json: Uint8Array, dataSize: number, file: string): S
       }
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new SafetensorsError(`__metadata__.${k} is not a string`, { file });
-        metadata[k] = v;
+        // defineProperty, not assignment: a key "__proto__" must stay a plain entry.
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
@@ -116,10 +119,12 @@ function parseEntry(name: string, entry: unknown, file: string): TensorInfo {
   }
   if (!Array.isArray(shape)) throw new SafetensorsError('shape is not an array', place);
   let elements = 1;
+  const dims: number[] = [];
   for (const d of shape as unknown[]) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new SafetensorsError(`shape ${JSON.stringify(shape)} has a dimension that is not a non-negative integer`, place);
     }
+    dims.push(d + 0); // + 0 turns a JSON -0 into 0
     elements *= d;
     if (!Number.isSafeInteger(elements)) throw new SafetensorsError(`shape ${JSON.stringify(shape)} has too many elements`, place);
   }
@@ -131,6 +136,7 @@ function parseEntry(name: string, entry: unknown, file: string): TensorInfo {
     throw new SafetensorsError(`data_offsets ${JSON.stringify(offsets)} are not integers 0 <= begin <= end`, place);
   }
   const expected = elements * DTYPE_SIZES[dtype];
+  if (!Number.isSafeInteger(expected)) throw new SafetensorsError(`shape ${JSON.stringify(shape)} is too large in bytes`, place);
   if (end - begin !== expected) {
     throw new SafetensorsError('byte length does not match shape × element size', {
       ...place,
@@ -138,7 +144,7 @@ function parseEntry(name: string, entry: unknown, file: string): TensorInfo {
       found: `${end - begin}`,
     });
   }
-  return { name, dtype, shape: shape as number[], begin, end };
+  return { name, dtype, shape: dims, begin, end };
 }
 
 /** An open safetensors file: the header is validated at open, tensors are read on demand. */
@@ -150,21 +156,29 @@ export class SafetensorsReader {
     private readonly byName: Map<string, TensorInfo>,
   ) {}
 
+  private closed = false;
+
   static async open(file: string): Promise<SafetensorsReader> {
-    let size: number;
+    let fh: FileHandle;
     try {
-      size = (await stat(file)).size;
+      fh = await open(file, 'r');
     } catch (e) {
-      throw new SafetensorsError(`cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+      throw new SafetensorsError(`cannot open file (${errorCode(e)})`, { file });
     }
-    const fh = await open(file, 'r');
+    // From here on every failure must close the handle before it propagates.
     try {
-      const prefix = await readExactly(fh, 0, Math.min(8, size));
+      // fstat of the open handle, not stat of the path: the size we validate against is this file's.
+      const st = await fh.stat().catch((e: unknown) => {
+        throw new SafetensorsError(`cannot stat file (${errorCode(e)})`, { file });
+      });
+      if (!st.isFile()) throw new SafetensorsError('not a regular file', { file });
+      const size = st.size;
+      const prefix = await readExactly(fh, 0, Math.min(8, size), { file });
       const n = parseHeaderLength(prefix, size, file);
-      const header = parseHeader(await readExactly(fh, 8, n), size - 8 - n, file);
+      const header = parseHeader(await readExactly(fh, 8, n, { file }), size - 8 - n, file);
       return new SafetensorsReader(file, header, fh, new Map(header.tensors.map((t) => [t.name, t])));
     } catch (e) {
-      await fh.close();
+      await fh.close().catch(() => undefined);
       throw e;
     }
   }
@@ -178,10 +192,13 @@ export class SafetensorsReader {
   }
 
   async read(name: string): Promise<Tensor> {
+    const place = { file: this.file, tensor: name };
     const t = this.byName.get(name);
-    if (!t) throw new SafetensorsError('no such tensor in the file', { file: this.file, tensor: name });
-    const bytes = await readExactly(this.fh, this.header.dataStart + t.begin, t.end - t.begin);
-    return { dtype: t.dtype, shape: [...t.shape], data: decode(bytes, t.dtype) };
+    if (!t) throw new SafetensorsError('no such tensor in the file', place);
+    if (this.closed) throw new SafetensorsError('read after the file was closed', place);
+    // t.end <= data section size was checked at open, so this allocation is bounded by the file size.
+    const bytes = await readExactly(this.fh, this.header.dataStart + t.begin, t.end - t.begin, place);
+    return { dtype: t.dtype, shape: [...t.shape], data: decode(bytes, t.dtype, place) };
   }
 
   async readAll(): Promise<Map<string, Tensor>> {
@@ -190,7 +207,10 @@ export class SafetensorsReader {
     return out;
   }
 
+  /** Idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.fh.close();
   }
 }
@@ -205,14 +225,26 @@ export async function readSafetensors(file: string): Promise<{ metadata: Record<
   }
 }
 
-async function readExactly(fh: FileHandle, position: number, length: number): Promise<Uint8Array> {
+/** Reads `length` bytes at `position`; a short file or an I/O error is a SafetensorsError at `place`. */
+async function readExactly(fh: FileHandle, position: number, length: number, place: ErrorPlace): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(buf, done, length - done, position + done));
+    } catch (e) {
+      throw new SafetensorsError(`cannot read ${length} bytes at offset ${position} (${errorCode(e)})`, place);
+    }
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  if (done !== length) throw new SafetensorsError(`file ended after ${done} of ${length} bytes at offset ${position}`);
+  if (done !== length) {
+    throw new SafetensorsError(`file ended after ${done} of ${length} bytes at offset ${position} (was it truncated?)`, place);
+  }
   return buf;
+}
+
+function errorCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 }

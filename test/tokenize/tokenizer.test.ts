@@ -33,9 +33,10 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
+const vocabIds = new Map(vocab.map((t, i) => [t, i]));
 function idOf(token: string): number {
-  const id = vocab.indexOf(token);
-  if (id < 0) throw new Error(`fixture token not in vocab: ${token}`);
+  const id = vocabIds.get(token);
+  if (id === undefined) throw new Error(`fixture token not in vocab: ${token}`);
   return id;
 }
 
