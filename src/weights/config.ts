@@ -49,8 +49,11 @@ export async function readConfig(file: string): Promise<BertConfig> {
 export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('not a JSON object', { file });
   const o = raw as Record<string, unknown>;
+  // An absent key takes HF's default; a present one (even null) must be valid: "hidden_size": null
+  // would break HF too, and defaulting it would be a silent guess. pad_token_id is the exception
+  // (see below).
   const int = (key: string, dflt?: number, min = 1): number => {
-    const v = o[key] ?? dflt;
+    const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : dflt;
     if (v === undefined) throw new ConfigError(`missing "${key}"`, { file });
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       throw new ConfigError(`"${key}" must be an integer >= ${min}`, { file, found: JSON.stringify(v) });
@@ -83,7 +86,8 @@ export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
     throw new ConfigError('"layer_norm_eps" must be a positive number', { file, found: JSON.stringify(layerNormEps) });
   }
   const vocabSize = int('vocab_size', 30522);
-  const padTokenId = int('pad_token_id', 0, 0);
+  // pad_token_id: null is legal in HF (no padding_idx); it never changes a logit, so use BERT's 0.
+  const padTokenId = o.pad_token_id === null ? 0 : int('pad_token_id', 0, 0);
   if (padTokenId >= vocabSize) throw new ConfigError(`"pad_token_id" ${padTokenId} is outside the vocabulary (${vocabSize})`, { file });
   return {
     vocabSize,
@@ -101,20 +105,27 @@ export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
   };
 }
 
-/** HF: num_labels if given, else the size of id2label, else 2 (PretrainedConfig's default). */
+/**
+ * As PretrainedConfig.__init__: id2label, when present, decides (num_labels is then only checked,
+ * HF warns and overrides it); else num_labels; else 2. save_pretrained writes only id2label.
+ */
 function numLabels(o: Record<string, unknown>, file: string): number {
+  let n: number | undefined;
   if (o.num_labels !== undefined) {
     const v = o.num_labels;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError('"num_labels" must be an integer >= 1', { file, found: JSON.stringify(v) });
-    return v;
+    n = v;
   }
-  if (o.id2label !== undefined) {
-    if (typeof o.id2label !== 'object' || o.id2label === null) throw new ConfigError('"id2label" must be an object', { file });
-    const n = Object.keys(o.id2label).length;
-    if (n < 1) throw new ConfigError('"id2label" is empty', { file });
-    return n;
+  if (o.id2label !== undefined && o.id2label !== null) {
+    if (typeof o.id2label !== 'object' || Array.isArray(o.id2label)) throw new ConfigError('"id2label" must be an object', { file });
+    const keys = Object.keys(o.id2label);
+    if (keys.length < 1) throw new ConfigError('"id2label" is empty', { file });
+    // HF turns every key into an int; one that is not an integer fails there too.
+    const bad = keys.find((k) => !/^-?\d+$/.test(k));
+    if (bad !== undefined) throw new ConfigError(`"id2label" key ${JSON.stringify(bad)} is not an integer`, { file });
+    return keys.length;
   }
-  return 2;
+  return n ?? 2;
 }
 
 function parsePerLayer(v: unknown, layers: number, dflt: number, file: string): number[] {

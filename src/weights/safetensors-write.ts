@@ -1,13 +1,15 @@
 /**
- * safetensors writer. Tensors are laid out largest element size first, then by name, so every
- * tensor starts at a multiple of its element size; the header is padded with spaces to a multiple
- * of 8 bytes (as the reference implementation does). Files are written to a temporary name and
- * renamed, so a reader never sees half a file.
+ * safetensors writer. Tensors are laid out largest element size first, then by name (byte order of
+ * the UTF-8 names, as the reference implementation sorts), so every tensor starts at a multiple of
+ * its element size; the header is padded with spaces to a multiple of 8 bytes (as the reference
+ * does). Files are written to a temporary name, synced and renamed, so a reader never sees half a file.
  */
-import { rename, writeFile, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { SafetensorsError } from '../errors.js';
-import { DTYPE_SIZES, encode } from './dtypes.js';
+import { DTYPE_SIZES, encode, isDtype } from './dtypes.js';
 import type { Dtype } from './dtypes.js';
+import { MAX_HEADER_BYTES } from './safetensors.js';
 
 export interface TensorToWrite {
   dtype: Dtype;
@@ -15,33 +17,62 @@ export interface TensorToWrite {
   data: ArrayLike<number> | BigInt64Array;
 }
 
-export function serializeSafetensors(tensors: Record<string, TensorToWrite> | Map<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+/** UTF-8 byte order (= code point order), not JS's UTF-16 code unit order. */
+function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** The file's bytes. `file` only names the place in error messages. */
+export function serializeSafetensors(
+  tensors: Record<string, TensorToWrite> | Map<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+  file?: string,
+): Uint8Array {
+  const at = (tensor?: string): { file?: string; tensor?: string } => ({
+    ...(file === undefined ? {} : { file }),
+    ...(tensor === undefined ? {} : { tensor }),
+  });
   const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
-  entries.sort(([an, a], [bn, b]) => DTYPE_SIZES[b.dtype] - DTYPE_SIZES[a.dtype] || (an < bn ? -1 : an > bn ? 1 : 0));
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  for (const [name, t] of entries) {
+    if (!isDtype(t.dtype)) throw new SafetensorsError(`unknown dtype ${JSON.stringify(t.dtype)}`, at(name));
+  }
+  entries.sort(([an, a], [bn, b]) => DTYPE_SIZES[b.dtype] - DTYPE_SIZES[a.dtype] || compareNames(an, bn));
+  // The header is built as [key, value] pairs and joined by hand: a JS object would reorder
+  // integer-like names ("0", "10") and treat "__proto__" specially.
+  const header: [string, unknown][] = [];
+  const meta = Object.entries(metadata);
+  for (const [k, v] of meta) {
+    if (typeof v !== 'string') throw new SafetensorsError(`__metadata__.${k} is not a string`, at());
+  }
+  if (meta.length > 0) header.push(['__metadata__', Object.fromEntries(meta)]);
   const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
-    if (name === '__metadata__') throw new SafetensorsError('a tensor cannot be named __metadata__', { tensor: name });
+    if (name === '__metadata__') throw new SafetensorsError('a tensor cannot be named __metadata__', at(name));
+    // Refuse what the reader would refuse: negative, fractional or unsafe dimensions.
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new SafetensorsError(`shape ${JSON.stringify(t.shape)} has a dimension that is not a non-negative integer`, at(name));
+    }
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (n !== t.data.length) {
-      throw new SafetensorsError('data length does not match shape', { tensor: name, expected: `${n} (${JSON.stringify(t.shape)})`, found: `${t.data.length}` });
+      throw new SafetensorsError('data length does not match shape', { ...at(name), expected: `${n} (${JSON.stringify(t.shape)})`, found: `${t.data.length}` });
     }
-    const bytes = encode(t.data, t.dtype);
-    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] };
+    const bytes = encode(t.data, t.dtype, at(name));
+    header.push([name, { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.byteLength] }]);
     blobs.push(bytes);
     offset += bytes.byteLength;
   }
-  let json = JSON.stringify(header);
-  const jsonBytes = new TextEncoder().encode(json);
-  const pad = (8 - (jsonBytes.byteLength % 8)) % 8;
-  json += ' '.repeat(pad);
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  out.set(headerBytes, 8);
-  let pos = 8 + headerBytes.byteLength;
+  const text = `{${header.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+  const json = new TextEncoder().encode(text);
+  const headerLength = Math.ceil(json.byteLength / 8) * 8;
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new SafetensorsError(`header would be ${headerLength} bytes, over the ${MAX_HEADER_BYTES}-byte limit readers accept`, at());
+  }
+  const out = new Uint8Array(8 + headerLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.byteLength, 8 + headerLength); // space padding: still valid JSON
+  let pos = 8 + headerLength;
   for (const b of blobs) {
     out.set(b, pos);
     pos += b.byteLength;
@@ -49,14 +80,27 @@ export function serializeSafetensors(tensors: Record<string, TensorToWrite> | Ma
   return out;
 }
 
-/** Writes atomically: `file.tmp-<pid>` then rename. */
-export async function writeSafetensors(file: string, tensors: Record<string, TensorToWrite> | Map<string, TensorToWrite>, metadata: Record<string, string> = {}): Promise<void> {
-  const bytes = serializeSafetensors(tensors, metadata);
-  const tmp = `${file}.tmp-${process.pid}`;
+let tmpCounter = 0;
+
+/** Writes atomically: `file.tmp-<pid>-<n>`, fsync, then rename over `file`. */
+export async function writeSafetensors(
+  file: string,
+  tensors: Record<string, TensorToWrite> | Map<string, TensorToWrite>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  const bytes = serializeSafetensors(tensors, metadata, file);
+  // pid + counter: two writes of the same file from one process must not share a temporary.
+  const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
+  let fh: FileHandle | undefined;
   try {
-    await writeFile(tmp, bytes);
+    fh = await open(tmp, 'wx');
+    await fh.writeFile(bytes);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
     await rename(tmp, file);
   } catch (e) {
+    await fh?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
     throw new SafetensorsError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }

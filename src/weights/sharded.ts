@@ -28,13 +28,16 @@ export function parseShardIndex(text: string, file: string): Map<string, string[
   } catch (e) {
     throw new SafetensorsError(`index is not valid JSON (${(e as Error).message})`, { file });
   }
-  const map = (raw as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError('index is not a JSON object', { file });
+  const map = (raw as { weight_map?: unknown }).weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new SafetensorsError('index has no "weight_map" object', { file });
   }
   const shards = new Map<string, string[]>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
-    if (typeof shard !== 'string' || shard === '' || basename(shard) !== shard) {
+    // A plain file name in the model folder: no separators (either kind), no "." or "..", which
+    // basename() lets through and which would point the reader at a directory.
+    if (typeof shard !== 'string' || shard === '' || shard === '.' || shard === '..' || /[/\\\0]/.test(shard) || basename(shard) !== shard) {
       throw new SafetensorsError(`weight_map entry is not a file name in the same folder: ${JSON.stringify(shard)}`, { file, tensor });
     }
     const list = shards.get(shard) ?? [];
@@ -60,7 +63,13 @@ export async function readStateDict(dir: string, weightsFile = WEIGHTS_FILE): Pr
   if (!(await exists(indexFile))) {
     throw new SafetensorsError(`no ${WEIGHTS_FILE} or ${INDEX_FILE} in the model folder`, { file: dir });
   }
-  const shards = parseShardIndex(await readFile(indexFile, 'utf8'), indexFile);
+  let text: string;
+  try {
+    text = await readFile(indexFile, 'utf8');
+  } catch (e) {
+    throw new SafetensorsError(`cannot read index (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: indexFile });
+  }
+  const shards = parseShardIndex(text, indexFile);
   const state = new Map<string, Tensor>();
   for (const [shard, names] of shards) {
     const path = join(dir, shard);
@@ -71,8 +80,9 @@ export async function readStateDict(dir: string, weightsFile = WEIGHTS_FILE): Pr
         if (!r.info(name)) throw new SafetensorsError(`the index puts this tensor in ${shard}, which does not hold it`, { file: indexFile, tensor: name });
         state.set(name, await r.read(name));
       }
+      const listed = new Set(names);
       for (const name of r.names) {
-        if (!names.includes(name)) throw new SafetensorsError(`tensor not listed for this shard in ${INDEX_FILE}`, { file: path, tensor: name });
+        if (!listed.has(name)) throw new SafetensorsError(`tensor not listed for this shard in ${INDEX_FILE}`, { file: path, tensor: name });
       }
     } finally {
       await r.close();

@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `celens --help` lists them. */
 import type { Argv } from 'yargs';
+import { demoCommand } from './demo.js';
 import { forwardCommand } from './forward.js';
 import { inspectCommand } from './inspect.js';
 import { scoreCommand } from './score.js';
@@ -13,4 +14,5 @@ export const commands: Register[] = [
   (y) => y.command(scoreCommand),
   (y) => y.command(forwardCommand),
   (y) => y.command(tokenizeCommand),
+  (y) => y.command(demoCommand),
 ];
