@@ -3,12 +3,14 @@
  *   embeddings → L × (self-attention → FFN) → pooler(tanh on [CLS]) → classifier.
  * Every intervention site passes through `hook(site, value)`, which may read or replace it;
  * capture, gradients, masks and ablations are all built on that one mechanism (see hooks/).
+ * The stages are exported so that methods which restart the model mid-way (layer IG) reuse the
+ * same code rather than a copy.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../weights/config.js';
 import { attention } from './attention.js';
 import { embed } from './embeddings.js';
-import { ffn } from './ffn.js';
+import { ffnFromPost, ffnIn, ffnPost } from './ffn.js';
 import { layerNorm, linear } from './ops.js';
 import type { BertWeights } from './params.js';
 import type { Masks } from './masks.js';
@@ -41,41 +43,93 @@ export interface ForwardOptions {
   masks?: Masks;
 }
 
+/** What every stage needs besides its input: batch geometry, the additive mask, hook and masks. */
+export interface ForwardContext {
+  model: BertModel;
+  B: number;
+  T: number;
+  /** (1 − mask) × most-negative float32, [B,1,1,T] */
+  extMask: tf.Tensor4D;
+  hook: SiteHook;
+  masks: Masks | undefined;
+}
+
 const FLOAT32_MIN = -3.4028234663852886e38;
+const identity: SiteHook = (_s, v) => v;
+
+export function forwardContext(model: BertModel, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): ForwardContext {
+  const [B, T] = attentionMask.shape;
+  // HF get_extended_attention_mask: (1 - mask) * finfo(float32).min, broadcast over heads and queries.
+  const extMask = tf.mul(tf.sub(1, tf.reshape(tf.cast(attentionMask, 'float32'), [B, 1, 1, T])), FLOAT32_MIN) as tf.Tensor4D;
+  return { model, B, T, extMask, hook: opts.hook ?? identity, masks: opts.masks };
+}
 
 /** logits [B, numLabels]. Call inside tf.tidy (or tf.grads); intermediates are not disposed here. */
 export function bertForward(model: BertModel, inputs: BertInputs, opts: ForwardOptions = {}): tf.Tensor2D {
-  const { config: c, weights: w } = model;
-  const hook: SiteHook = opts.hook ?? ((_s, v) => v);
-  const [B, T] = inputs.inputIds.shape;
-  const H = c.hiddenSize;
+  const ctx = forwardContext(model, inputs.attentionMask, opts);
+  let x = embedStage(ctx, inputs); // [B*T,H]
+  for (let l = 0; l < model.config.numLayers; l++) x = layerStage(ctx, l, x);
+  return headStage(ctx, x);
+}
 
+/** Embeddings + LayerNorm, through the `embeddings` site → [B*T,H]. */
+export function embedStage(ctx: ForwardContext, inputs: BertInputs): tf.Tensor2D {
+  const w = ctx.model.weights;
   const emb = layerNorm(embed(w, inputs.inputIds, inputs.tokenTypeIds, inputs.wordEmbeddings), w.embeddingsNorm);
-  let x = tf.reshape(hook('embeddings', emb), [B * T, H]) as tf.Tensor2D; // [B*T,H]
-  // HF get_extended_attention_mask: (1 - mask) * finfo(float32).min, broadcast over heads and queries.
-  const extMask = tf.mul(tf.sub(1, tf.reshape(tf.cast(inputs.attentionMask, 'float32'), [B, 1, 1, T])), FLOAT32_MIN) as tf.Tensor4D;
+  return tf.reshape(ctx.hook('embeddings', emb), [ctx.B * ctx.T, ctx.model.config.hiddenSize]);
+}
 
-  w.layers.forEach((lw, l) => {
-    const m = opts.masks?.[l];
-    const headMask = m && m.heads.length ? zeroAt(c.numHeads, m.heads) : undefined;
-    const neuronMask = m && m.ffn.length ? zeroAt(c.intermediateSizes[l] as number, m.ffn) : undefined;
-    const a = attention(lw, { x, B, T, heads: c.numHeads, extMask, ...(headMask && { headMask }), onProbs: (p) => hook(layerSite(l, 'attn.probs'), p) });
-    const out = ffn(lw, {
-      x: a,
-      B,
-      T,
-      act: c.hiddenAct,
-      ...(neuronMask && { neuronMask }),
-      onPre: (v) => hook(layerSite(l, 'ffn.pre'), v),
-      onPost: (v) => hook(layerSite(l, 'ffn.post'), v),
-    });
-    x = tf.reshape(hook(layerSite(l, 'out'), tf.reshape(out, [B, T, H]) as tf.Tensor3D), [B * T, H]);
+/** Layer l's attention block (with the `attn.probs` site) → its output, the FFN's input [B*T,H]. */
+export function attentionStage(ctx: ForwardContext, l: number, x: tf.Tensor2D): tf.Tensor2D {
+  const c = ctx.model.config;
+  const heads = ctx.masks?.[l]?.heads ?? [];
+  const headMask = heads.length ? zeroAt(c.numHeads, heads) : undefined;
+  return attention(ctx.model.weights.layers[l] as BertWeights['layers'][number], {
+    x,
+    B: ctx.B,
+    T: ctx.T,
+    heads: c.numHeads,
+    extMask: ctx.extMask,
+    ...(headMask && { headMask }),
+    onProbs: (p) => ctx.hook(layerSite(l, 'attn.probs'), p),
   });
+}
 
-  // BertPooler reads the [CLS] position only; slice (not gather) keeps the gradient wasm-friendly.
+/** Layer l's FFN from its input `a` [B*T,H], through `ffn.pre`, `ffn.post` and `out` → [B*T,H]. */
+export function ffnStage(ctx: ForwardContext, l: number, a: tf.Tensor2D): tf.Tensor2D {
+  const pre = ctx.hook(layerSite(l, 'ffn.pre'), ffnIn(ctx.model.weights.layers[l] as BertWeights['layers'][number], a, ctx.B, ctx.T));
+  return ffnStageFromPre(ctx, l, a, pre);
+}
+
+/** The rest of layer l from its FFN pre-activation [B,T,I]. */
+export function ffnStageFromPre(ctx: ForwardContext, l: number, a: tf.Tensor2D, pre: tf.Tensor3D): tf.Tensor2D {
+  const neurons = ctx.masks?.[l]?.ffn ?? [];
+  const mask = neurons.length ? zeroAt(ctx.model.config.intermediateSizes[l] as number, neurons) : undefined;
+  const post = ctx.hook(layerSite(l, 'ffn.post'), ffnPost(pre, ctx.model.config.hiddenAct, mask));
+  return ffnStageFromPost(ctx, l, a, post);
+}
+
+/** The rest of layer l from its FFN activation [B,T,I]: output dense, residual LayerNorm, `out` site. */
+export function ffnStageFromPost(ctx: ForwardContext, l: number, a: tf.Tensor2D, post: tf.Tensor3D): tf.Tensor2D {
+  const H = ctx.model.config.hiddenSize;
+  const out = ffnFromPost(ctx.model.weights.layers[l] as BertWeights['layers'][number], post, a);
+  return tf.reshape(ctx.hook(layerSite(l, 'out'), tf.reshape(out, [ctx.B, ctx.T, H]) as tf.Tensor3D), [ctx.B * ctx.T, H]);
+}
+
+/** One whole encoder layer. */
+export function layerStage(ctx: ForwardContext, l: number, x: tf.Tensor2D): tf.Tensor2D {
+  return ffnStage(ctx, l, attentionStage(ctx, l, x));
+}
+
+/** BertPooler (tanh on [CLS]) and the classifier, through `pooler` and `logits`. */
+export function headStage(ctx: ForwardContext, x: tf.Tensor2D): tf.Tensor2D {
+  const { B, T } = ctx;
+  const w = ctx.model.weights;
+  const H = ctx.model.config.hiddenSize;
+  // The pooler reads the [CLS] position only; slice (not gather) keeps the gradient wasm-friendly.
   const cls = tf.reshape(tf.slice(tf.reshape(x, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-  const pooled = hook('pooler', tf.tanh(linear(cls, w.pooler)));
-  return hook('logits', linear(pooled, w.classifier));
+  const pooled = ctx.hook('pooler', tf.tanh(linear(cls, w.pooler)));
+  return ctx.hook('logits', linear(pooled, w.classifier));
 }
 
 /** A [n] vector of ones with zeros at `idx`. */

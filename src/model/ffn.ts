@@ -4,25 +4,19 @@ import type { HiddenAct } from '../weights/config.js';
 import { activation, linear, layerNorm } from './ops.js';
 import type { LayerWeights } from './params.js';
 
-export interface FfnArgs {
-  /** [B*T, H] */
-  x: tf.Tensor2D;
-  B: number;
-  T: number;
-  act: HiddenAct;
-  /** [I] of 0/1, or undefined when no neuron is masked. */
-  neuronMask?: tf.Tensor1D;
-  /** Site hooks, on [B,T,I] values. */
-  onPre: (pre: tf.Tensor3D) => tf.Tensor3D;
-  onPost: (post: tf.Tensor3D) => tf.Tensor3D;
+/** intermediate.dense: [B*T,H] → pre-activation [B,T,I]. */
+export function ffnIn(w: LayerWeights, x: tf.Tensor2D, B: number, T: number): tf.Tensor3D {
+  return tf.reshape(linear(x, w.ffnIn), [B, T, w.ffnIn.b.shape[0]]);
 }
 
-export function ffn(w: LayerWeights, a: FfnArgs): tf.Tensor2D {
-  const { x, B, T } = a;
-  const I = w.ffnIn.b.shape[0];
-  const pre = a.onPre(tf.reshape(linear(x, w.ffnIn), [B, T, I]));
-  let post = activation(pre, a.act);
-  if (a.neuronMask) post = tf.mul(post, a.neuronMask);
-  post = a.onPost(post);
-  return layerNorm(tf.add(linear(tf.reshape(post, [B * T, I]), w.ffnOut), x) as tf.Tensor2D, w.outNorm);
+/** The activation, then the neuron mask ([I] of 0/1) if any. */
+export function ffnPost(pre: tf.Tensor3D, act: HiddenAct, neuronMask?: tf.Tensor1D): tf.Tensor3D {
+  const post = activation(pre, act);
+  return neuronMask ? tf.mul(post, neuronMask) : post;
+}
+
+/** output.dense on the activation [B,T,I], plus the residual `a` [B*T,H], then LayerNorm → [B*T,H]. */
+export function ffnFromPost(w: LayerWeights, post: tf.Tensor3D, a: tf.Tensor2D): tf.Tensor2D {
+  const [B, T, I] = post.shape;
+  return layerNorm(tf.add(linear(tf.reshape(post, [B * T, I]), w.ffnOut), a) as tf.Tensor2D, w.outNorm);
 }

@@ -81,7 +81,7 @@ export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
   const numLayers = int('num_hidden_layers', 12);
   const intermediate = int('intermediate_size', 3072);
   const intermediateSizes = parsePerLayer(o.celens_intermediate_sizes, numLayers, intermediate, file);
-  const layerNormEps = o.layer_norm_eps ?? 1e-12;
+  const layerNormEps = Object.prototype.hasOwnProperty.call(o, 'layer_norm_eps') ? o.layer_norm_eps : 1e-12;
   if (typeof layerNormEps !== 'number' || !(layerNormEps > 0)) {
     throw new ConfigError('"layer_norm_eps" must be a positive number', { file, found: JSON.stringify(layerNormEps) });
   }

@@ -168,45 +168,63 @@ export function halfToFloat(h: number): number {
 /** bfloat16 bits of x, rounded to nearest even from the exact value of x. NaN → 0x7fc0 (as PyTorch). */
 export function floatToBfloat16(x: number): number {
   if (Number.isNaN(x)) return 0x7fc0;
-  return (signBit(x) << 15) | roundBits(Math.abs(x), 7, 127);
+  return (signBit(x) << 15) | roundBits(Math.abs(x), BF16);
 }
 
-/** float16 bits of x, rounded to nearest even from the exact value of x. NaN → quiet NaN 0x7e00 (signed). */
+/** float16 bits of x, rounded to nearest even from the exact value of x. NaN → quiet NaN 0x7e00. */
 export function floatToHalf(x: number): number {
   if (Number.isNaN(x)) return 0x7e00;
-  return (signBit(x) << 15) | roundBits(Math.abs(x), 10, 15);
+  return (signBit(x) << 15) | roundBits(Math.abs(x), F16);
 }
 
 function signBit(x: number): number {
   return x < 0 || Object.is(x, -0) ? 1 : 0;
 }
 
+interface Format {
+  /** Fraction bits. */
+  mant: number;
+  /** Exponent bias. */
+  bias: number;
+  /** Smallest normal value, 2^(1 − bias). */
+  minNormal: number;
+  /** 1 / the subnormal quantum, 2^(bias − 1 + mant). */
+  subScale: number;
+  /** 2^mant. */
+  fracScale: number;
+}
+const format = (mant: number, bias: number): Format => ({ mant, bias, minNormal: 2 ** (1 - bias), subScale: 2 ** (bias - 1 + mant), fracScale: 2 ** mant });
+const F16 = format(10, 15);
+const BF16 = format(7, 127);
+const scratch = new DataView(new ArrayBuffer(8));
+
 /**
- * Bit pattern (without sign) of the binary float with `mant` fraction bits and exponent bias `bias`
- * nearest to a ≥ 0, ties to even. Rounds once, straight from the double: going through float32 first
- * would round twice and can break ties the wrong way (e.g. 1 + 2^-11 + 2^-40 must round up in F16).
- * Every step below is exact in double arithmetic (scaling by powers of two, m − 1 for m in [1, 2)).
+ * Bit pattern (without sign) of the value of format `f` nearest to a ≥ 0, ties to even. Rounds once,
+ * straight from the double: going through float32 first would round twice and can break ties the
+ * wrong way (1 + 2^-11 + 2^-40 must round up in F16). Every step is exact in double arithmetic.
  */
-function roundBits(a: number, mant: number, bias: number): number {
-  const infExp = 2 * bias + 1; // all-ones exponent field
-  if (a === Infinity) return infExp << mant;
+function roundBits(a: number, f: Format): number {
+  const infExp = 2 * f.bias + 1; // all-ones exponent field
+  if (a === Infinity) return infExp << f.mant;
   let e: number;
-  let q: number; // the value in units of the last place of the target format, not yet rounded
-  if (a < 2 ** (1 - bias)) {
-    e = 0; // subnormal (or zero): fixed quantum 2^(1 - bias - mant)
-    q = a * 2 ** (bias - 1 + mant);
+  let q: number; // a in units of the target's last place, before rounding
+  if (a < f.minNormal) {
+    e = 0; // subnormal or zero: fixed quantum
+    q = a * f.subScale;
   } else {
-    e = Math.floor(Math.log2(a));
-    if (2 ** e > a) e--; // log2 may be off by one next to powers of two
-    else if (2 ** (e + 1) <= a) e++;
-    q = (a / 2 ** e - 1) * 2 ** mant;
-    e += bias;
-    if (e >= infExp) return infExp << mant;
+    // a is a normal double here: read its exponent, and its significand m in [1, 2) by
+    // overwriting the exponent field with 1023 (exact, and much faster than log2 and 2 ** e).
+    scratch.setFloat64(0, a);
+    const hi = scratch.getUint32(0);
+    e = ((hi >>> 20) & 0x7ff) - 1023 + f.bias;
+    if (e >= infExp) return infExp << f.mant;
+    scratch.setUint32(0, (hi & 0x000fffff) | 0x3ff00000);
+    q = (scratch.getFloat64(0) - 1) * f.fracScale;
   }
   let r = Math.floor(q);
   const rem = q - r;
   if (rem > 0.5 || (rem === 0.5 && r % 2 === 1)) r++;
   // A carry out of the fraction lands in the exponent field, which is exactly right: the next binade,
   // subnormal → smallest normal, or the largest finite → infinity.
-  return (e << mant) + r;
+  return (e << f.mant) + r;
 }

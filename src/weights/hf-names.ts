@@ -78,6 +78,11 @@ export function paramsFromStateDict(state: Map<string, Tensor>, c: BertConfig, s
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new WeightsError('shape does not match config.json', { file: source, tensor: key, expected: JSON.stringify(shape), found: JSON.stringify(t.shape) });
     }
+    // A state dict built by hand (not read from a file) could disagree with its own shape.
+    const n = shape.reduce((x, y) => x * y, 1);
+    if (t.data.length !== n) {
+      throw new WeightsError('data length does not match the shape', { file: source, tensor: key, expected: `${n}`, found: `${t.data.length}` });
+    }
     return { shape: t.shape, data: t.data as Float32Array };
   };
   const linear = (name: string, out: number, inp: number): LinearParams => ({

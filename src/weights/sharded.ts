@@ -70,20 +70,24 @@ export async function readStateDict(dir: string, weightsFile = WEIGHTS_FILE): Pr
     throw new SafetensorsError(`cannot read index (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: indexFile });
   }
   const shards = parseShardIndex(text, indexFile);
+  // Every shard must be there before any is read: a missing file is the first thing to report.
+  for (const shard of shards.keys()) {
+    if (!(await exists(join(dir, shard)))) throw new SafetensorsError(`shard named by the index is missing: ${shard}`, { file: indexFile });
+  }
   const state = new Map<string, Tensor>();
   for (const [shard, names] of shards) {
     const path = join(dir, shard);
-    if (!(await exists(path))) throw new SafetensorsError(`shard named by the index is missing: ${shard}`, { file: indexFile });
     const r = await SafetensorsReader.open(path);
     try {
+      // Index and shard must agree exactly, checked on the headers before any data is read.
       for (const name of names) {
         if (!r.info(name)) throw new SafetensorsError(`the index puts this tensor in ${shard}, which does not hold it`, { file: indexFile, tensor: name });
-        state.set(name, await r.read(name));
       }
       const listed = new Set(names);
       for (const name of r.names) {
         if (!listed.has(name)) throw new SafetensorsError(`tensor not listed for this shard in ${INDEX_FILE}`, { file: path, tensor: name });
       }
+      for (const name of names) state.set(name, await r.read(name));
     } finally {
       await r.close();
     }

@@ -1,0 +1,67 @@
+/**
+ * Errors from talking to the Hugging Face Hub, in the CelensError family: one line, starting with
+ * the place (`org/name/model.safetensors: …`). @huggingface/hub throws its own `HubApiError`
+ * (status, url, request id) and undici throws `TypeError: fetch failed` with the reason in `cause`;
+ * `hubError` turns both into one readable line.
+ */
+import { HubApiError, InvalidApiResponseFormatError } from '@huggingface/hub';
+import { CelensError } from '../../errors.js';
+import type { ErrorPlace } from '../../errors.js';
+
+export interface HubPlace extends ErrorPlace {
+  url?: string;
+  status?: number;
+}
+
+/** A download that failed, a hub answer we cannot use, or a hub id that is not in the cache. */
+export class HubError extends CelensError {
+  readonly url?: string;
+  readonly status?: number;
+
+  constructor(message: string, place: HubPlace = {}) {
+    const { url, status, ...rest } = place;
+    super(message, rest);
+    if (url !== undefined) this.url = url;
+    if (status !== undefined) this.status = status;
+  }
+}
+
+/** The URL without its query (signed CDN URLs and `?expand=…` lists make long, useless lines). */
+export function shortUrl(url: string): string {
+  return url.split('?')[0] ?? url;
+}
+
+/** The innermost useful reason of a network error: `connect ECONNREFUSED 127.0.0.1:9`, `other side closed`. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e !== undefined && e !== null; depth++) {
+    if (e instanceof Error) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const text = e.name === 'TimeoutError' ? 'timed out' : e.message;
+      if (text && !parts.includes(text)) parts.push(code && !text.includes(code) ? `${text} [${code}]` : text);
+      e = e.cause;
+    } else {
+      parts.push(String(e));
+      break;
+    }
+  }
+  return parts.join(': ').replace(/\s+/g, ' ').trim() || 'unknown error';
+}
+
+/** Any error from a hub request, as a HubError placed at `file` (CelensErrors pass through). */
+export function hubError(file: string, err: unknown): CelensError {
+  if (err instanceof CelensError) return err;
+  if (err instanceof HubApiError) {
+    const data = err.data as { error?: unknown; message?: unknown } | undefined;
+    const detail = typeof data?.error === 'string' ? data.error : typeof data?.message === 'string' ? data.message : '';
+    const why = detail.replace(/\s+/g, ' ').trim().slice(0, 200);
+    return new HubError(`the hub answered ${err.statusCode} to ${shortUrl(err.url)}${why ? ` (${why})` : ''}`, {
+      file,
+      url: err.url,
+      status: err.statusCode,
+    });
+  }
+  if (err instanceof InvalidApiResponseFormatError) return new HubError(`unexpected answer from the hub (${err.message})`, { file });
+  return new HubError(`cannot reach the hub (${describeError(err)})`, { file });
+}
