@@ -15,7 +15,7 @@ export interface PairAttribution {
   bySegment: Map<SiteName, Float32Array>;
   /** [length, W] per site, when asked for. */
   perToken?: Map<SiteName, Float32Array>;
-  /** F(x) and F(x′) (NIG), or F(y) and F(0) (layer IG). */
+  /** F(x) and F(x′) (NIG), or F(y) and F(0) of the first attributed layer (layer IG). */
   targetInput: number;
   targetBaseline: number;
   /** Per layer: Σ attributions on the cut site − (targetInput − targetBaseline); NaN where not computed. */
@@ -35,6 +35,8 @@ export interface SummaryInput {
   perToken: boolean;
   /** Site whose total gives layer l's completeness; default `layer.{l}.out`. */
   cutSite?: (layer: number) => SiteName;
+  /** F at the baseline per layer and row ([layer][row]) where it differs by layer (layer IG). */
+  baselineByLayer?: ReadonlyMap<number, ArrayLike<number>>;
 }
 
 export function summarize(s: SummaryInput): PairAttribution[] {
@@ -72,7 +74,8 @@ export function summarize(s: SummaryInput): PairAttribution[] {
     const completeness = new Float64Array(s.numLayers).fill(NaN);
     for (let l = 0; l < s.numLayers; l++) {
       const t = totals.get(cut(l));
-      if (t !== undefined) completeness[l] = t - (fx - fb);
+      const fbl = s.baselineByLayer ? s.baselineByLayer.get(l)?.[p] : fb;
+      if (t !== undefined && fbl !== undefined) completeness[l] = t - (fx - fbl);
     }
     return { segments: seg, sum, bySegment, ...(s.perToken && { perToken }), targetInput: fx, targetBaseline: fb, completeness };
   });

@@ -103,9 +103,7 @@ export function ffnStage(ctx: ForwardContext, l: number, a: tf.Tensor2D): tf.Ten
 
 /** The rest of layer l from its FFN pre-activation [B,T,I]. */
 export function ffnStageFromPre(ctx: ForwardContext, l: number, a: tf.Tensor2D, pre: tf.Tensor3D): tf.Tensor2D {
-  const neurons = ctx.masks?.[l]?.ffn ?? [];
-  const mask = neurons.length ? zeroAt(ctx.model.config.intermediateSizes[l] as number, neurons) : undefined;
-  const post = ctx.hook(layerSite(l, 'ffn.post'), ffnPost(pre, ctx.model.config.hiddenAct, mask));
+  const post = ctx.hook(layerSite(l, 'ffn.post'), ffnPost(pre, ctx.model.config.hiddenAct, neuronMask(ctx, l)));
   return ffnStageFromPost(ctx, l, a, post);
 }
 
@@ -130,6 +128,12 @@ export function headStage(ctx: ForwardContext, x: tf.Tensor2D): tf.Tensor2D {
   const cls = tf.reshape(tf.slice(tf.reshape(x, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
   const pooled = ctx.hook('pooler', tf.tanh(linear(cls, w.pooler)));
   return ctx.hook('logits', linear(pooled, w.classifier));
+}
+
+/** Layer l's FFN neuron mask ([I] of 0/1), or undefined when none of its neurons is masked. */
+export function neuronMask(ctx: ForwardContext, l: number): tf.Tensor1D | undefined {
+  const neurons = ctx.masks?.[l]?.ffn ?? [];
+  return neurons.length ? zeroAt(ctx.model.config.intermediateSizes[l] as number, neurons) : undefined;
 }
 
 /** A [n] vector of ones with zeros at `idx`. */

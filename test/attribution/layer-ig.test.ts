@@ -1,0 +1,72 @@
+/**
+ * Layer IG and conductance against the fixture: `ig.*` (direct formula) and `ig_captum.*`
+ * (Captum LayerIntegratedGradients) for left Riemann and Gauss–Legendre, with deltas and baseline
+ * logits; `cond_captum.*` (Captum LayerConductance) through NIG's left rule on the same points.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { layerIgBatch } from '../../src/attribution/layer-ig.js';
+import { nigBatch } from '../../src/attribution/nig.js';
+import { gaussLegendre, inclusiveAlphas } from '../../src/attribution/quadrature.js';
+import { loadModel, disposeModel } from '../../src/model/load.js';
+import type { LoadedModel } from '../../src/model/load.js';
+import type { SiteName } from '../../src/model/sites.js';
+import type { PairAttribution } from '../../src/attribution/summary.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { FIXTURE_DIR, fixtureBatch, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
+
+const TOL = 1e-4;
+
+function stack(res: PairAttribution[], site: SiteName, T: number, W: number): Float32Array {
+  const out = new Float32Array(res.length * T * W);
+  res.forEach((p, row) => out.set(p.perToken?.get(site) as Float32Array, row * T * W));
+  return out;
+}
+
+describeEachBackend('layer IG and conductance vs fixture', (backend) => {
+  let model: LoadedModel;
+  beforeAll(async () => {
+    model = await loadModel(FIXTURE_DIR);
+  });
+  afterAll(() => disposeModel(model));
+
+  test.each([
+    ['riemann_left', 'left', 7],
+    ['gausslegendre', 'gauss-legendre', 20],
+  ] as const)('ig %s', async (name, rule, chunk) => {
+    const refs = await reference();
+    const before = tf.memory().numTensors;
+    const res = await layerIgBatch(model, fixtureBatch(refs), { rule, steps: 20, chunk, perToken: true });
+    expect(tf.memory().numTensors).toBe(before);
+    let worst = 0;
+    for (let l = 0; l < 3; l++) {
+      const site: SiteName = `layer.${l}.ffn.post`;
+      for (const src of ['ig', 'ig_captum']) {
+        const p = `${src}.${name}.layer${l}`;
+        worst = Math.max(worst, maxAbsDiff(stack(res, site, 24, 64), ref(refs, `${p}.attr`).data as Float32Array));
+        const sums = new Float32Array(4 * 64);
+        res.forEach((r, row) => sums.set(r.sum.get(site) as Float32Array, row * 64));
+        worst = Math.max(worst, maxAbsDiff(sums, ref(refs, `${p}.attr_sum_tokens`).data as Float32Array));
+        worst = Math.max(worst, maxAbsDiff(res.map((r) => r.completeness[l] as number), ref(refs, `${p}.delta`).data as Float32Array));
+      }
+      const oneLayer = await layerIgBatch(model, fixtureBatch(refs), { rule, steps: 20, layers: [l] });
+      worst = Math.max(worst, maxAbsDiff(oneLayer.map((r) => r.targetBaseline), ref(refs, `ig.layer${l}.baseline_logit`).data as Float32Array));
+    }
+    console.log(`[${backend}] layer IG ${name}: max abs error ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(TOL);
+  });
+
+  test.each([
+    ['riemann_trapezoid', inclusiveAlphas(21)],
+    ['gausslegendre', gaussLegendre(21).alphas],
+  ] as const)('conductance %s = NIG left rule on the same points, padqp baseline', async (name, alphas) => {
+    const refs = await reference();
+    const res = await nigBatch(model, fixtureBatch(refs), { baseline: 'padqp', alphas, rule: 'left', sites: ['ffn.post'], perToken: true, chunk: 8 });
+    let worst = 0;
+    for (let l = 0; l < 3; l++) {
+      const site: SiteName = `layer.${l}.ffn.post`;
+      worst = Math.max(worst, maxAbsDiff(stack(res, site, 24, 64), ref(refs, `cond_captum.${name}.layer${l}.attr`).data as Float32Array));
+    }
+    console.log(`[${backend}] conductance ${name}: max abs error ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(TOL);
+  });
+});
