@@ -1,5 +1,6 @@
 /** Options and helpers shared by the commands: backend choice, model argument, masks. */
 import type { Argv } from 'yargs';
+import { resolveModel } from '../weights/hub/resolve-model.js';
 import { selectBackend, BACKENDS } from '../backend/select.js';
 import type { BackendName } from '../backend/select.js';
 import { loadModel } from '../model/load.js';
@@ -18,11 +19,32 @@ export function withBackend<T>(y: Argv<T>): Argv<T & BackendArgs> {
   }) as Argv<T & BackendArgs>;
 }
 
-/** Selects the backend, then loads MODEL (a local folder in HF layout). */
-export async function setup(args: BackendArgs & { model: string }): Promise<LoadedModel> {
+/** Where a hub id (`org/name`) given as MODEL is looked up; optional so every command can pass its args. */
+export interface HubArgs {
+  'cache-dir'?: string | undefined;
+  revision?: string | undefined;
+}
+
+export function withHub<T>(y: Argv<T>): Argv<T & HubArgs> {
+  return y
+    .option('cache-dir', { type: 'string', describe: 'Hugging Face cache for hub ids (default: $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub)' })
+    .option('revision', { type: 'string', describe: 'branch, tag or commit of a hub id (default: main)' }) as Argv<T & HubArgs>;
+}
+
+/** MODEL as a folder: itself if it is one, else a hub id's snapshot in the HF cache (no network). */
+export async function modelDir(args: HubArgs & { model: string }): Promise<string> {
+  return resolveModel(args.model, {
+    ...(args['cache-dir'] !== undefined && { cacheDir: args['cache-dir'] }),
+    ...(args.revision !== undefined && { revision: args.revision }),
+  });
+}
+
+/** Resolves MODEL (a folder in HF layout, or a cached hub id), selects the backend, loads the model. */
+export async function setup(args: BackendArgs & HubArgs & { model: string }): Promise<{ model: LoadedModel; dir: string }> {
+  const dir = await modelDir(args);
   const { note } = await selectBackend(args.backend);
   if (note) process.stderr.write(`celens: ${note}\n`);
-  return loadModel(args.model);
+  return { model: await loadModel(dir), dir };
 }
 
 export async function optionalMasks(file: string | undefined, model: LoadedModel): Promise<Masks | undefined> {

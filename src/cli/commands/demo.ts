@@ -11,10 +11,10 @@ import { toInputs, disposeInputs } from '../../model/inputs.js';
 import { parseMasks } from '../../model/masks.js';
 import { scoreEncoded } from '../../model/score.js';
 import { loadTokenizer, padBatch, readPairsTsv } from '../../tokenize/tokenizer.js';
-import { setup, withBackend } from '../common.js';
-import type { BackendArgs } from '../common.js';
+import { setup, withBackend, withHub } from '../common.js';
+import type { BackendArgs, HubArgs } from '../common.js';
 
-interface DemoArgs extends BackendArgs {
+interface DemoArgs extends BackendArgs, HubArgs {
   model: string;
   pairs: string;
   top: number;
@@ -26,7 +26,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   describe: 'the main job: score example pairs, find the neurons that move the scores, mask them',
   builder: (y: Argv<object>): Argv<DemoArgs> =>
     withBackend(
-      y
+      withHub(y)
         .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder (default: the embedded untrained demo model)' })
         .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage pairs' })
         .option('top', { type: 'number', default: 5, describe: 'neurons to mask per layer' })
@@ -34,14 +34,14 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     ),
   handler: async (argv) => {
     const t0 = Date.now();
-    const model = await setup(argv);
+    const { model, dir } = await setup(argv);
     const say = (s = ''): boolean => process.stdout.write(`${s}\n`);
     try {
       const c = model.config;
       say(`celens demo — model ${model.source}`);
       say(`  ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSizes[0]} neurons/layer, ${c.numLabels} label(s)`);
       if (model.source === DEFAULT_MODEL_DIR) say('  (the embedded default is UNTRAINED: random weights, so the numbers below only show the machinery)');
-      const tokenizer = await loadTokenizer(argv.model, { maxPositionEmbeddings: c.maxPositionEmbeddings });
+      const tokenizer = await loadTokenizer(dir, { maxPositionEmbeddings: c.maxPositionEmbeddings });
       const pairs = await readPairsTsv(argv.pairs);
       const encs = await tokenizer.encodePairs(pairs);
       const base = (await scoreEncoded(model, encs)).map((s) => s[0] as number);

@@ -11,10 +11,10 @@ import { expandSites } from '../../model/sites.js';
 import { runModel, disposeRun } from '../../hooks/run.js';
 import { writeSafetensors } from '../../weights/safetensors-write.js';
 import type { TensorToWrite } from '../../weights/safetensors-write.js';
-import { optionalMasks, setup, withBackend } from '../common.js';
-import type { BackendArgs } from '../common.js';
+import { optionalMasks, setup, withBackend, withHub } from '../common.js';
+import type { BackendArgs, HubArgs } from '../common.js';
 
-interface ForwardArgs extends BackendArgs {
+interface ForwardArgs extends BackendArgs, HubArgs {
   model: string;
   inputs: string;
   capture: string[];
@@ -28,7 +28,7 @@ export const forwardCommand: CommandModule<object, ForwardArgs> = {
   describe: 'run stored token ids through the model; write captured sites and gradients to safetensors',
   builder: (y: Argv<object>): Argv<ForwardArgs> =>
     withBackend(
-      y
+      withHub(y)
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
         .option('inputs', { type: 'string', demandOption: true, describe: 'safetensors with input_ids, attention_mask[, token_type_ids] (I64 or I32)' })
         .option('capture', { type: 'string', array: true, default: [] as string[], describe: 'site or glob to capture, e.g. layer.*.ffn.post (repeatable)' })
@@ -38,7 +38,7 @@ export const forwardCommand: CommandModule<object, ForwardArgs> = {
     ),
   handler: async (argv) => {
     const batch = await readTokenBatch(argv.inputs);
-    const model = await setup(argv);
+    const { model } = await setup(argv);
     try {
       const c = model.config;
       const capture = expandSites(argv.capture, c);

@@ -1,6 +1,10 @@
 /** Every CLI command, in the order `celens --help` lists them. */
 import type { Argv } from 'yargs';
+import { bm25Command } from './bm25.js';
+import { attributeCommand } from './attribute.js';
 import { demoCommand } from './demo.js';
+import { downloadCommand } from './download.js';
+import { evalCommand } from './eval.js';
 import { forwardCommand } from './forward.js';
 import { inspectCommand } from './inspect.js';
 import { scoreCommand } from './score.js';
@@ -13,6 +17,10 @@ export const commands: Register[] = [
   (y) => y.command(inspectCommand),
   (y) => y.command(scoreCommand),
   (y) => y.command(forwardCommand),
+  (y) => y.command(attributeCommand),
   (y) => y.command(tokenizeCommand),
+  (y) => y.command(evalCommand),
+  (y) => y.command(bm25Command),
   (y) => y.command(demoCommand),
+  (y) => y.command(downloadCommand),
 ];

@@ -3,10 +3,10 @@ import type { Argv, CommandModule } from 'yargs';
 import { countParams } from '../../weights/hf-names.js';
 import { disposeModel } from '../../model/load.js';
 import { allSites, parseSite, siteShape } from '../../model/sites.js';
-import { setup, withBackend } from '../common.js';
-import type { BackendArgs } from '../common.js';
+import { setup, withBackend, withHub } from '../common.js';
+import type { BackendArgs, HubArgs } from '../common.js';
 
-interface InspectArgs extends BackendArgs {
+interface InspectArgs extends BackendArgs, HubArgs {
   model: string;
   json: boolean;
 }
@@ -16,12 +16,12 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   describe: 'show config, parameter counts, dtypes and intervention sites',
   builder: (y: Argv<object>): Argv<InspectArgs> =>
     withBackend(
-      y
+      withHub(y)
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
     ),
   handler: async (argv) => {
-    const model = await setup(argv);
+    const { model } = await setup(argv);
     try {
       const c = model.config;
       const counts = countParams(model.params);

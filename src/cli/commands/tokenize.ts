@@ -6,8 +6,10 @@ import {
   readPairsTsv,
   type Truncation,
 } from '../../tokenize/tokenizer.js';
+import { modelDir, withHub } from '../common.js';
+import type { HubArgs } from '../common.js';
 
-interface TokenizeArgs {
+interface TokenizeArgs extends HubArgs {
   model: string;
   pairs: string;
   'max-length': number | undefined;
@@ -23,7 +25,7 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
   command: 'tokenize <model>',
   describe: 'encode query<TAB>passage pairs as [CLS] q [SEP] p [SEP], one JSON line per pair',
   builder: (y: Argv<object>): Argv<TokenizeArgs> =>
-    y
+    withHub(y)
       .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
       .option('pairs', { type: 'string', demandOption: true, describe: 'TSV file: query<TAB>passage per line' })
       .option('max-length', {
@@ -36,8 +38,9 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
         describe: 'HF truncation strategy',
       }),
   handler: async (argv) => {
-    const tokenizer = await loadTokenizer(argv.model, {
-      maxPositionEmbeddings: await readMaxPositionEmbeddings(argv.model),
+    const dir = await modelDir(argv);
+    const tokenizer = await loadTokenizer(dir, {
+      maxPositionEmbeddings: await readMaxPositionEmbeddings(dir),
     });
     const pairs = await readPairsTsv(argv.pairs);
     const encodings = await tokenizer.encodePairs(pairs, {

@@ -1,0 +1,144 @@
+/**
+ * One `attribute(model, pairs, options)` shape for every method (Captum's attribute()): pairs are
+ * sorted by length and grouped `pairsPerBatch` at a time (little padding), each group is one
+ * padded batch for the method, and results stream out in a fixed order with their input index.
+ * Grouping depends only on the lengths and options, never on what was already done or on the
+ * number of workers, so a resumed or parallel run computes exactly the same numbers.
+ */
+import type { BertModel } from '../model/bert.js';
+import type { TokenBatch } from '../model/inputs.js';
+import type { Masks } from '../model/masks.js';
+import { padBatch } from '../tokenize/tokenizer.js';
+import type { PairEncoding } from '../tokenize/tokenizer.js';
+import type { BaselineKind } from './baselines.js';
+import { layerIgBatch, LAYER_IG_DEFAULTS } from './layer-ig.js';
+import { nigBatch, NIG_DEFAULTS } from './nig.js';
+import type { NigRule, NigSite } from './nig.js';
+import type { LayerIgRule } from './quadrature.js';
+import type { PairAttribution } from './summary.js';
+import type { TargetSpec } from './targets.js';
+
+export type Method = 'nig' | 'layer-ig';
+export const METHODS: readonly Method[] = ['nig', 'layer-ig'];
+
+export interface AttributeOptions {
+  /** @default 'nig' */
+  method?: Method;
+  /** Site kinds. @default ['ffn.pre'] for NIG, ['ffn.post'] for layer IG */
+  sites?: readonly NigSite[];
+  /** NIG only. @default 'padq' */
+  baseline?: BaselineKind;
+  target?: TargetSpec;
+  /** @default 20 */
+  steps?: number;
+  /** NIG: right | left | trapezoid (default right); layer IG: left | trapezoid | gauss-legendre (default gauss-legendre). */
+  rule?: NigRule | LayerIgRule;
+  /** α points per pass. @default 10 */
+  chunk?: number;
+  /** Pairs per padded batch. @default 4 */
+  pairsPerBatch?: number;
+  perToken?: boolean;
+  unkId?: number;
+  /** Layer IG only: which layers. @default all */
+  layers?: readonly number[];
+  masks?: Masks;
+}
+
+export const ATTRIBUTE_DEFAULTS = { method: 'nig', steps: 20, chunk: 10, pairsPerBatch: 4, perToken: false } as const;
+
+export interface AttributionRecord {
+  index: number;
+  result: PairAttribution;
+}
+
+/** Input-order indices, grouped by length: the unit of work (and of resuming and parallelism). */
+export function planGroups(lengths: readonly number[], pairsPerBatch: number): number[][] {
+  const order = lengths.map((n, i) => [n, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const groups: number[][] = [];
+  for (let i = 0; i < order.length; i += pairsPerBatch) groups.push(order.slice(i, i + pairsPerBatch).map(([, idx]) => idx));
+  return groups;
+}
+
+/** Runs one group (a padded batch of pairs) with the chosen method. */
+export async function attributeGroup(model: BertModel, batch: TokenBatch, o: AttributeOptions): Promise<PairAttribution[]> {
+  const common = {
+    ...(o.target !== undefined && { target: o.target }),
+    ...(o.steps !== undefined && { steps: o.steps }),
+    ...(o.chunk !== undefined && { chunk: o.chunk }),
+    ...(o.perToken !== undefined && { perToken: o.perToken }),
+    ...(o.masks !== undefined && { masks: o.masks }),
+  };
+  if ((o.method ?? ATTRIBUTE_DEFAULTS.method) === 'nig') {
+    return nigBatch(model, batch, {
+      ...common,
+      sites: o.sites ?? NIG_DEFAULTS.sites,
+      ...(o.baseline !== undefined && { baseline: o.baseline }),
+      ...(o.rule !== undefined && { rule: o.rule as NigRule }),
+      ...(o.unkId !== undefined && { unkId: o.unkId }),
+    });
+  }
+  const sites = o.sites ?? [LAYER_IG_DEFAULTS.site];
+  const results: PairAttribution[][] = [];
+  for (const site of sites) {
+    results.push(await layerIgBatch(model, batch, { ...common, site, ...(o.rule !== undefined && { rule: o.rule as LayerIgRule }), ...(o.layers !== undefined && { layers: o.layers }) }));
+  }
+  return mergeSites(results);
+}
+
+/** Several single-site results of the same pairs → one result per pair with every site. */
+function mergeSites(parts: PairAttribution[][]): PairAttribution[] {
+  const [first, ...rest] = parts;
+  if (!first) return [];
+  for (const part of rest) {
+    part.forEach((p, i) => {
+      const into = first[i] as PairAttribution;
+      for (const [k, v] of p.sum) into.sum.set(k, v);
+      for (const [k, v] of p.bySegment) into.bySegment.set(k, v);
+      if (p.perToken && into.perToken) for (const [k, v] of p.perToken) into.perToken.set(k, v);
+    });
+  }
+  return first;
+}
+
+export interface StreamOptions {
+  /** Input indices already done (resume): groups made only of these are skipped. */
+  skip?: ReadonlySet<number>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Streams records group by group, in plan order; indices in `skip` are not yielded again. */
+export async function* attributeStream(model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions = {}, s: StreamOptions = {}): AsyncGenerator<AttributionRecord> {
+  const groups = planGroups(pairs.map((p) => p.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch);
+  const skip = s.skip ?? new Set<number>();
+  let done = skip.size;
+  s.onProgress?.(done, pairs.length);
+  for (const g of groups) {
+    if (g.every((i) => skip.has(i))) continue;
+    const batch = padBatch(g.map((i) => pairs[i] as PairEncoding), model.config.padTokenId);
+    const res = await attributeGroup(model, batch, o);
+    for (let k = 0; k < g.length; k++) {
+      const index = g[k] as number;
+      if (skip.has(index)) continue;
+      done++;
+      yield { index, result: res[k] as PairAttribution };
+    }
+    s.onProgress?.(done, pairs.length);
+  }
+}
+
+/** Attributions for every pair, in input order. */
+export async function attribute(model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions = {}): Promise<PairAttribution[]> {
+  const out = new Array<PairAttribution>(pairs.length);
+  for await (const r of attributeStream(model, pairs, o)) out[r.index] = r.result;
+  return out;
+}
+
+/** Splits a padded batch (e.g. from an --inputs file) into unpadded pair encodings. */
+export function unpad(b: TokenBatch): PairEncoding[] {
+  return Array.from({ length: b.batch }, (_v, r) => {
+    let n = 0;
+    while (n < b.seqLen && b.attentionMask[r * b.seqLen + n] === 1) n++;
+    const from = r * b.seqLen;
+    return { inputIds: Array.from(b.inputIds.subarray(from, from + n)), tokenTypeIds: Array.from(b.tokenTypeIds.subarray(from, from + n)) };
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * A resumable attribution job: pairs → records in a journal (OUT.jsonl itself, or
+ * OUT.safetensors.partial.jsonl until the safetensors file is assembled). Rerunning the same
+ * command after a kill or Ctrl-C continues where it stopped; numbers are identical to an
+ * uninterrupted run because groups are planned from the inputs alone (see attribute.ts).
+ */
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { CelensError } from '../errors.js';
+import type { BertModel } from '../model/bert.js';
+import { masksToJson } from '../model/masks.js';
+import type { PairEncoding } from '../tokenize/tokenizer.js';
+import { attributeStream, ATTRIBUTE_DEFAULTS } from './attribute.js';
+import type { AttributeOptions, AttributionRecord, StreamOptions } from './attribute.js';
+import { checkResumable, fromRecord, JournalWriter, readJournal, removeFile, toRecord, writeAttributionSafetensors } from './records.js';
+import type { JournalHeader } from './records.js';
+import type { PairAttribution } from './summary.js';
+
+export interface AttributeJob {
+  model: BertModel;
+  pairs: readonly PairEncoding[];
+  /** An id per pair written into records (e.g. the TSV line number). */
+  ids?: readonly string[];
+  options: AttributeOptions;
+  /** OUT.jsonl or OUT.safetensors; undefined keeps results in memory only. */
+  out?: string | undefined;
+  onProgress?: (done: number, total: number) => void;
+  /** Set to stop after the group in flight (Ctrl-C). */
+  stop?: { requested: boolean };
+  /** The stream to draw records from (a worker pool passes its own). */
+  stream?: (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord>;
+}
+
+export interface JobResult {
+  /** Every pair's result in input order, when the job finished (undefined entries if stopped). */
+  results: Array<PairAttribution | undefined>;
+  complete: boolean;
+  resumedFrom: number;
+}
+
+export function journalPath(out: string): string {
+  return out.endsWith('.jsonl') ? out : `${out}.partial.jsonl`;
+}
+
+/** The header that identifies a run: everything that changes the numbers. */
+export function jobHeader(job: AttributeJob): JournalHeader {
+  const o = job.options;
+  const options: Record<string, unknown> = {
+    ...o,
+    method: o.method ?? ATTRIBUTE_DEFAULTS.method,
+    steps: o.steps ?? ATTRIBUTE_DEFAULTS.steps,
+    chunk: o.chunk ?? ATTRIBUTE_DEFAULTS.chunk,
+    pairsPerBatch: o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch,
+    perToken: o.perToken ?? ATTRIBUTE_DEFAULTS.perToken,
+    masks: o.masks ? masksToJson(o.masks) : undefined,
+    inputs: fingerprint(job.pairs),
+  };
+  return { celens: 'attribute', version: 1, method: String(options.method), model: job.model.source, count: job.pairs.length, options };
+}
+
+export async function runAttributeJob(job: AttributeJob): Promise<JobResult> {
+  const results = new Array<PairAttribution | undefined>(job.pairs.length);
+  const stream = job.stream ?? attributeStream;
+  if (job.out === undefined) {
+    for await (const r of stream(job.model, job.pairs, job.options, { ...(job.onProgress && { onProgress: job.onProgress }) })) {
+      results[r.index] = r.result;
+      if (job.stop?.requested) return { results, complete: false, resumedFrom: 0 };
+    }
+    return { results, complete: true, resumedFrom: 0 };
+  }
+  const out = job.out;
+  const journal = journalPath(out);
+  const header = jobHeader(job);
+  await checkWritable(out);
+  const found = await readJournal(journal);
+  if (!found && out !== journal && (await exists(out))) {
+    throw new CelensError('output exists and is complete; delete it or choose another --out', { file: out });
+  }
+  if (found) checkResumable(journal, found.header, header);
+  const skip = new Set(found ? found.records.keys() : []);
+  const writer = await JournalWriter.open(journal, found ? undefined : header);
+  let complete = true;
+  try {
+    for await (const r of stream(job.model, job.pairs, job.options, { skip, ...(job.onProgress && { onProgress: job.onProgress }) })) {
+      await writer.line(toRecord(r.index, r.result, job.ids?.[r.index]));
+      results[r.index] = r.result;
+      // Stopping between any two records is safe: a resume skips done indices and recomputes
+      // the rest of their group with the same padding, so the numbers do not change.
+      if (job.stop?.requested) {
+        complete = false;
+        break;
+      }
+    }
+  } finally {
+    await writer.close();
+  }
+  if (found) for (const [i, rec] of found.records) results[i] = fromRecord(rec);
+  if (complete && out !== journal) {
+    await writeAttributionSafetensors(out, job.options.method === 'layer-ig' ? 'lig' : 'nig', results as PairAttribution[], {
+      format: 'pt',
+      producer: 'celens attribute',
+      header: JSON.stringify(header),
+    });
+    await removeFile(journal);
+  }
+  return { results, complete, resumedFrom: skip.size };
+}
+
+/** A cheap fingerprint of the encoded inputs, so a resume cannot mix two different input files. */
+function fingerprint(pairs: readonly PairEncoding[]): string {
+  let h = 0x811c9dc5;
+  const mix = (v: number): void => {
+    h = Math.imul(h ^ v, 0x01000193) >>> 0;
+  };
+  for (const p of pairs) {
+    mix(p.inputIds.length);
+    for (const v of p.inputIds) mix(v);
+    for (const v of p.tokenTypeIds) mix(v);
+  }
+  return `${pairs.length}:${h.toString(16)}`;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fails before any work when the output folder cannot be written. */
+async function checkWritable(out: string): Promise<void> {
+  try {
+    await access(dirname(out), constants.W_OK);
+  } catch (e) {
+    throw new CelensError(`cannot write to this folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: dirname(out) });
+  }
+}

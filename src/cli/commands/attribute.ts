@@ -1,0 +1,142 @@
+/**
+ * `celens attribute MODEL (--inputs IN.safetensors | --pairs FILE.tsv) --method nig|layer-ig …`
+ * Maps flags onto AttributeOptions and calls the library. With --out, records stream into a
+ * journal as they finish (resumable); safetensors output is assembled at the end.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.js';
+import { attributeStream, METHODS, unpad } from '../../attribution/attribute.js';
+import type { AttributeOptions, Method } from '../../attribution/attribute.js';
+import { BASELINES } from '../../attribution/baselines.js';
+import type { BaselineKind } from '../../attribution/baselines.js';
+import { NIG_RULES, NIG_SITES } from '../../attribution/nig.js';
+import type { NigSite } from '../../attribution/nig.js';
+import { LAYER_IG_RULES } from '../../attribution/quadrature.js';
+import { parseTarget, defaultTarget } from '../../attribution/targets.js';
+import { disposeModel } from '../../model/load.js';
+import type { LoadedModel } from '../../model/load.js';
+import { readTokenBatch } from '../../model/inputs.js';
+import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
+import type { PairEncoding } from '../../tokenize/tokenizer.js';
+import { optionalMasks, setup, withBackend, withHub } from '../common.js';
+import type { BackendArgs, HubArgs } from '../common.js';
+import { progressBar } from '../progress.js';
+import { runAttributeJob } from '../../attribution/job.js';
+import { printConvergence, printSummary } from '../attribute-print.js';
+
+export interface AttributeArgs extends BackendArgs, HubArgs {
+  model: string;
+  inputs: string | undefined;
+  pairs: string | undefined;
+  method: Method;
+  site: NigSite[] | undefined;
+  baseline: BaselineKind;
+  target: string | undefined;
+  steps: number;
+  rule: string | undefined;
+  chunk: number;
+  'pairs-per-batch': number;
+  'per-token': boolean;
+  'unk-id': number | undefined;
+  layers: number[] | undefined;
+  mask: string | undefined;
+  out: string | undefined;
+  convergence: string | undefined;
+  top: number;
+}
+
+export const attributeCommand: CommandModule<object, AttributeArgs> = {
+  command: 'attribute <model>',
+  describe: 'Neuron Integrated Gradients (or layer IG) for every FFN neuron of every layer',
+  builder: (y: Argv<object>): Argv<AttributeArgs> =>
+    withBackend(
+      withHub(y)
+        .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a downloaded hub id' })
+        .option('inputs', { type: 'string', describe: 'safetensors with input_ids, attention_mask, token_type_ids' })
+        .option('pairs', { type: 'string', describe: 'TSV file: query<TAB>passage per line' })
+        .option('method', { choices: METHODS, default: 'nig' as Method })
+        .option('site', { choices: NIG_SITES, array: true, describe: 'site kind(s) in every layer (default ffn.pre for nig, ffn.post for layer-ig)' })
+        .option('baseline', { choices: BASELINES, default: 'padq' as BaselineKind, describe: 'NIG baseline: padq = query tokens → [PAD]' })
+        .option('target', { type: 'string', describe: 'logit | prob | class:N (default: logit for 1-label models, class:1 otherwise)' })
+        .option('steps', { type: 'number', default: 20, describe: 'path points m (NIG: α = k/(m−1), both ends included)' })
+        .option('rule', { type: 'string', describe: `NIG: ${NIG_RULES.join('|')} (default right); layer-ig: ${LAYER_IG_RULES.join('|')} (default gauss-legendre)` })
+        .option('chunk', { type: 'number', default: 10, describe: 'α points per forward/backward pass' })
+        .option('pairs-per-batch', { type: 'number', default: 4, describe: 'pairs of similar length per pass' })
+        .option('per-token', { type: 'boolean', default: false, describe: 'also output per-token attributions' })
+        .option('unk-id', { type: 'number', describe: '[UNK] id for unk baselines (default: from the tokenizer files)' })
+        .option('layers', { type: 'number', array: true, describe: 'layer-ig: layers to attribute (default all)' })
+        .option('mask', { type: 'string', describe: 'mask JSON applied while attributing' })
+        .option('out', { type: 'string', describe: 'OUT.safetensors or OUT.jsonl (resumable); without it a summary is printed' })
+        .option('convergence', { type: 'string', describe: 'comma-separated step counts: print the completeness error against m' })
+        .option('top', { type: 'number', default: 5, describe: 'neurons per layer in the printed summary' })
+        .conflicts('inputs', 'pairs'),
+    ),
+  handler: async (argv) => {
+    if ((argv.inputs === undefined) === (argv.pairs === undefined)) throw new UsageError('give exactly one of --inputs IN.safetensors or --pairs FILE.tsv');
+    for (const [flag, v, min] of [['--steps', argv.steps, 2], ['--chunk', argv.chunk, 1], ['--pairs-per-batch', argv['pairs-per-batch'], 1]] as const) {
+      if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer >= ${min}`);
+    }
+    const rules: readonly string[] = argv.method === 'nig' ? NIG_RULES : LAYER_IG_RULES;
+    if (argv.rule !== undefined && !rules.includes(argv.rule)) throw new UsageError(`--rule ${argv.rule} is not a ${argv.method} rule (${rules.join(', ')})`);
+    const { model, dir } = await setup(argv);
+    try {
+      const { pairs, ids } = await readPairs(argv, model, dir);
+      const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(dir)).unkId : undefined);
+      const masks = await optionalMasks(argv.mask, model);
+      const options: AttributeOptions = {
+        method: argv.method,
+        ...(argv.site && { sites: argv.site }),
+        baseline: argv.baseline,
+        target: argv.target !== undefined ? parseTarget(argv.target, model.config) : defaultTarget(model.config),
+        steps: argv.steps,
+        ...(argv.rule !== undefined && { rule: argv.rule as AttributeOptions['rule'] }),
+        chunk: argv.chunk,
+        pairsPerBatch: argv['pairs-per-batch'],
+        perToken: argv['per-token'],
+        ...(unkId !== undefined && { unkId }),
+        ...(argv.layers && { layers: argv.layers }),
+        ...(masks && { masks }),
+      };
+      if (argv.convergence !== undefined) {
+        await printConvergence(model, pairs, options, argv.convergence);
+        return;
+      }
+      const bar = progressBar('attribute');
+      const stop = { requested: false };
+      const onSigint = (): void => {
+        stop.requested = true;
+        process.stderr.write('\ncelens: stopping after the pair in flight (Ctrl-C again to abort now)\n');
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      try {
+        const job = await runAttributeJob({ model, pairs, ids, options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream: attributeStream });
+        bar.stop();
+        if (!job.complete) {
+          process.stderr.write(`celens: interrupted; ${argv.out ? `finished records are in ${argv.out.endsWith('.jsonl') ? argv.out : `${argv.out}.partial.jsonl`}; rerun the same command to resume` : 'nothing was saved (no --out)'}\n`);
+          process.exitCode = 130;
+          return;
+        }
+        if (job.resumedFrom > 0) process.stderr.write(`celens: resumed: ${job.resumedFrom} of ${pairs.length} pairs were already done\n`);
+        if (argv.out !== undefined) process.stderr.write(`celens: wrote ${pairs.length} pairs to ${argv.out}\n`);
+        else printSummary(job.results, ids, model.config, argv.top);
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        bar.stop();
+      }
+    } finally {
+      disposeModel(model);
+    }
+  },
+};
+
+async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): Promise<{ pairs: PairEncoding[]; ids: string[] }> {
+  if (argv.inputs !== undefined) {
+    const pairs = unpad(await readTokenBatch(argv.inputs));
+    return { pairs, ids: pairs.map((_p, i) => String(i)) };
+  }
+  const tokenizer = await loadTokenizer(dir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
+  const texts = await readPairsTsv(argv.pairs as string);
+  const pairs = await tokenizer.encodePairs(texts);
+  return { pairs, ids: texts.map((_p, i) => String(i + 1)) };
+}

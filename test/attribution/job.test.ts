@@ -1,0 +1,80 @@
+/**
+ * Streaming, chunking and resuming: chunk sizes and pairs-per-batch do not change the numbers
+ * (beyond float32 reassociation), and a run stopped part-way then resumed writes exactly the
+ * bytes of an uninterrupted run.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { attribute, unpad, planGroups } from '../../src/attribution/attribute.js';
+import { runAttributeJob, journalPath } from '../../src/attribution/job.js';
+import { loadModel, disposeModel } from '../../src/model/load.js';
+import type { LoadedModel } from '../../src/model/load.js';
+import { selectBackend } from '../../src/backend/select.js';
+import { FIXTURE_DIR, fixtureBatch, maxAbsDiff, reference } from '../helpers/fixture.js';
+import type { PairEncoding } from '../../src/tokenize/tokenizer.js';
+
+let model: LoadedModel;
+let pairs: PairEncoding[];
+let dir: string;
+beforeAll(async () => {
+  await selectBackend('wasm');
+  model = await loadModel(FIXTURE_DIR);
+  pairs = unpad(fixtureBatch(await reference()));
+  // 12 pairs of 4 different lengths: several groups.
+  pairs = [...pairs, ...pairs.slice().reverse(), ...pairs];
+  dir = await mkdtemp(join(tmpdir(), 'celens-job-'));
+});
+afterAll(() => disposeModel(model));
+
+test('groups are planned by length, input order breaking ties', () => {
+  expect(planGroups([5, 3, 5, 1, 3], 2)).toEqual([[3, 1], [4, 0], [2]]);
+});
+
+// Padding a pair with longer ones changes float32 rounding (the fixture saw 8e-7 for logits), so 1e-5.
+test('chunk 1, 7 and m, and 1 or 4 pairs per batch, give the same attributions', async () => {
+  const before = tf.memory().numTensors;
+  const runs = await Promise.all([
+    attribute(model, pairs, { chunk: 1, pairsPerBatch: 1, sites: ['ffn.pre', 'ffn.post'] }),
+    attribute(model, pairs, { chunk: 7, pairsPerBatch: 4, sites: ['ffn.pre', 'ffn.post'] }),
+    attribute(model, pairs, { chunk: 20, pairsPerBatch: 3, sites: ['ffn.pre', 'ffn.post'] }),
+  ]);
+  expect(tf.memory().numTensors).toBe(before);
+  const [a, ...others] = runs;
+  for (const b of others) {
+    pairs.forEach((_p, i) => {
+      for (const [site, v] of a?.[i]?.sum ?? []) expect(maxAbsDiff(v, b[i]?.sum.get(site) as Float32Array)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(a?.[i]?.completeness ?? [], b[i]?.completeness ?? [])).toBeLessThan(1e-5);
+    });
+  }
+});
+
+test.each(['out.jsonl', 'out.safetensors'])('a stopped and resumed run writes the same file as an uninterrupted one (%s)', async (name) => {
+  const options = { steps: 8, pairsPerBatch: 2, perToken: true } as const;
+  const full = join(dir, `full-${name}`);
+  await runAttributeJob({ model, pairs, options, out: full });
+  for (const stopAfter of [1, 5]) {
+    const part = join(dir, `part${stopAfter}-${name}`);
+    let seen = 0;
+    const stop = { requested: false };
+    const first = await runAttributeJob({ model, pairs, options, out: part, stop, onProgress: () => {
+      seen++;
+      if (seen > stopAfter) stop.requested = true;
+    } });
+    expect(first.complete).toBe(false);
+    const second = await runAttributeJob({ model, pairs, options, out: part });
+    expect(second.complete).toBe(true);
+    expect(second.resumedFrom).toBeGreaterThan(0);
+    expect(second.resumedFrom).toBeLessThan(pairs.length);
+    expect(Buffer.compare(await readFile(part), await readFile(full))).toBe(0);
+    if (!name.endsWith('.jsonl')) await expect(readFile(journalPath(part))).rejects.toThrow(/ENOENT/);
+  }
+});
+
+test('a journal written with other settings is refused, naming the file', async () => {
+  const out = join(dir, 'other.jsonl');
+  const stop = { requested: true };
+  await runAttributeJob({ model, pairs, options: { steps: 8 }, out, stop });
+  await expect(runAttributeJob({ model, pairs, options: { steps: 9 }, out })).rejects.toThrow(/other\.jsonl: an unfinished run with other settings/);
+});
