@@ -9,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
     .strict()
     .demandCommand(1, 'name a command (celens --help lists them)')
     .recommendCommands()
+    .exitProcess(false)
     .fail((msg, err) => {
       throw err ?? new CelensError(msg);
     })

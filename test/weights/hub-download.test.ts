@@ -142,13 +142,16 @@ test('a corrupted transfer fails the sha256 check (LFS) or the git oid check, an
   expect(await sizeOf(incomplete(TINY_ID, b))).toBe(-1);
   expect(await sizeOf(join(repoDir(TINY_ID), 'blobs', sha256(b)))).toBe(-1);
 
-  const config = body(tiny, 'config.json');
-  hub.fault(TINY_ID, 'config.json', { kind: 'body', body: Buffer.alloc(config.length, 32) });
-  await expect(downloadModel({ repo: TINY_ID, cacheDir: cache, hubUrl: hub.url, ...fast })).rejects.toThrow(
-    /^celens-test\/tiny-ce\/config\.json: downloaded bytes do not match the hub's git-sha1/,
-  );
   const r = await downloadModel({ repo: TINY_ID, cacheDir: cache, hubUrl: hub.url, ...fast });
   expect((await readFile(join(r.dir, 'model.safetensors'))).equals(b)).toBe(true);
+
+  const config = body(tiny, 'config.json');
+  hub.fault(TINY_ID, 'config.json', { kind: 'body', body: Buffer.alloc(config.length, 32) });
+  const other = await mkdtemp(join(tmpdir(), 'celens-hub-'));
+  made.push(other);
+  await expect(downloadModel({ repo: TINY_ID, cacheDir: other, hubUrl: hub.url, ...fast })).rejects.toThrow(
+    `celens-test/tiny-ce/config.json: downloaded bytes do not match the hub's git-sha1; removed them, run the command again (expected ${gitOid(config)}, found`,
+  );
 });
 
 test('a stalled transfer is dropped after the idle timeout, a bounded number of times', async () => {

@@ -22,6 +22,7 @@ import { optionalMasks, setup, withBackend, withHub } from '../common.js';
 import type { BackendArgs, HubArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { runAttributeJob } from '../../attribution/job.js';
+import { poolStream } from '../../attribution/pool.js';
 import { printConvergence, printSummary } from '../attribute-print.js';
 
 export interface AttributeArgs extends BackendArgs, HubArgs {
@@ -43,6 +44,7 @@ export interface AttributeArgs extends BackendArgs, HubArgs {
   out: string | undefined;
   convergence: string | undefined;
   top: number;
+  workers: number;
 }
 
 export const attributeCommand: CommandModule<object, AttributeArgs> = {
@@ -69,11 +71,12 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('out', { type: 'string', describe: 'OUT.safetensors or OUT.jsonl (resumable); without it a summary is printed' })
         .option('convergence', { type: 'string', describe: 'comma-separated step counts: print the completeness error against m' })
         .option('top', { type: 'number', default: 5, describe: 'neurons per layer in the printed summary' })
+        .option('workers', { type: 'number', default: 1, describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count' })
         .conflicts('inputs', 'pairs'),
     ),
   handler: async (argv) => {
     if ((argv.inputs === undefined) === (argv.pairs === undefined)) throw new UsageError('give exactly one of --inputs IN.safetensors or --pairs FILE.tsv');
-    for (const [flag, v, min] of [['--steps', argv.steps, 2], ['--chunk', argv.chunk, 1], ['--pairs-per-batch', argv['pairs-per-batch'], 1]] as const) {
+    for (const [flag, v, min] of [['--steps', argv.steps, 2], ['--chunk', argv.chunk, 1], ['--pairs-per-batch', argv['pairs-per-batch'], 1], ['--workers', argv.workers, 1]] as const) {
       if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer >= ${min}`);
     }
     const rules: readonly string[] = argv.method === 'nig' ? NIG_RULES : LAYER_IG_RULES;
@@ -101,6 +104,8 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         await printConvergence(model, pairs, options, argv.convergence);
         return;
       }
+      // More than one worker: a thread pool computes the groups (pool.ts); the records are identical.
+      const stream = argv.workers > 1 ? poolStream(dir, { workers: argv.workers, backend: argv.backend }) : attributeStream;
       const bar = progressBar('attribute');
       const stop = { requested: false };
       const onSigint = (): void => {
@@ -110,7 +115,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
       };
       process.once('SIGINT', onSigint);
       try {
-        const job = await runAttributeJob({ model, pairs, ids, options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream: attributeStream });
+        const job = await runAttributeJob({ model, pairs, ids, options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
         bar.stop();
         if (!job.complete) {
           process.stderr.write(`celens: interrupted; ${argv.out ? `finished records are in ${argv.out.endsWith('.jsonl') ? argv.out : `${argv.out}.partial.jsonl`}; rerun the same command to resume` : 'nothing was saved (no --out)'}\n`);

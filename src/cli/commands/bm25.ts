@@ -52,6 +52,7 @@ export const bm25Command: CommandModule<object, Bm25Args> = {
     for (const w of c.warnings) process.stderr.write(`celens: warning: ${w}\n`);
     if (c.docs.size === 0) throw new UsageError(`${argv.collection}: the collection has no document texts to index`);
     if (argv.rerank && !c.run) throw new UsageError(`${argv.collection}: --rerank needs a first-stage run, and this collection has none`);
+    if (c.format === 'rankllm' && !argv.rerank) process.stderr.write(`celens: warning: ${c.name} holds only the passages its first stage retrieved; BM25 statistics over them are not those of the full corpus\n`);
     const index = buildBm25Index(c.docs, { k1: argv.k1, b: argv.b, stem: argv.stem, ...(!argv.stopwords && { stopwords: new Set<string>() }) });
     const run = bm25Run(index, c.queries, { hits: argv.hits, ...(argv.rerank && c.run && { rerank: c.run }) });
     await writeRun(argv.out, run, argv.tag);

@@ -71,7 +71,7 @@ export async function downloadBlob(p: BlobDownloadParams): Promise<BlobDownloadR
   const got = Math.max(0, await fileSize(incomplete));
   if (got !== p.size) {
     throw new HubError(
-      `download stopped at ${got} of ${p.size} bytes after ${requests} tries (${describeError(lastError)}); run the command again to resume`,
+      `download stopped at ${got} of ${p.size} bytes after ${requests} ${requests === 1 ? 'try' : 'tries'} (${describeError(lastError)}); run the command again to resume`,
       { file: p.file, url: p.url },
     );
   }

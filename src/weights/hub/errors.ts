@@ -36,11 +36,12 @@ export function describeError(err: unknown): string {
   const parts: string[] = [];
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e !== undefined && e !== null; depth++) {
-    if (e instanceof Error) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const text = e.name === 'TimeoutError' ? 'timed out' : e.message;
-      if (text && !parts.includes(text)) parts.push(code && !text.includes(code) ? `${text} [${code}]` : text);
-      e = e.cause;
+    // Duck-typed: undici's errors may come from another realm (vm contexts), where instanceof fails.
+    if (typeof e === 'object' && 'message' in e) {
+      const { name, message, code, cause } = e as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+      const text = name === 'TimeoutError' ? 'timed out' : String(message);
+      if (text && !parts.includes(text)) parts.push(typeof code === 'string' && !text.includes(code) ? `${text} [${code}]` : text);
+      e = cause;
     } else {
       parts.push(String(e));
       break;

@@ -1,0 +1,16 @@
+/** The IR layer: TREC data in and out, collections, trec_eval-exact measures, BM25. No tfjs here. */
+export * from './metrics/index.js';
+export type { Collection, CollectionFormat, CollectionStats, Qrels, Run, RunEntry, Topics } from './collection.js';
+export { collectionStats, COLLECTION_FORMATS } from './collection.js';
+export { parseTopics, parseQrels, parseRun, parseTsv, readTopics, readQrels, readRun, formatTopics, formatQrels, formatRun, writeTopics, writeQrels, writeRun, compareTrec, trecOrder } from './trec.js';
+export { loadCollection, detectFormat } from './detect.js';
+export type { LoadCollectionOptions } from './detect.js';
+export { findTopKTies, describeTies } from './ties.js';
+export type { TieGroup, TieReport } from './ties.js';
+export { randomFloor, expectedRandomNdcg, RANDOM_FLOOR_DEFAULTS } from './random-floor.js';
+export type { RandomFloor, RandomFloorOptions } from './random-floor.js';
+export { buildBm25Index, searchBm25, bm25Run, BM25_DEFAULTS } from './bm25.js';
+export type { Bm25Index, Bm25Options } from './bm25.js';
+export { analyze, tokenize, LUCENE_ENGLISH_STOPWORDS } from './analyze.js';
+export type { AnalyzerOptions } from './analyze.js';
+export { porterStem } from './porter.js';
