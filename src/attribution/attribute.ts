@@ -5,6 +5,7 @@
  * Grouping depends only on the lengths and options, never on what was already done or on the
  * number of workers, so a resumed or parallel run computes exactly the same numbers.
  */
+import { UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { TokenBatch } from '../model/inputs.js';
 import type { Masks } from '../model/masks.js';
@@ -42,6 +43,13 @@ export interface AttributeOptions {
   /** Layer IG only: which layers. @default all */
   layers?: readonly number[];
   masks?: Masks;
+  /** Compute only the groups k of the plan with k % count === index (Slurm/Kubernetes array jobs). */
+  shard?: Shard;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 export const ATTRIBUTE_DEFAULTS = { method: 'nig', steps: 20, chunk: 10, pairsPerBatch: 4, perToken: false } as const;
@@ -108,10 +116,11 @@ export interface StreamOptions {
 
 /** Streams records group by group, in plan order; indices in `skip` are not yielded again. */
 export async function* attributeStream(model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions = {}, s: StreamOptions = {}): AsyncGenerator<AttributionRecord> {
-  const groups = planGroups(pairs.map((p) => p.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch);
+  const groups = shardGroups(planGroups(pairs.map((p) => p.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch), o.shard);
+  const total = groups.reduce((n, g) => n + g.length, 0);
   const skip = s.skip ?? new Set<number>();
-  let done = skip.size;
-  s.onProgress?.(done, pairs.length);
+  let done = groups.reduce((n, g) => n + g.filter((i) => skip.has(i)).length, 0);
+  s.onProgress?.(done, total);
   for (const g of groups) {
     if (g.every((i) => skip.has(i))) continue;
     const batch = padBatch(g.map((i) => pairs[i] as PairEncoding), model.config.padTokenId);
@@ -122,8 +131,23 @@ export async function* attributeStream(model: BertModel, pairs: readonly PairEnc
       done++;
       yield { index, result: res[k] as PairAttribution };
     }
-    s.onProgress?.(done, pairs.length);
+    s.onProgress?.(done, total);
   }
+}
+
+/** The groups a shard computes: the same groups (and padding) as the unsharded plan, every count-th. */
+export function shardGroups(groups: number[][], shard: Shard | undefined): number[][] {
+  if (!shard) return groups;
+  return groups.filter((_g, k) => k % shard.count === shard.index);
+}
+
+/** Parses `i/N` (0 ≤ i < N). */
+export function parseShard(s: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || !(count >= 1) || !(index < count)) throw new UsageError(`--shard takes i/N with 0 <= i < N, e.g. 0/4 (got '${s}')`);
+  return { index, count };
 }
 
 /** Attributions for every pair, in input order. */

@@ -13,7 +13,7 @@ import type { PairEncoding } from '../tokenize/tokenizer.js';
 import { attributeStream, ATTRIBUTE_DEFAULTS } from './attribute.js';
 import type { AttributeOptions, AttributionRecord, StreamOptions } from './attribute.js';
 import { checkResumable, fromRecord, JournalWriter, readJournal, removeFile, toRecord, writeAttributionSafetensors } from './records.js';
-import type { JournalHeader } from './records.js';
+import type { JournalHeader, PairSource } from './records.js';
 import type { PairAttribution } from './summary.js';
 
 export interface AttributeJob {
@@ -21,6 +21,8 @@ export interface AttributeJob {
   pairs: readonly PairEncoding[];
   /** An id per pair written into records (e.g. the TSV line number). */
   ids?: readonly string[];
+  /** Where each pair came from, when sampled from a collection. */
+  sources?: readonly PairSource[];
   options: AttributeOptions;
   /** OUT.jsonl or OUT.safetensors; undefined keeps results in memory only. */
   out?: string | undefined;
@@ -53,6 +55,7 @@ export function jobHeader(job: AttributeJob): JournalHeader {
     pairsPerBatch: o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch,
     perToken: o.perToken ?? ATTRIBUTE_DEFAULTS.perToken,
     masks: o.masks ? masksToJson(o.masks) : undefined,
+    shard: o.shard ? `${o.shard.index}/${o.shard.count}` : undefined,
     inputs: fingerprint(job.pairs),
   };
   return { celens: 'attribute', version: 1, method: String(options.method), model: job.model.source, count: job.pairs.length, options };
@@ -69,6 +72,9 @@ export async function runAttributeJob(job: AttributeJob): Promise<JobResult> {
     return { results, complete: true, resumedFrom: 0 };
   }
   const out = job.out;
+  if (job.options.shard && !out.endsWith('.jsonl')) {
+    throw new CelensError('a shard writes JSONL (OUT.jsonl); combine shards with celens merge, which can also write safetensors', { file: out });
+  }
   const journal = journalPath(out);
   const header = jobHeader(job);
   await checkWritable(out);
@@ -82,7 +88,7 @@ export async function runAttributeJob(job: AttributeJob): Promise<JobResult> {
   let complete = true;
   try {
     for await (const r of stream(job.model, job.pairs, job.options, { skip, ...(job.onProgress && { onProgress: job.onProgress }) })) {
-      await writer.line(toRecord(r.index, r.result, job.ids?.[r.index]));
+      await writer.line(toRecord(r.index, r.result, job.ids?.[r.index], job.sources?.[r.index]));
       results[r.index] = r.result;
       // Stopping between any two records is safe: a resume skips done indices and recomputes
       // the rest of their group with the same padding, so the numbers do not change.
@@ -96,6 +102,7 @@ export async function runAttributeJob(job: AttributeJob): Promise<JobResult> {
   }
   if (found) for (const [i, rec] of found.records) results[i] = fromRecord(rec);
   if (complete && out !== journal) {
+    // (a shard always writes JSONL, so this assembles only whole runs)
     await writeAttributionSafetensors(out, job.options.method === 'layer-ig' ? 'lig' : 'nig', results as PairAttribution[], {
       format: 'pt',
       producer: 'celens attribute',

@@ -24,9 +24,21 @@ export interface JournalHeader {
   options: Record<string, unknown>;
 }
 
+/** Where a pair came from, when it was sampled from a collection (`attribute --collection`). */
+export interface PairSource {
+  dataset: string;
+  qid: string;
+  docid: string;
+  /** Judged relevance grade; null for an unjudged first-stage candidate. */
+  grade: number | null;
+  /** grade ≥ the run's relevance level. */
+  relevant: boolean;
+}
+
 export interface PairRecord {
   index: number;
   id?: string;
+  source?: PairSource;
   length: number;
   segments: Segments;
   target: { input: number; baseline: number };
@@ -39,7 +51,7 @@ export interface PairRecord {
 
 const f32 = (a: ArrayLike<number>): number[] => Array.from(a, (v) => Math.fround(v));
 
-export function toRecord(index: number, r: PairAttribution, id?: string): PairRecord {
+export function toRecord(index: number, r: PairAttribution, id?: string, source?: PairSource): PairRecord {
   const rows = (a: Float32Array, W: number): number[][] => Array.from({ length: a.length / W }, (_v, i) => f32(a.subarray(i * W, (i + 1) * W)));
   const sum: Record<string, number[]> = {};
   const segs: Record<string, number[][]> = {};
@@ -50,6 +62,7 @@ export function toRecord(index: number, r: PairAttribution, id?: string): PairRe
   const rec: PairRecord = {
     index,
     ...(id !== undefined && { id }),
+    ...(source !== undefined && { source }),
     length: r.segments.length,
     segments: r.segments,
     target: { input: Math.fround(r.targetInput), baseline: Math.fround(r.targetBaseline) },

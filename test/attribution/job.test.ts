@@ -78,3 +78,19 @@ test('a journal written with other settings is refused, naming the file', async 
   await runAttributeJob({ model, pairs, options: { steps: 8 }, out, stop });
   await expect(runAttributeJob({ model, pairs, options: { steps: 9 }, out })).rejects.toThrow(/other\.jsonl: an unfinished run with other settings/);
 });
+
+test('shards compute disjoint groups of the same plan; together they equal the whole run', async () => {
+  const options = { steps: 6, pairsPerBatch: 2 } as const;
+  const whole = await runAttributeJob({ model, pairs, options });
+  const seen = new Set<number>();
+  for (let i = 0; i < 3; i++) {
+    const part = await runAttributeJob({ model, pairs, options: { ...options, shard: { index: i, count: 3 } } });
+    part.results.forEach((r, idx) => {
+      if (!r) return;
+      expect(seen.has(idx)).toBe(false);
+      seen.add(idx);
+      for (const [site, v] of r.sum) expect(Buffer.from(v.buffer).equals(Buffer.from((whole.results[idx]?.sum.get(site) as Float32Array).buffer))).toBe(true);
+    });
+  }
+  expect(seen.size).toBe(pairs.length);
+});

@@ -5,7 +5,14 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { attributeStream, METHODS, unpad } from '../../attribution/attribute.js';
+import { attributeStream, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
+import type { PairSource } from '../../attribution/records.js';
+import { samplePairs } from '../../analysis/sample.js';
+import type { Negatives } from '../../analysis/sample.js';
+import { loadCollection } from '../../ir/detect.js';
+import { COLLECTION_FORMATS } from '../../ir/collection.js';
+import type { CollectionFormat } from '../../ir/collection.js';
+import { scoreEncoded } from '../../model/score.js';
 import type { AttributeOptions, Method } from '../../attribution/attribute.js';
 import { BASELINES } from '../../attribution/baselines.js';
 import type { BaselineKind } from '../../attribution/baselines.js';
@@ -29,6 +36,14 @@ export interface AttributeArgs extends BackendArgs, HubArgs {
   model: string;
   inputs: string | undefined;
   pairs: string | undefined;
+  collection: string | undefined;
+  format: CollectionFormat | undefined;
+  'rel-level': number;
+  'max-pairs': number | undefined;
+  seed: number;
+  negatives: Negatives;
+  'correct-only': boolean;
+  shard: string | undefined;
   method: Method;
   site: NigSite[] | undefined;
   baseline: BaselineKind;
@@ -56,6 +71,14 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a downloaded hub id' })
         .option('inputs', { type: 'string', describe: 'safetensors with input_ids, attention_mask, token_type_ids' })
         .option('pairs', { type: 'string', describe: 'TSV file: query<TAB>passage per line' })
+        .option('collection', { type: 'string', describe: 'sample judged pairs from a collection (folder or file; see celens eval)' })
+        .option('format', { choices: COLLECTION_FORMATS, describe: 'collection format (default: detected)' })
+        .option('rel-level', { type: 'number', default: 1, describe: 'collection: relevant means grade >= this' })
+        .option('max-pairs', { type: 'number', describe: 'collection: at most this many pairs, half relevant, half not' })
+        .option('seed', { type: 'number', default: 1, describe: 'collection: sampling seed' })
+        .option('negatives', { choices: ['judged', 'unjudged', 'both'] as const, default: 'both' as Negatives, describe: 'collection: non-relevant pairs from judgements, unjudged first-stage candidates, or both' })
+        .option('correct-only', { type: 'boolean', default: false, describe: 'collection: keep only pairs the model classifies correctly (logit > 0 for relevant)' })
+        .option('shard', { type: 'string', describe: 'i/N: compute every N-th group starting at i (array jobs); combine with celens merge' })
         .option('method', { choices: METHODS, default: 'nig' as Method })
         .option('site', { choices: NIG_SITES, array: true, describe: 'site kind(s) in every layer (default ffn.pre for nig, ffn.post for layer-ig)' })
         .option('baseline', { choices: BASELINES, default: 'padq' as BaselineKind, describe: 'NIG baseline: padq = query tokens → [PAD]' })
@@ -72,10 +95,13 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('convergence', { type: 'string', describe: 'comma-separated step counts: print the completeness error against m' })
         .option('top', { type: 'number', default: 5, describe: 'neurons per layer in the printed summary' })
         .option('workers', { type: 'number', default: 1, describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count' })
-        .conflicts('inputs', 'pairs'),
+        .conflicts('inputs', ['pairs', 'collection'])
+        .conflicts('pairs', 'collection'),
     ),
   handler: async (argv) => {
-    if ((argv.inputs === undefined) === (argv.pairs === undefined)) throw new UsageError('give exactly one of --inputs IN.safetensors or --pairs FILE.tsv');
+    if ([argv.inputs, argv.pairs, argv.collection].filter((v) => v !== undefined).length !== 1) {
+      throw new UsageError('give exactly one of --inputs IN.safetensors, --pairs FILE.tsv or --collection C');
+    }
     for (const [flag, v, min] of [['--steps', argv.steps, 2], ['--chunk', argv.chunk, 1], ['--pairs-per-batch', argv['pairs-per-batch'], 1], ['--workers', argv.workers, 1]] as const) {
       if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer >= ${min}`);
     }
@@ -83,7 +109,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
     if (argv.rule !== undefined && !rules.includes(argv.rule)) throw new UsageError(`--rule ${argv.rule} is not a ${argv.method} rule (${rules.join(', ')})`);
     const { model, dir } = await setup(argv);
     try {
-      const { pairs, ids } = await readPairs(argv, model, dir);
+      const { pairs, ids, sources } = await readPairs(argv, model, dir);
       const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(dir)).unkId : undefined);
       const masks = await optionalMasks(argv.mask, model);
       const options: AttributeOptions = {
@@ -99,6 +125,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         ...(unkId !== undefined && { unkId }),
         ...(argv.layers && { layers: argv.layers }),
         ...(masks && { masks }),
+        ...(argv.shard !== undefined && { shard: parseShard(argv.shard) }),
       };
       if (argv.convergence !== undefined) {
         await printConvergence(model, pairs, options, argv.convergence);
@@ -115,7 +142,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
       };
       process.once('SIGINT', onSigint);
       try {
-        const job = await runAttributeJob({ model, pairs, ids, options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
+        const job = await runAttributeJob({ model, pairs, ids, ...(sources && { sources }), options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
         bar.stop();
         if (!job.complete) {
           process.stderr.write(`celens: interrupted; ${argv.out ? `finished records are in ${argv.out.endsWith('.jsonl') ? argv.out : `${argv.out}.partial.jsonl`}; rerun the same command to resume` : 'nothing was saved (no --out)'}\n`);
@@ -123,7 +150,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
           return;
         }
         if (job.resumedFrom > 0) process.stderr.write(`celens: resumed: ${job.resumedFrom} of ${pairs.length} pairs were already done\n`);
-        if (argv.out !== undefined) process.stderr.write(`celens: wrote ${pairs.length} pairs to ${argv.out}\n`);
+        if (argv.out !== undefined) process.stderr.write(`celens: wrote ${job.results.filter((r) => r !== undefined).length} of ${pairs.length} pairs to ${argv.out}${argv.shard ? ` (shard ${argv.shard})` : ''}\n`);
         else printSummary(job.results, ids, model.config, argv.top);
       } finally {
         process.removeListener('SIGINT', onSigint);
@@ -135,13 +162,43 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
   },
 };
 
-async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): Promise<{ pairs: PairEncoding[]; ids: string[] }> {
+async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): Promise<{ pairs: PairEncoding[]; ids: string[]; sources?: PairSource[] }> {
   if (argv.inputs !== undefined) {
     const pairs = unpad(await readTokenBatch(argv.inputs));
     return { pairs, ids: pairs.map((_p, i) => String(i)) };
   }
   const tokenizer = await loadTokenizer(dir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
-  const texts = await readPairsTsv(argv.pairs as string);
-  const pairs = await tokenizer.encodePairs(texts);
-  return { pairs, ids: texts.map((_p, i) => String(i + 1)) };
+  if (argv.pairs !== undefined) {
+    const texts = await readPairsTsv(argv.pairs);
+    return { pairs: await tokenizer.encodePairs(texts), ids: texts.map((_p, i) => String(i + 1)) };
+  }
+  const collection = await loadCollection(argv.collection as string, argv.format ? { format: argv.format } : {});
+  const { pairs: sampled, warnings } = samplePairs(collection, {
+    relLevel: argv['rel-level'],
+    seed: argv.seed,
+    negatives: argv.negatives,
+    ...(argv['max-pairs'] !== undefined && { maxPairs: argv['max-pairs'] }),
+  });
+  for (const w of warnings) process.stderr.write(`celens: ${w}\n`);
+  let kept = sampled;
+  let encs = await tokenizer.encodePairs(sampled.map((p) => [p.query, p.passage] as const));
+  if (argv['correct-only']) {
+    const scores = await scoreEncoded(model, encs);
+    const ok = sampled.map((p, i) => isCorrect(p.relevant, scores[i] as number[]));
+    kept = sampled.filter((_p, i) => ok[i]);
+    encs = encs.filter((_e, i) => ok[i]);
+    process.stderr.write(`celens: --correct-only kept ${kept.length} of ${sampled.length} pairs\n`);
+  }
+  process.stderr.write(`celens: ${kept.length} pairs from ${collection.name} (${kept.filter((p) => p.relevant).length} relevant)\n`);
+  return {
+    pairs: encs,
+    ids: kept.map((p) => `${p.qid}/${p.docid}`),
+    sources: kept.map((p) => ({ dataset: p.dataset, qid: p.qid, docid: p.docid, grade: p.grade, relevant: p.relevant })),
+  };
+}
+
+/** A 1-logit head calls a pair relevant when its logit is > 0 (sigmoid > ½); a multi-label head when class 1 wins. */
+function isCorrect(relevant: boolean, scores: number[]): boolean {
+  const saysRelevant = scores.length === 1 ? (scores[0] as number) > 0 : (scores[1] as number) >= Math.max(...scores);
+  return saysRelevant === relevant;
 }

@@ -11,6 +11,7 @@ import { toInputs, disposeInputs } from '../../model/inputs.js';
 import { parseMasks } from '../../model/masks.js';
 import { scoreEncoded } from '../../model/score.js';
 import { loadTokenizer, padBatch, readPairsTsv } from '../../tokenize/tokenizer.js';
+import { mulberry32, sampleIndices } from '../../util/random.js';
 import { setup, withBackend, withHub } from '../common.js';
 import type { BackendArgs, HubArgs } from '../common.js';
 
@@ -58,7 +59,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       say(`top neurons by gradient × activation, summed over ${pairs.length} pairs and their tokens`);
       const chosen: Record<string, number[]> = {};
       const random: Record<string, number[]> = {};
-      let rng = mulberry32(argv.seed);
+      const rng = mulberry32(argv.seed);
       perLayer.forEach((attr, l) => {
         const I = c.intermediateSizes[l] as number;
         const total = new Float64Array(I);
@@ -66,10 +67,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         const order = Array.from(total.keys()).sort((a, b) => Math.abs(total[b] as number) - Math.abs(total[a] as number));
         const top = order.slice(0, Math.min(argv.top, I));
         chosen[`layer.${l}.ffn`] = top;
-        random[`layer.${l}.ffn`] = sample(I, top.length, rng);
+        random[`layer.${l}.ffn`] = sampleIndices(I, top.length, rng);
         say(`  layer ${l}: ${top.slice(0, 3).map((j) => `#${j} ${(total[j] as number) >= 0 ? '+' : ''}${(total[j] as number).toFixed(4)}`).join('   ')}`);
       });
-      rng = mulberry32(argv.seed);
       const masked = (await scoreEncoded(model, encs, { masks: parseMasks(chosen, c) })).map((s) => s[0] as number);
       const ctrl = (await scoreEncoded(model, encs, { masks: parseMasks(random, c) })).map((s) => s[0] as number);
       say();
@@ -88,24 +88,3 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     }
   },
 };
-
-/** Small deterministic PRNG (mulberry32) for the control mask. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function sample(n: number, k: number, rng: () => number): number[] {
-  const idx = Array.from({ length: n }, (_v, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rng() * (n - i));
-    [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
-  }
-  return idx.slice(0, k).sort((a, b) => a - b);
-}

@@ -1,0 +1,89 @@
+/**
+ * (query, passage) pairs for attribution over a collection, as the paper samples them: judged
+ * relevant passages (grade ≥ the relevance level) and non-relevant ones (judged below the level,
+ * and/or unjudged first-stage candidates), balanced, capped and shuffled from a fixed seed.
+ */
+import { CelensError } from '../errors.js';
+import type { Collection } from '../ir/collection.js';
+import { mulberry32, shuffled } from '../util/random.js';
+
+export interface SampledPair {
+  dataset: string;
+  qid: string;
+  docid: string;
+  /** null: an unjudged first-stage candidate. */
+  grade: number | null;
+  relevant: boolean;
+  query: string;
+  passage: string;
+}
+
+export type Negatives = 'judged' | 'unjudged' | 'both';
+
+export interface SampleOptions {
+  /** Relevant means grade ≥ relLevel (trec_eval -l). @default 1 */
+  relLevel?: number;
+  /** Cap on pairs; half relevant, half non-relevant where both suffice. @default all */
+  maxPairs?: number;
+  /** @default 1 */
+  seed?: number;
+  /** @default 'both' */
+  negatives?: Negatives;
+  /** First-stage depth from which unjudged negatives are drawn. @default 100 */
+  depth?: number;
+}
+
+export const SAMPLE_DEFAULTS = { relLevel: 1, seed: 1, negatives: 'both', depth: 100 } as const;
+
+export function samplePairs(c: Collection, o: SampleOptions = {}): { pairs: SampledPair[]; warnings: string[] } {
+  const level = o.relLevel ?? SAMPLE_DEFAULTS.relLevel;
+  const negatives = o.negatives ?? SAMPLE_DEFAULTS.negatives;
+  const warnings: string[] = [];
+  const rel: SampledPair[] = [];
+  const non: SampledPair[] = [];
+  let missing = 0;
+  const add = (qid: string, docid: string, grade: number | null): void => {
+    const query = c.queries.get(qid);
+    const passage = c.docs.get(docid);
+    if (query === undefined || passage === undefined || query.trim() === '' || passage.trim() === '') {
+      missing++;
+      return;
+    }
+    const relevant = grade !== null && grade >= level;
+    (relevant ? rel : non).push({ dataset: c.name, qid, docid, grade, relevant, query, passage });
+  };
+  for (const [qid, judged] of [...c.qrels].sort(([a], [b]) => cmp(a, b))) {
+    for (const [docid, grade] of [...judged].sort(([a], [b]) => cmp(a, b))) {
+      if (grade < 0) continue; // trec_eval: negative = pooled but unjudged
+      if (grade >= level || negatives !== 'unjudged') add(qid, docid, grade);
+    }
+  }
+  if (negatives !== 'judged') {
+    if (!c.run) {
+      warnings.push(`${c.name}: no first-stage run, so no unjudged negatives (run celens bm25 for one)`);
+    } else {
+      const depth = o.depth ?? SAMPLE_DEFAULTS.depth;
+      for (const [qid, entries] of [...c.run].sort(([a], [b]) => cmp(a, b))) {
+        const judged = c.qrels.get(qid);
+        for (const e of entries.slice(0, depth)) if (!judged?.has(e.docid)) add(qid, e.docid, null);
+      }
+    }
+  }
+  if (missing > 0) warnings.push(`${c.name}: ${missing} judged or candidate pairs skipped for a missing or empty query/passage text`);
+  if (rel.length === 0) throw new CelensError(`no relevant pairs at relevance level ${level}`, { file: c.name });
+  const rng = mulberry32(o.seed ?? SAMPLE_DEFAULTS.seed);
+  const r = shuffled(rel, rng);
+  const n = shuffled(non, rng);
+  let pairs: SampledPair[];
+  if (o.maxPairs === undefined) pairs = [...r, ...n];
+  else {
+    const half = Math.ceil(o.maxPairs / 2);
+    const takeR = Math.min(r.length, Math.max(half, o.maxPairs - n.length));
+    pairs = [...r.slice(0, takeR), ...n.slice(0, o.maxPairs - takeR)];
+  }
+  return { pairs, warnings };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,85 @@
+/**
+ * Attribution on several cores: a pool of worker threads, each with its own tfjs, backend and
+ * model copy (the wasm backend runs one thread per instance in Node). Whole groups from
+ * planGroups go to whichever worker is free; results are yielded in plan order, exactly as
+ * attributeStream yields them, so a file written with 1 or N workers is byte-identical.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BackendName } from '../backend/select.js';
+import { CelensError } from '../errors.js';
+import type { BertModel } from '../model/bert.js';
+import type { PairEncoding } from '../tokenize/tokenizer.js';
+import { planGroups, ATTRIBUTE_DEFAULTS } from './attribute.js';
+import type { AttributeOptions, AttributionRecord, StreamOptions } from './attribute.js';
+import { WorkerPool } from './pool-workers.js';
+import type { PoolTask } from './pool-workers.js';
+import type { PairAttribution } from './summary.js';
+
+export { liveWorkers } from './pool-workers.js';
+
+export interface PoolOptions {
+  /** Worker threads. @default the number of cores */
+  workers?: number;
+  /** Backend in every worker. @default wasm, falling back to cpu (as selectBackend()) */
+  backend?: BackendName | undefined;
+}
+
+/**
+ * The compiled worker script. A worker cannot run .ts, so from the sources (ts-jest, tsx) it is
+ * the built dist/attribution/worker.js of this package; from compiled code, the sibling file.
+ */
+export function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const file = here.endsWith('.ts') ? resolve(dirname(here), '../../dist/attribution/worker.js') : join(dirname(here), 'worker.js');
+  if (!existsSync(file)) throw new CelensError('the attribution worker is not built (run npm run build)', { file });
+  return file;
+}
+
+/** Like attributeStream (same records, same order, same skip/onProgress), computed by a worker pool. */
+export async function* attributeStreamParallel(
+  modelDir: string,
+  pairs: readonly PairEncoding[],
+  o: AttributeOptions = {},
+  p: PoolOptions & StreamOptions = {},
+): AsyncGenerator<AttributionRecord> {
+  const workers = p.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new CelensError(`workers must be an integer >= 1, got ${workers}`);
+  const skip = p.skip ?? new Set<number>();
+  const groups = planGroups(pairs.map((x) => x.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch);
+  const tasks: PoolTask[] = [];
+  groups.forEach((g, group) => {
+    if (!g.every((i) => skip.has(i))) tasks.push({ group, indices: g, pairs: g.map((i) => pairs[i] as PairEncoding) });
+  });
+  let done = skip.size;
+  p.onProgress?.(done, pairs.length);
+  if (tasks.length === 0) return;
+  // Started only once the caller asks for the first record; no idle threads for unused streams.
+  const pool = new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend, options: o }, Math.min(workers, tasks.length), tasks);
+  try {
+    for (let k = 0; k < tasks.length; k++) {
+      const res = await pool.result(k);
+      const { indices } = tasks[k] as PoolTask;
+      for (let j = 0; j < indices.length; j++) {
+        const index = indices[j] as number;
+        if (skip.has(index)) continue;
+        done++;
+        yield { index, result: res[j] as PairAttribution };
+      }
+      p.onProgress?.(done, pairs.length);
+    }
+  } finally {
+    // Runs on completion, on error and when the caller stops early (break → return()).
+    await pool.close();
+  }
+}
+
+/** A `stream` for runAttributeJob: the pool in place of attributeStream (the model there is unused). */
+export function poolStream(
+  modelDir: string,
+  opts: PoolOptions,
+): (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord> {
+  return (_model, pairs, o, s) => attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts });
+}

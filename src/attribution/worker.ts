@@ -1,0 +1,41 @@
+/**
+ * An attribution worker thread (see pool.ts): its own tfjs, backend and model copy, computing
+ * whole groups. The wasm backend is single-threaded in Node, so N of these use N cores.
+ * Runs from dist/ (a worker cannot load .ts); `npm run build` makes it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { selectBackend } from '../backend/select.js';
+import { loadModel } from '../model/load.js';
+import { padBatch } from '../tokenize/tokenizer.js';
+import { attributeGroup } from './attribute.js';
+import { toWire, transferables } from './pool-protocol.js';
+import type { GroupTask, WorkerInit, WorkerReply } from './pool-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('celens attribution worker: run as a worker thread (see attribution/pool.ts)');
+const init = workerData as WorkerInit;
+
+// Load once, while the first group is on its way; a failure is reported with that group.
+const ready = (async () => {
+  await selectBackend(init.backend);
+  return loadModel(init.modelDir);
+})();
+ready.catch(() => undefined);
+
+// The pool sends one group at a time per worker, so handlers never overlap.
+port.on('message', (msg: GroupTask) => {
+  void (async () => {
+    let reply: WorkerReply;
+    let transfer: ArrayBuffer[] = [];
+    try {
+      const model = await ready;
+      const batch = padBatch(msg.pairs, model.config.padTokenId);
+      const results = await attributeGroup(model, batch, init.options);
+      reply = { type: 'result', task: msg.task, results };
+      transfer = transferables(results);
+    } catch (e) {
+      reply = { type: 'error', task: msg.task, error: toWire(e) };
+    }
+    port.postMessage(reply, transfer);
+  })();
+});

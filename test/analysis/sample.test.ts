@@ -1,0 +1,44 @@
+/** Pair sampling from a collection: relevance by level, balance, cap, seed, unjudged negatives. */
+import { samplePairs } from '../../src/analysis/sample.js';
+import type { Collection } from '../../src/ir/collection.js';
+
+function collection(): Collection {
+  const docs = new Map([['d1', 'one'], ['d2', 'two'], ['d3', 'three'], ['d4', 'four'], ['d5', 'five'], ['d6', '']]);
+  return {
+    name: 'toy',
+    format: 'trec',
+    queries: new Map([['q1', 'first'], ['q2', 'second']]),
+    docs,
+    qrels: new Map([
+      ['q1', new Map([['d1', 2], ['d2', 1], ['d3', 0], ['d6', 3]])],
+      ['q2', new Map([['d4', -1], ['d5', 3]])],
+    ]),
+    run: new Map([['q1', [{ docid: 'd4', score: 3, rank: 1 }, { docid: 'd1', score: 2, rank: 2 }, { docid: 'd5', score: 1, rank: 3 }]]]),
+    warnings: [],
+  };
+}
+
+test('relevance level, judged and unjudged negatives, skipped empty texts', () => {
+  const { pairs, warnings } = samplePairs(collection(), { relLevel: 2 });
+  const key = (p: { qid: string; docid: string }): string => `${p.qid}/${p.docid}`;
+  expect(pairs.filter((p) => p.relevant).map(key).sort()).toEqual(['q1/d1', 'q2/d5']);
+  // q1/d2 (grade 1 < 2) and q1/d3 (0) judged non-relevant; q1/d4 and q1/d5 unjudged candidates; q2/d4 (−1) is never used.
+  expect(pairs.filter((p) => !p.relevant).map(key).sort()).toEqual(['q1/d2', 'q1/d3', 'q1/d4', 'q1/d5']);
+  expect(pairs.find((p) => key(p) === 'q1/d4')?.grade).toBeNull();
+  expect(warnings.join(' ')).toMatch(/1 judged or candidate pairs skipped/); // d6 has no text
+  expect(samplePairs(collection(), { relLevel: 2, negatives: 'judged' }).pairs.filter((p) => !p.relevant)).toHaveLength(2);
+  expect(samplePairs(collection(), { relLevel: 2, negatives: 'unjudged' }).pairs.filter((p) => !p.relevant)).toHaveLength(2);
+});
+
+test('cap balances relevant and non-relevant; the seed fixes the sample', () => {
+  const a = samplePairs(collection(), { relLevel: 1, maxPairs: 4, seed: 7 }).pairs;
+  expect(a).toHaveLength(4);
+  expect(a.filter((p) => p.relevant)).toHaveLength(2);
+  expect(samplePairs(collection(), { relLevel: 1, maxPairs: 4, seed: 7 }).pairs).toEqual(a);
+  const seeds = new Set(Array.from({ length: 10 }, (_v, s) => JSON.stringify(samplePairs(collection(), { relLevel: 1, maxPairs: 4, seed: s }).pairs)));
+  expect(seeds.size).toBeGreaterThan(1);
+});
+
+test('no relevant pair is an error naming the collection', () => {
+  expect(() => samplePairs(collection(), { relLevel: 4 })).toThrow(/toy: no relevant pairs at relevance level 4/);
+});
