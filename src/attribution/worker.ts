@@ -36,6 +36,11 @@ port.on('message', (msg: GroupTask) => {
     } catch (e) {
       reply = { type: 'error', task: msg.task, error: toWire(e) };
     }
-    port.postMessage(reply, transfer);
+    try {
+      port.postMessage(reply, transfer);
+    } catch (e) {
+      // A result that cannot be cloned or transferred is still an error the caller hears about.
+      port.postMessage({ type: 'error', task: msg.task, error: toWire(e) } satisfies WorkerReply);
+    }
   })();
 });

@@ -46,7 +46,8 @@ export function runModel(model: BertModel, inputs: BertInputs, opts: RunOptions 
     let v = opts.hook ? opts.hook(site, value) : value;
     const d = deltas.get(site);
     if (d) v = tf.add(v, d) as typeof v;
-    if (captureSet.has(site)) captured.set(site, tf.keep(v.clone()));
+    // Kept, not cloned: a clone is a copy on wasm, and the value is only read after the pass.
+    if (captureSet.has(site)) captured.set(site, tf.keep(v));
     return v;
   };
   const masks = opts.masks;

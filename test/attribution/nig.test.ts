@@ -34,7 +34,9 @@ describeEachBackend('NIG vs fixture', (backend) => {
     }
   });
 
-  test.each([
+  // The cpu backend is tfjs' slow reference implementation (per-element broadcasting): it runs
+  // the first two combinations (both rules, chunk borders), wasm runs all eight.
+  const combos = [
     ['padq', 'logit', 'right', 7],
     ['padq', 'logit', 'trap', 20],
     ['padq', 'prob', 'right', 1],
@@ -43,7 +45,8 @@ describeEachBackend('NIG vs fixture', (backend) => {
     ['padqp', 'logit', 'trap', 3],
     ['padqp', 'prob', 'right', 11],
     ['padqp', 'prob', 'trap', 20],
-  ] as const)('m=20 %s %s %s (chunk %d): every site, layer and row', async (b, t, r, chunk) => {
+  ] as const;
+  test.each(backend === 'wasm' ? combos : combos.slice(0, 2))('m=20 %s %s %s (chunk %d): every site, layer and row', async (b, t, r, chunk) => {
     const refs = await reference();
     const before = tf.memory().numTensors;
     const res = await nigBatch(model, fixtureBatch(refs), { baseline: b, target: t, rule: RULES[r], steps: 20, chunk, sites: ['ffn.pre', 'ffn.post', 'out'], perToken: true });
