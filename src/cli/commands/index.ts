@@ -5,8 +5,14 @@ import { attributeCommand } from './attribute.js';
 import { demoCommand } from './demo.js';
 import { downloadCommand } from './download.js';
 import { evalCommand } from './eval.js';
+import { exportPrunedCommand } from './export-pruned.js';
 import { forwardCommand } from './forward.js';
 import { inspectCommand } from './inspect.js';
+import { mergeCommand } from './merge.js';
+import { neuronsCommand } from './neurons.js';
+import { pruneCommand } from './prune.js';
+import { reportCommand } from './report.js';
+import { rerankCommand } from './rerank.js';
 import { scoreCommand } from './score.js';
 import { tokenizeCommand } from './tokenize.js';
 
@@ -18,9 +24,15 @@ export const commands: Register[] = [
   (y) => y.command(scoreCommand),
   (y) => y.command(forwardCommand),
   (y) => y.command(attributeCommand),
+  (y) => y.command(mergeCommand),
+  (y) => y.command(neuronsCommand),
   (y) => y.command(tokenizeCommand),
   (y) => y.command(evalCommand),
   (y) => y.command(bm25Command),
+  (y) => y.command(rerankCommand),
+  (y) => y.command(pruneCommand),
+  (y) => y.command(exportPrunedCommand),
+  (y) => y.command(reportCommand),
   (y) => y.command(demoCommand),
   (y) => y.command(downloadCommand),
 ];

@@ -1,0 +1,64 @@
+/**
+ * Activation magnitudes, for the `magnitude:P` selector: a baseline that picks neurons by how
+ * strongly they fire, with no attribution, to show what attribution adds. The file (made by an
+ * activation-statistics producer, or by hand) is one JSON object:
+ *
+ *   { "layer.0": [0.12, 0.03, …], "layer.1": […], …,            ← data: mean |activation| per neuron
+ *     "celens": "activations", "site": "ffn.post", "statistic": "mean-abs", "pairs": 1000 }
+ *                                                               ← optional metadata, kept as is
+ *
+ * Keys `layer.{l}` hold one finite, non-negative number per neuron of layer l (as many as the
+ * attribution records hold for that layer); every layer of the records must be there. Other keys
+ * are metadata, copied into the set's meta file.
+ */
+import { readFile } from 'node:fs/promises';
+import { CelensError } from '../errors.js';
+import type { LayerValues } from './aggregate.js';
+
+export interface Magnitudes {
+  values: LayerValues;
+  /** The file's non-`layer.{l}` keys. */
+  meta: Record<string, unknown>;
+  file: string;
+}
+
+const KEY = /^layer\.(0|[1-9]\d*)$/;
+
+export function parseMagnitudes(raw: unknown, widths: readonly number[], file: string): Magnitudes {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CelensError('activation magnitudes are a JSON object {"layer.0": [numbers], …}', { file });
+  const values: LayerValues = widths.map(() => new Float64Array(0));
+  const meta: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const m = KEY.exec(k);
+    if (!m) {
+      meta[k] = v;
+      continue;
+    }
+    const l = Number(m[1]);
+    const w = widths[l] ?? 0;
+    if (w === 0) throw new CelensError(`'${k}': the attribution records have no layer ${l}`, { file });
+    if (!Array.isArray(v) || v.length !== w) throw new CelensError(`'${k}' must be a list of ${w} numbers, one per neuron (found ${Array.isArray(v) ? `${v.length}` : typeof v})`, { file });
+    const bad = (v as unknown[]).findIndex((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0);
+    if (bad >= 0) throw new CelensError(`'${k}'[${bad}] is ${JSON.stringify(v[bad])}, not a mean |activation| (finite, >= 0)`, { file });
+    values[l] = Float64Array.from(v as number[]);
+  }
+  const missing = widths.flatMap((w, l) => (w > 0 && values[l]?.length === 0 ? [`layer.${l}`] : []));
+  if (missing.length > 0) throw new CelensError(`no values for ${missing.join(', ')}`, { file });
+  return { values, meta, file };
+}
+
+export async function readMagnitudes(file: string, widths: readonly number[]): Promise<Magnitudes> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CelensError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new CelensError(`not valid JSON (${(e as Error).message})`, { file });
+  }
+  return parseMagnitudes(raw, widths, file);
+}

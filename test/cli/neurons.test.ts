@@ -1,0 +1,77 @@
+/** `celens neurons` end to end on hand-built journals: tables, JSON, mask + meta files. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { masksToJson, readMasks } from '../../src/model/masks.js';
+import { parseConfig } from '../../src/weights/config.js';
+import { writeRecords } from '../analysis/make-records.js';
+import { runCli } from '../helpers/cli.js';
+
+let tmp: string;
+let dl19: string;
+let covid: string;
+const config = parseConfig({ hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 4, vocab_size: 10 });
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'celens-cli-neurons-'));
+  // 2 layers × 4 neurons; top-p:25 keeps 2. Relevant means: dl19 [5,1,0,-1],[0,4,2,0]; covid [1,5,0,-1],[0,4,-3,2].
+  dl19 = await writeRecords(path.join(tmp, 'dl19.jsonl'), [
+    { layers: [[6, 2, 0, -2], [0, 4, 4, 0]], source: { dataset: 'dl19', relevant: true } },
+    { layers: [[4, 0, 0, 0], [0, 4, 0, 0]], source: { dataset: 'dl19', relevant: true } },
+    { layers: [[0, 0, 0, 9], [0, 0, 0, 0]], source: { dataset: 'dl19', relevant: false } },
+  ]);
+  covid = await writeRecords(path.join(tmp, 'covid.jsonl'), [
+    { layers: [[1, 5, 0, -1], [0, 4, -3, 2]], source: { dataset: 'covid', relevant: true } },
+    { layers: [[0, 0, 7, 0], [0, 0, 0, 0]], source: { dataset: 'covid', relevant: false } },
+  ]);
+});
+afterAll(async () => rm(tmp, { recursive: true, force: true }));
+
+test('--intersect on relevant pairs writes the relevance neurons as a mask', async () => {
+  const out = path.join(tmp, 'rel.json');
+  const r = await runCli(['neurons', '--in', dl19, '--in', covid, '--from', 'relevant', '--select', 'top-p:25', '--intersect', '--out', out]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe(`celens: wrote ${out} and ${path.join(tmp, 'rel.meta.json')}\n`);
+  expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ 'layer.1.ffn': [1] });
+  expect(masksToJson(await readMasks(out, config))).toEqual({ 'layer.1.ffn': [1] });
+  const meta = JSON.parse(await readFile(path.join(tmp, 'rel.meta.json'), 'utf8')) as Record<string, unknown>;
+  expect(meta).toMatchObject({ set: 'intersect/top-p:25', from: 'relevant', size: 1, perLayer: [0, 1] });
+  expect(meta.neurons).toEqual([{ layer: 1, index: 1, value: 4, values: { 'dl19/top-p:25': 4, 'covid/top-p:25': 4 } }]);
+  expect(r.stdout).toContain('dataset  pairs  relevant  nonrelevant\ndl19         3         2            1\ncovid        2         1            1');
+  expect(r.stdout).toMatch(/dl19\/top-p:25\s+covid\/top-p:25\s+2\s+2\s+1\s+0\.333/);
+});
+
+test('--json: sets with per-layer counts and neurons, overlaps; --diff and per-layer rules', async () => {
+  const r = await runCli(['neurons', '--in', dl19, '--in', covid, '--from', 'nonrelevant', '--select', 'top-k:1', '--diff', 'covid:dl19', '--json']);
+  expect(r.code).toBe(0);
+  const j = JSON.parse(r.stdout) as { sets: Array<{ set: string; perLayer: number[]; neurons: Array<{ layer: number; index: number; value: number }> }>; overlaps: unknown[]; from: string };
+  expect(j.from).toBe('nonrelevant');
+  expect(j.sets.map((s) => [s.set, s.neurons.map((n) => `${n.layer}.${n.index}=${n.value}`)])).toEqual([
+    ['dl19/top-k:1', ['0.3=9', '1.0=0']],
+    ['covid/top-k:1', ['0.2=7', '1.0=0']],
+    // covid − dl19 non-relevant: [0,0,7,-9],[0,0,0,0]
+    ['covid-minus-dl19/top-k:1', ['0.2=7', '1.0=0']],
+  ]);
+  expect(j.overlaps).toHaveLength(3);
+});
+
+test('magnitude without --magnitude is skipped with a note; with it, it ranks the file', async () => {
+  const skip = await runCli(['neurons', '--in', dl19, '--select', 'magnitude:25', '--select', 'top-p:25', '--json']);
+  expect(skip.code).toBe(0);
+  expect(skip.stderr).toContain('celens: note: magnitude:25 skipped: it ranks neurons by mean |activation|, which needs --magnitude FILE');
+  const mag = path.join(tmp, 'mag.json');
+  await writeFile(mag, JSON.stringify({ 'layer.0': [0, 0, 0, 1], 'layer.1': [3, 0, 0, 0] }));
+  const out = path.join(tmp, 'mag-set.json');
+  const r = await runCli(['neurons', '--in', dl19, '--select', 'magnitude:25', '--magnitude', mag, '--out', out]);
+  expect(r.code).toBe(0);
+  expect(JSON.parse(await readFile(out, 'utf8'))).toEqual({ 'layer.0.ffn': [3], 'layer.1.ffn': [0] });
+});
+
+test('usage errors: an ambiguous --out, a bad rule, a missing file', async () => {
+  const many = await runCli(['neurons', '--in', dl19, '--in', covid, '--out', path.join(tmp, 'x.json')]);
+  expect(many.code).toBe(1);
+  expect(many.stderr).toBe('celens: --out writes one set; this run makes 2 (dl19/top-p:1, covid/top-p:1): keep one --select and one of --intersect, --fuse, --diff (or one dataset)\n');
+  const bad = await runCli(['neurons', '--in', dl19, '--select', 'top-p:0']);
+  expect(bad.stderr).toMatch(/^celens: selection 'top-p:0' is not one of/);
+  const none = await runCli(['neurons', '--in', path.join(tmp, 'none.jsonl')]);
+  expect(none.stderr).toBe(`celens: ${path.join(tmp, 'none.jsonl')}: cannot read (ENOENT)\n`);
+});
