@@ -68,7 +68,13 @@ export function forwardContext(model: BertModel, attentionMask: tf.Tensor2D, opt
 export function bertForward(model: BertModel, inputs: BertInputs, opts: ForwardOptions = {}): tf.Tensor2D {
   const ctx = forwardContext(model, inputs.attentionMask, opts);
   let x = embedStage(ctx, inputs); // [B*T,H]
-  for (let l = 0; l < model.config.numLayers; l++) x = layerStage(ctx, l, x);
+  // A scope per layer frees its intermediates (attention scores, FFN activations) as soon as the
+  // layer is done, so inference memory is one layer's worth, not the whole network's. Under a
+  // gradient tape this is safe: tfjs keeps its own copies of what the backward pass needs.
+  for (let l = 0; l < model.config.numLayers; l++) {
+    const input = x;
+    x = tf.tidy(() => layerStage(ctx, l, input));
+  }
   return headStage(ctx, x);
 }
 
