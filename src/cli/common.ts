@@ -50,3 +50,20 @@ export async function setup(args: BackendArgs & HubArgs & { model: string }): Pr
 export async function optionalMasks(file: string | undefined, model: LoadedModel): Promise<Masks | undefined> {
   return file === undefined ? undefined : readMasks(file, model.config);
 }
+
+/** `--tokenizer DIR`: tokenizer files from another folder (a model folder without any, e.g. a bare fixture). */
+export interface TokenizerArgs {
+  tokenizer: string | undefined;
+}
+
+export function withTokenizer<T>(y: Argv<T>): Argv<T & TokenizerArgs> {
+  return y.option('tokenizer', {
+    type: 'string',
+    describe: 'folder with tokenizer.json or vocab.txt (default: the model folder)',
+  }) as Argv<T & TokenizerArgs>;
+}
+
+/** Where the tokenizer is read from: --tokenizer when given, else the model folder. */
+export function tokenizerDir(args: Partial<TokenizerArgs>, modelDir: string): string {
+  return args.tokenizer ?? modelDir;
+}

@@ -1,0 +1,159 @@
+/**
+ * `celens rerank MODEL --collection C --out run.txt [--run FIRST.txt] [--top-k 100] [--eval]`:
+ * reranks each query's first-stage top k with the cross-encoder and writes a TREC run. While it
+ * works, scores go to `run.txt.partial` (a journal: a rerun after a kill or Ctrl-C resumes it);
+ * the run file appears only at the end, whole (tmp + rename). `--eval` compares the reranked run
+ * with the first stage and the random floor of the same candidates.
+ */
+import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { CelensError, UsageError } from '../../errors.js';
+import { COLLECTION_FORMATS } from '../../ir/collection.js';
+import type { Collection, CollectionFormat, Run } from '../../ir/collection.js';
+import { loadCollection } from '../../ir/detect.js';
+import { evaluate, EVALUATE_DEFAULTS } from '../../ir/metrics/evaluate.js';
+import { randomFloor, RANDOM_FLOOR_DEFAULTS } from '../../ir/random-floor.js';
+import { firstStage, rerank, RERANK_DEFAULTS } from '../../ir/rerank.js';
+import { describeTies, findTopKTies } from '../../ir/ties.js';
+import { formatRun, readRun, trecOrder } from '../../ir/trec.js';
+import { disposeModel } from '../../model/load.js';
+import { masksToJson } from '../../model/masks.js';
+import type { Activation } from '../../model/score.js';
+import { makeScorer } from '../../model/scorer.js';
+import { loadTokenizer } from '../../tokenize/tokenizer.js';
+import type { Truncation } from '../../tokenize/tokenizer.js';
+import { optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+import { progressBar } from '../progress.js';
+
+interface RerankArgs extends BackendArgs, HubArgs, TokenizerArgs {
+  model: string;
+  collection: string;
+  format: CollectionFormat | undefined;
+  split: string | undefined;
+  run: string | undefined;
+  'top-k': number;
+  'batch-size': number;
+  'chunk-size': number;
+  mask: string | undefined;
+  'max-length': number | undefined;
+  truncation: Truncation;
+  activation: Activation;
+  out: string;
+  tag: string;
+  eval: boolean;
+}
+
+export const rerankCommand: CommandModule<object, RerankArgs> = {
+  command: 'rerank <model>',
+  describe: "rerank a collection's first-stage run with the cross-encoder, written as a TREC run (resumable)",
+  builder: (y: Argv<object>): Argv<RerankArgs> =>
+    withTokenizer(
+      withBackend(
+        withHub(y)
+          .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a cached hub id' })
+          .option('collection', { type: 'string', demandOption: true, describe: 'collection folder or file: query and document texts (qrels for --eval)' })
+          .option('format', { choices: COLLECTION_FORMATS, describe: 'force the collection format' })
+          .option('split', { type: 'string', describe: 'BEIR qrels split (default: test)' })
+          .option('run', { type: 'string', describe: "first-stage TREC run (default: the collection's own, e.g. rank_llm's BM25)" })
+          .option('top-k', { type: 'number', default: RERANK_DEFAULTS.topK, describe: 'candidates per query to rerank, by first-stage order' })
+          .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass (sorted by length)' })
+          .option('chunk-size', { type: 'number', default: RERANK_DEFAULTS.chunkSize, describe: 'pairs scored between two journal writes' })
+          .option('mask', { type: 'string', describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]} (a pruned model)' })
+          .option('max-length', { type: 'number', describe: "tokens per pair incl. specials (default: the model's, at most 512)" })
+          .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
+          .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation, describe: 'applied to the logits before ranking' })
+          .option('out', { type: 'string', demandOption: true, describe: 'TREC run file to write' })
+          .option('tag', { type: 'string', default: 'celens', describe: 'run tag (last column)' })
+          .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' }),
+      ),
+    ),
+  handler: async (argv) => {
+    for (const k of ['top-k', 'batch-size', 'chunk-size'] as const) if (!Number.isInteger(argv[k]) || argv[k] < 1) throw new UsageError(`--${k} must be a positive integer`);
+    formatRun(new Map(), argv.tag); // refuses a bad tag now, not after the scoring
+    const out = argv.out;
+    const journal = `${out}.partial`;
+    await checkWritable(out);
+    const c = await loadCollection(argv.collection, { ...(argv.format && { format: argv.format }), ...(argv.split !== undefined && { split: argv.split }) });
+    if (argv.run !== undefined) Object.assign(c, { run: await readRun(argv.run), runSource: argv.run });
+    firstStage(c); // no first stage: say so before loading the model
+    for (const w of c.warnings) process.stderr.write(`celens: warning: ${w}\n`);
+
+    const { model, dir } = await setup(argv);
+    const bar = progressBar('rerank');
+    const stop = { requested: false };
+    const onSigint = (): void => {
+      stop.requested = true;
+      process.stderr.write(`\ncelens: stopping after the chunk in flight; scores so far are kept in ${journal} (Ctrl-C again to abort now)\n`);
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSigint);
+    const started = Date.now();
+    try {
+      const masks = await optionalMasks(argv.mask, model);
+      const tokDir = tokenizerDir(argv, dir);
+      const tokenizer = await loadTokenizer(tokDir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
+      const opts = { batchSize: argv['batch-size'], activation: argv.activation, truncation: argv.truncation, ...(masks && { masks }), ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }) };
+      const scorer = makeScorer(model, tokenizer, opts);
+      // Everything that changes a score; a journal made with other settings is refused.
+      const scorerId = { model: resolve(dir), tokenizer: resolve(tokenizer.source), ...opts, masks: masks ? masksToJson(masks) : null, maxLength: argv['max-length'] ?? null };
+      const res = await rerank(c, scorer, { topK: argv['top-k'], chunkSize: argv['chunk-size'], journal, scorerId, stop, onProgress: (d, t) => bar.update(d, t) });
+      bar.stop();
+      for (const w of res.warnings) process.stderr.write(`celens: warning: ${w}\n`);
+      if (!res.complete) {
+        process.stderr.write(`celens: interrupted; ${res.run.size > 0 ? 'scores so far are' : 'nothing is'} in ${journal}; rerun the same command to resume\n`);
+        process.exitCode = 130;
+        return;
+      }
+      // Whole or not at all: a reader never sees half a run file.
+      const tmp = `${out}.tmp-${process.pid}`;
+      await writeFile(tmp, formatRun(res.run, argv.tag));
+      await rename(tmp, out);
+      await unlink(journal).catch(() => undefined);
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const resumed = res.resumed > 0 ? ` (${res.resumed} resumed from ${journal})` : '';
+      const skipped = res.skipped > 0 ? `; ${res.skipped} candidates skipped, see the warnings above` : '';
+      process.stderr.write(`celens: wrote ${out}: ${res.run.size} queries, ${res.pairs} pairs${resumed} reranked in ${secs}s (top ${argv['top-k']} of ${c.runSource ?? 'the first stage'})${skipped}\n`);
+      if (argv.eval) printEvaluation(c, res.run, argv['top-k'], out);
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      bar.stop();
+      disposeModel(model);
+    }
+  },
+};
+
+/** The reranked run next to the first stage's top k and the random floor of those same candidates. */
+function printEvaluation(c: Collection, run: Run, topK: number, runName: string): void {
+  if (c.qrels.size === 0) {
+    process.stderr.write(`celens: warning: ${c.name} has no qrels; --eval skipped\n`);
+    return;
+  }
+  const first = new Map([...firstStage(c)].map(([q, e]) => [q, trecOrder(e).slice(0, topK)]));
+  const metrics = [...EVALUATE_DEFAULTS.metrics];
+  const ev = evaluate(c.qrels, run, { metrics });
+  const base = evaluate(c.qrels, first, { metrics });
+  const floor = randomFloor(c.qrels, first, { depth: topK, metrics });
+  const ties = describeTies(findTopKTies(run, 10), runName);
+  if (ties) process.stderr.write(`celens: warning: ${ties}\n`);
+  if (ev.skipped.noQrels.length > 0) process.stderr.write(`celens: note: ${ev.skipped.noQrels.length} reranked qids have no qrels and were skipped, as trec_eval does\n`);
+  if (ev.skipped.noRun.length > 0) process.stderr.write(`celens: note: ${ev.skipped.noRun.length} judged qids are not in the reranked run and were skipped (trec_eval without -c)\n`);
+  const cols = ['rerank', `first-stage@${topK}`, `floor(${RANDOM_FLOOR_DEFAULTS.shuffles} shuffles)`];
+  let text = `${'measure'.padEnd(22)}\t${cols.join('\t')}\n`;
+  for (const m of ev.measures) text += `${m.padEnd(22)}\t${[ev.aggregate[m], base.aggregate[m], floor.aggregate[m]].map((v) => (v ?? 0).toFixed(4)).join('\t')}\n`;
+  text += `${'queries'.padEnd(22)}\t${ev.numQueries}\t${base.numQueries}\t${base.numQueries}\n`;
+  process.stdout.write(text);
+}
+
+/** Fails before any loading or scoring when the run (or its journal) cannot be written. */
+async function checkWritable(out: string): Promise<void> {
+  const dir = dirname(out);
+  try {
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    throw new CelensError(`cannot write the run here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: dir });
+  }
+  const s = await stat(out).catch(() => undefined);
+  if (s?.isDirectory()) throw new CelensError('is a folder; --out must name a file', { file: out });
+}
