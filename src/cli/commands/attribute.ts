@@ -25,14 +25,14 @@ import type { LoadedModel } from '../../model/load.js';
 import { readTokenBatch } from '../../model/inputs.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { PairEncoding } from '../../tokenize/tokenizer.js';
-import { optionalMasks, setup, withBackend, withHub } from '../common.js';
-import type { BackendArgs, HubArgs } from '../common.js';
+import { optionalMasks, setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { runAttributeJob } from '../../attribution/job.js';
 import { poolStream } from '../../attribution/pool.js';
 import { printConvergence, printSummary } from '../attribute-print.js';
 
-export interface AttributeArgs extends BackendArgs, HubArgs {
+export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs {
   model: string;
   inputs: string | undefined;
   pairs: string | undefined;
@@ -67,7 +67,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
   describe: 'Neuron Integrated Gradients (or layer IG) for every FFN neuron of every layer',
   builder: (y: Argv<object>): Argv<AttributeArgs> =>
     withBackend(
-      withHub(y)
+      withTokenizer(withHub(y))
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a downloaded hub id' })
         .option('inputs', { type: 'string', describe: 'safetensors with input_ids, attention_mask, token_type_ids' })
         .option('pairs', { type: 'string', describe: 'TSV file: query<TAB>passage per line' })
@@ -110,7 +110,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
     const { model, dir } = await setup(argv);
     try {
       const { pairs, ids, sources } = await readPairs(argv, model, dir);
-      const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(dir)).unkId : undefined);
+      const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(tokenizerDir(argv, dir))).unkId : undefined);
       const masks = await optionalMasks(argv.mask, model);
       const options: AttributeOptions = {
         method: argv.method,
@@ -167,7 +167,7 @@ async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): 
     const pairs = unpad(await readTokenBatch(argv.inputs));
     return { pairs, ids: pairs.map((_p, i) => String(i)) };
   }
-  const tokenizer = await loadTokenizer(dir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
+  const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
   if (argv.pairs !== undefined) {
     const texts = await readPairsTsv(argv.pairs);
     return { pairs: await tokenizer.encodePairs(texts), ids: texts.map((_p, i) => String(i + 1)) };

@@ -12,10 +12,10 @@ import { parseMasks } from '../../model/masks.js';
 import { scoreEncoded } from '../../model/score.js';
 import { loadTokenizer, padBatch, readPairsTsv } from '../../tokenize/tokenizer.js';
 import { mulberry32, sampleIndices } from '../../util/random.js';
-import { setup, withBackend, withHub } from '../common.js';
-import type { BackendArgs, HubArgs } from '../common.js';
+import { setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
 
-interface DemoArgs extends BackendArgs, HubArgs {
+interface DemoArgs extends BackendArgs, HubArgs, TokenizerArgs {
   model: string;
   pairs: string;
   top: number;
@@ -27,7 +27,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   describe: 'the main job: score example pairs, find the neurons that move the scores, mask them',
   builder: (y: Argv<object>): Argv<DemoArgs> =>
     withBackend(
-      withHub(y)
+      withTokenizer(withHub(y))
         .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder (default: the embedded untrained demo model)' })
         .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage pairs' })
         .option('top', { type: 'number', default: 5, describe: 'neurons to mask per layer' })
@@ -42,7 +42,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       say(`celens demo — model ${model.source}`);
       say(`  ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSizes[0]} neurons/layer, ${c.numLabels} label(s)`);
       if (model.source === DEFAULT_MODEL_DIR) say('  (the embedded default is UNTRAINED: random weights, so the numbers below only show the machinery)');
-      const tokenizer = await loadTokenizer(dir, { maxPositionEmbeddings: c.maxPositionEmbeddings });
+      const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: c.maxPositionEmbeddings });
       const pairs = await readPairsTsv(argv.pairs);
       const encs = await tokenizer.encodePairs(pairs);
       const base = (await scoreEncoded(model, encs)).map((s) => s[0] as number);

@@ -10,10 +10,10 @@ import type { Activation } from '../../model/score.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { progressBar } from '../progress.js';
-import { optionalMasks, setup, withBackend, withHub } from '../common.js';
-import type { BackendArgs, HubArgs } from '../common.js';
+import { optionalMasks, setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
 
-interface ScoreArgs extends BackendArgs, HubArgs {
+interface ScoreArgs extends BackendArgs, HubArgs, TokenizerArgs {
   model: string;
   query: string | undefined;
   passage: string[] | undefined;
@@ -30,7 +30,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
   describe: 'score (query, passage) pairs with the cross-encoder',
   builder: (y: Argv<object>): Argv<ScoreArgs> =>
     withBackend(
-      withHub(y)
+      withTokenizer(withHub(y))
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
         .option('query', { type: 'string', describe: 'the query' })
         .option('passage', { type: 'string', array: true, describe: 'a passage to score against --query (repeatable)' })
@@ -52,7 +52,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     const bar = progressBar('score');
     try {
       const masks = await optionalMasks(argv.mask, model);
-      const tokenizer = await loadTokenizer(dir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
+      const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
       const encs = await tokenizer.encodePairs(pairs, { ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }), truncation: argv.truncation });
       const scores = await scoreEncoded(model, encs, {
         batchSize: argv['batch-size'],

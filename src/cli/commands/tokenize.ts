@@ -6,10 +6,10 @@ import {
   readPairsTsv,
   type Truncation,
 } from '../../tokenize/tokenizer.js';
-import { modelDir, withHub } from '../common.js';
-import type { HubArgs } from '../common.js';
+import { modelDir, withHub, withTokenizer, tokenizerDir } from '../common.js';
+import type { HubArgs, TokenizerArgs } from '../common.js';
 
-interface TokenizeArgs extends HubArgs {
+interface TokenizeArgs extends HubArgs, TokenizerArgs {
   model: string;
   pairs: string;
   'max-length': number | undefined;
@@ -25,7 +25,7 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
   command: 'tokenize <model>',
   describe: 'encode query<TAB>passage pairs as [CLS] q [SEP] p [SEP], one JSON line per pair',
   builder: (y: Argv<object>): Argv<TokenizeArgs> =>
-    withHub(y)
+    withTokenizer(withHub(y))
       .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
       .option('pairs', { type: 'string', demandOption: true, describe: 'TSV file: query<TAB>passage per line' })
       .option('max-length', {
@@ -39,7 +39,7 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
       }),
   handler: async (argv) => {
     const dir = await modelDir(argv);
-    const tokenizer = await loadTokenizer(dir, {
+    const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), {
       maxPositionEmbeddings: await readMaxPositionEmbeddings(dir),
     });
     const pairs = await readPairsTsv(argv.pairs);

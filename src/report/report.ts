@@ -1,0 +1,176 @@
+/**
+ * `celens report`: reads the inputs, builds one Vega-Lite spec per figure, renders each to SVG
+ * and writes `<name>.svg`, `<name>.vl.json` and an `index.html` that puts them together:
+ *   heatmap-<site>[-<segment>]   attribution JSONL (all files averaged per dataset)
+ *   pruning[-<sweep>]-<metric>   one per sweep file and metric
+ *   overlap, jaccard             neuron sets (jaccard from two sets on)
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { aggregateFiles, siteKinds } from '../analysis/aggregate.js';
+import type { Normalize, PairGroup, SegmentChoice } from '../analysis/aggregate.js';
+import { openAttribution } from '../analysis/read-records.js';
+import { CelensError, UsageError } from '../errors.js';
+import { heatmapCaption, heatmapSpec } from './heatmap.js';
+import { reportHtml } from './html.js';
+import { readNeuronSetInput, readSweepInput } from './inputs.js';
+import { jaccardSpec, overlapSpec } from './overlap.js';
+import { pruningCaption, pruningSpec, sweepMetrics } from './pruning.js';
+import type { Band } from './pruning.js';
+import { renderSvg, specJson } from './render.js';
+
+export interface ReportOptions {
+  /** Attribution journals (`celens attribute --out X.jsonl`). */
+  attributions?: readonly string[];
+  /** Pruning sweeps (`celens prune … --out S.jsonl`). */
+  sweeps?: readonly string[];
+  /** Neuron sets (mask JSON). */
+  sets?: readonly string[];
+  /** Metrics to plot. @default every metric of each sweep */
+  metrics?: readonly string[];
+  /** Site kinds (`ffn.pre`). @default every kind the attribution records hold */
+  sites?: readonly string[];
+  /** @default 'all' */
+  segment?: SegmentChoice;
+  /** @default 'none' */
+  normalize?: Normalize;
+  /** Heatmap panels for relevant and non-relevant pairs instead of all pairs. @default false */
+  split?: boolean;
+  /** @default 'minmax' */
+  band?: Band;
+  /** Most heatmap cells per layer. @default 256 */
+  columns?: number;
+  /** @default 'celens report' */
+  title?: string;
+  /** Warnings (inputs that give no figure, vega-lite's own). */
+  warn?: (message: string) => void;
+}
+
+export const REPORT_DEFAULTS = { segment: 'all' as SegmentChoice, normalize: 'none' as Normalize, split: false, band: 'minmax' as Band, columns: 256, title: 'celens report' };
+
+export interface ReportFigure {
+  name: string;
+  title: string;
+  caption: string;
+  /** The input files drawn. */
+  sources: string[];
+  spec: TopLevelSpec;
+}
+
+const METHOD_LABEL: Record<string, string> = { nig: 'NIG', 'layer-ig': 'layer IG', 'grad-x-act': 'gradient × activation' };
+
+/** Every figure's spec, in page order (pure of rendering: reads the inputs only). */
+export async function reportFigures(o: ReportOptions): Promise<ReportFigure[]> {
+  const { attributions = [], sweeps = [], sets = [] } = o;
+  if (attributions.length + sweeps.length + sets.length === 0) throw new UsageError('nothing to draw: give --attributions, --sweep and/or --sets');
+  return [...(await attributionFigures(attributions, o)), ...(await sweepFigures(sweeps, o)), ...(await setFigures(sets))];
+}
+
+async function attributionFigures(files: readonly string[], o: ReportOptions): Promise<ReportFigure[]> {
+  const first = files[0];
+  if (first === undefined) return [];
+  const { header, records } = await openAttribution(first);
+  const rec = await records.next();
+  await records.return(undefined);
+  if (rec.done) throw new CelensError('no attribution records, only a header', { file: first });
+  const sites = o.sites ?? siteKinds(rec.value.record);
+  const method = METHOD_LABEL[header.method] ?? header.method;
+  const segment = o.segment ?? REPORT_DEFAULTS.segment;
+  const figures: ReportFigure[] = [];
+  for (const site of sites) {
+    const agg = await aggregateFiles(files, { site, segment, normalize: o.normalize ?? REPORT_DEFAULTS.normalize });
+    let groups: PairGroup[] = ['all'];
+    if (o.split ?? REPORT_DEFAULTS.split) {
+      const known = agg.datasets.some((d) => d.groups.relevant.pairs + d.groups.nonrelevant.pairs > 0);
+      if (known) groups = ['relevant', 'nonrelevant'];
+      else o.warn?.(`${files.join(', ')}: no record says whether its pair is relevant (no "source"); the heatmap shows all pairs`);
+    }
+    const opts = { groups, method, columns: o.columns ?? REPORT_DEFAULTS.columns };
+    figures.push({
+      name: `heatmap-${site}${segment === 'all' ? '' : `-${segment}`}`,
+      title: `Mean ${method} per neuron, layer.*.${site}${segment === 'all' ? '' : ` (${segment})`}`,
+      caption: heatmapCaption(agg, opts),
+      sources: [...files],
+      spec: heatmapSpec(agg, opts),
+    });
+  }
+  return figures;
+}
+
+async function sweepFigures(files: readonly string[], o: ReportOptions): Promise<ReportFigure[]> {
+  const figures: ReportFigure[] = [];
+  for (const file of files) {
+    const sweep = await readSweepInput(file);
+    const available = sweepMetrics(sweep);
+    const metrics = o.metrics ?? available;
+    const missing = metrics.find((m) => !available.includes(m));
+    if (missing !== undefined) throw new UsageError(`${file}: no metric ${missing} in this sweep (it has ${available.join(', ') || 'none'})`);
+    if (sweep.cells.length === 0) o.warn?.(`${file}: no pruning cells yet; the figure shows the baselines only`);
+    const stem = files.length > 1 ? `-${basename(file).replace(/\.jsonl$/, '')}` : '';
+    for (const metric of metrics) {
+      const opts = { metric, band: o.band ?? REPORT_DEFAULTS.band };
+      figures.push({
+        name: `pruning${stem}-${metric}`,
+        title: `Pruning curves: ${metric}${stem ? ` (${basename(file)})` : ''}`,
+        caption: pruningCaption(sweep, opts),
+        sources: [file],
+        spec: pruningSpec(sweep, opts),
+      });
+    }
+  }
+  return figures;
+}
+
+async function setFigures(files: readonly string[]): Promise<ReportFigure[]> {
+  if (files.length === 0) return [];
+  const sets = await Promise.all(files.map((f) => readNeuronSetInput(f)));
+  const figures: ReportFigure[] = [
+    {
+      name: 'overlap',
+      title: sets.length >= 2 && sets.length <= 3 ? 'Neuron sets per layer and their overlap' : 'Selected neurons per layer',
+      caption:
+        'Selected FFN neurons per layer, one bar per set' +
+        (sets.length >= 2 && sets.length <= 3 ? ', then one per intersection (neurons in every set named).' : ' (intersections are drawn for two or three sets).'),
+      sources: [...files],
+      spec: overlapSpec(sets),
+    },
+  ];
+  if (sets.length >= 2) {
+    figures.push({
+      name: 'jaccard',
+      title: 'Jaccard similarity of the neuron sets',
+      caption: 'Each cell: |A ∩ B| / |A ∪ B| of two sets over all layers (a neuron is a layer and an index), with the intersection and union sizes below.',
+      sources: [...files],
+      spec: jaccardSpec(sets),
+    });
+  }
+  return figures;
+}
+
+export interface WrittenReport {
+  /** Every file written, index.html last. */
+  files: string[];
+  figures: ReportFigure[];
+}
+
+/** Renders every figure and writes the SVGs, the specs and index.html into `out`. */
+export async function writeReport(out: string, o: ReportOptions): Promise<WrittenReport> {
+  const figures = await reportFigures(o);
+  await mkdir(out, { recursive: true });
+  const files: string[] = [];
+  const rendered = [];
+  for (const f of figures) {
+    const svg = await renderSvg(f.spec, o.warn ? { warn: (m) => o.warn?.(`${f.name}: ${m}`) } : {});
+    for (const [name, text] of [[`${f.name}.svg`, svg], [`${f.name}.vl.json`, `${specJson(f.spec)}\n`]] as const) {
+      await writeFile(join(out, name), text);
+      files.push(join(out, name));
+    }
+    rendered.push({ ...f, svg });
+  }
+  const inputs = [...(o.attributions ?? []), ...(o.sweeps ?? []), ...(o.sets ?? [])];
+  const index = join(out, 'index.html');
+  await writeFile(index, reportHtml({ title: o.title ?? REPORT_DEFAULTS.title, figures: rendered, inputs }));
+  files.push(index);
+  return { files, figures };
+}

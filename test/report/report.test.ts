@@ -1,0 +1,40 @@
+/** reportFigures / writeReport: which figures, in what order, from which files. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CelensError } from '../../src/errors.js';
+import { reportFigures, writeReport } from '../../src/report/report.js';
+import { SWEEP_CELLS, writeAttributions, writeSet, writeSweep } from './fixtures.js';
+
+let tmp: string;
+let attr: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'celens-report-'));
+  attr = await writeAttributions(path.join(tmp, 'a.jsonl'), [{ layers: [[1, 0], [0, 2]] }]);
+});
+afterAll(async () => rm(tmp, { recursive: true, force: true }));
+
+test('figures in page order, named by site, segment and metric, with their sources', async () => {
+  const sweep = await writeSweep(path.join(tmp, 's.jsonl'));
+  const set = await writeSet(path.join(tmp, 'one.json'), { 'layer.0.ffn': [1] });
+  const figs = await reportFigures({ attributions: [attr], sweeps: [sweep], sets: [set], segment: 'passage', metrics: ['RR@10'] });
+  expect(figs.map((f) => [f.name, f.sources])).toEqual([['heatmap-ffn.pre-passage', [attr]], ['pruning-RR@10', [sweep]], ['overlap', [set]]]);
+  expect(figs[0]?.title).toBe('Mean NIG per neuron, layer.*.ffn.pre (passage)');
+  expect(figs[2]?.title).toBe('Selected neurons per layer');
+});
+
+test('a site the records lack is an error naming the file', async () => {
+  const e: unknown = await reportFigures({ attributions: [attr], sites: ['ffn.post'] }).catch((err: unknown) => err);
+  expect(e).toBeInstanceOf(CelensError);
+  expect((e as CelensError).message).toBe(`${attr}: no site ffn.post in these records (they hold ffn.pre)`);
+});
+
+test('a sweep with baselines only: a warning, and a figure of the rules', async () => {
+  const sweep = await writeSweep(path.join(tmp, 'base.jsonl'), SWEEP_CELLS.slice(0, 3));
+  const warnings: string[] = [];
+  const out = path.join(tmp, 'out');
+  const r = await writeReport(out, { sweeps: [sweep], metrics: ['nDCG@10'], warn: (m) => warnings.push(m) });
+  expect(r.files).toEqual([path.join(out, 'pruning-nDCG@10.svg'), path.join(out, 'pruning-nDCG@10.vl.json'), path.join(out, 'index.html')]);
+  expect(warnings).toEqual([`${sweep}: no pruning cells yet; the figure shows the baselines only`]);
+  expect(await readFile(path.join(out, 'pruning-nDCG@10.svg'), 'utf8')).toContain('unpruned 0.7');
+});
