@@ -44,7 +44,6 @@ export type { TargetSpec } from './attribution/targets.js';
 export type { PairAttribution } from './attribution/summary.js';
 export { runAttributeJob } from './attribution/job.js';
 export type { AttributeJob, JobResult } from './attribution/job.js';
-export { gradTimesActivation } from './attribution/grad-times-act.js';
 export { rerank, firstStage, planCandidates, float32String, RERANK_DEFAULTS } from './ir/rerank.js';
 export type { PairScorer, RerankOptions, RerankResult } from './ir/rerank.js';
 export { makeScorer, scoredLabel } from './model/scorer.js';

@@ -1,16 +1,15 @@
 /**
  * `celens demo [MODEL]`: the main job on the embedded default. Scores example pairs, credits every
- * FFN neuron with gradient × activation, masks the top neurons of each layer next to random ones
+ * FFN neuron with Neuron Integrated Gradients, masks the top neurons of each layer next to random ones
  * matched per layer, and shows how the scores move.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { gradTimesActivation } from '../../attribution/grad-times-act.js';
+import { attribute } from '../../attribution/attribute.js';
 import { DEFAULT_MODEL_DIR, EXAMPLE_PAIRS } from '../../defaults.js';
 import { disposeModel } from '../../model/load.js';
-import { toInputs, disposeInputs } from '../../model/inputs.js';
 import { parseMasks } from '../../model/masks.js';
 import { scoreEncoded } from '../../model/score.js';
-import { loadTokenizer, padBatch, readPairsTsv } from '../../tokenize/tokenizer.js';
+import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import { mulberry32, sampleIndices } from '../../util/random.js';
 import { setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
@@ -47,23 +46,24 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const encs = await tokenizer.encodePairs(pairs);
       const base = (await scoreEncoded(model, encs)).map((s) => s[0] as number);
 
-      // One forward + backward over all pairs: gradient × activation of every FFN neuron.
-      const inputs = toInputs(padBatch(encs, tokenizer.padId), c);
-      let perLayer: Float32Array[];
-      try {
-        perLayer = await gradTimesActivation(model, inputs);
-      } finally {
-        disposeInputs(inputs);
-      }
+      // Neuron Integrated Gradients (padq baseline, m = 20, every layer's ffn.pre), summed over pairs.
+      const nig = await attribute(model, encs, { steps: 20 });
+      const perLayer = c.intermediateSizes.map((I, l) => {
+        const total = new Float32Array(I);
+        for (const r of nig) {
+          const v = r.sum.get(`layer.${l}.ffn.pre`) as Float32Array;
+          for (let j = 0; j < I; j++) total[j] = (total[j] as number) + (v[j] as number);
+        }
+        return total;
+      });
+      const worst = Math.max(...nig.flatMap((r) => Array.from(r.completeness, Math.abs)));
       say();
-      say(`top neurons by gradient × activation, summed over ${pairs.length} pairs and their tokens`);
+      say(`top neurons by NIG (query → [PAD] baseline, 20 steps), summed over ${pairs.length} pairs; completeness error ≤ ${worst.toExponential(1)}`);
       const chosen: Record<string, number[]> = {};
       const random: Record<string, number[]> = {};
       const rng = mulberry32(argv.seed);
-      perLayer.forEach((attr, l) => {
+      perLayer.forEach((total, l) => {
         const I = c.intermediateSizes[l] as number;
-        const total = new Float64Array(I);
-        for (let i = 0; i < attr.length; i++) total[i % I] = (total[i % I] as number) + (attr[i] as number);
         const order = Array.from(total.keys()).sort((a, b) => Math.abs(total[b] as number) - Math.abs(total[a] as number));
         const top = order.slice(0, Math.min(argv.top, I));
         chosen[`layer.${l}.ffn`] = top;
@@ -82,7 +82,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       say();
       say(`mean |Δ score|: top neurons ${meanAbs(masked).toFixed(4)}, random neurons ${meanAbs(ctrl).toFixed(4)}`);
       say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s. With a network, run the same on a real reranker:`);
-      say('  celens demo cross-encoder/ms-marco-MiniLM-L-6-v2   (after `celens download`, coming with the IR layer)');
+      say('  celens download cross-encoder/ms-marco-MiniLM-L-6-v2 && celens demo cross-encoder/ms-marco-MiniLM-L-6-v2');
     } finally {
       disposeModel(model);
     }

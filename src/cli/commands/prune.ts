@@ -1,0 +1,140 @@
+/**
+ * `celens prune MODEL --collection C --out SWEEP.jsonl [--ranking R.json] …`: a pruning sweep
+ * (pruning/sweep.ts). Each finished cell is appended to SWEEP.jsonl; rerunning the same command
+ * resumes; a table is printed at the end.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.js';
+import { loadCollection } from '../../ir/detect.js';
+import { disposeModel } from '../../model/load.js';
+import type { Activation } from '../../model/score.js';
+import { ABLATIONS } from '../../pruning/ablate.js';
+import type { Ablation } from '../../pruning/ablate.js';
+import { readFfnMeans, writeFfnMeans } from '../../pruning/means.js';
+import { readUnitScores, UNITS } from '../../pruning/ranking.js';
+import type { Unit } from '../../pruning/ranking.js';
+import { STRATEGIES } from '../../pruning/select.js';
+import type { Strategy, StrategyScores } from '../../pruning/select.js';
+import { runSweep, SWEEP_DEFAULTS } from '../../pruning/sweep.js';
+import { formatSweepTable } from '../../pruning/table.js';
+import { loadTokenizer } from '../../tokenize/tokenizer.js';
+import type { Truncation } from '../../tokenize/tokenizer.js';
+import { setup, tokenizerDir, withBackend, withHub, withTokenizer } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+
+interface PruneArgs extends BackendArgs, HubArgs, TokenizerArgs {
+  model: string;
+  collection: string;
+  out: string;
+  unit: Unit;
+  strategies: Strategy[] | undefined;
+  budgets: string[];
+  seeds: number;
+  ranking: string | undefined;
+  'ranking-nonrel': string | undefined;
+  magnitude: string | undefined;
+  ablation: Ablation;
+  'reference-pairs': number;
+  means: string | undefined;
+  'top-k': number;
+  'max-queries': number | undefined;
+  metrics: string[];
+  'rel-level': number;
+  'batch-size': number;
+  activation: Activation;
+  'max-length': number | undefined;
+  truncation: Truncation;
+  'cache-mb': number;
+}
+
+export const pruneCommand: CommandModule<object, PruneArgs> = {
+  command: 'prune <model>',
+  describe: 'pruning sweep: remove top/bottom/random/… neurons or heads at several budgets, rerank, evaluate',
+  builder: (y: Argv<object>): Argv<PruneArgs> =>
+    withTokenizer(withBackend(withHub(y)))
+      .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+      .option('collection', { type: 'string', demandOption: true, describe: 'collection folder or file with queries, docs, qrels and a first-stage run' })
+      .option('out', { type: 'string', demandOption: true, describe: 'sweep JSONL (appended cell by cell; rerun to resume)' })
+      .option('unit', { choices: UNITS, default: SWEEP_DEFAULTS.unit, describe: 'FFN neurons or attention heads' })
+      .option('strategies', { choices: STRATEGIES, array: true, describe: 'default: those the given scores allow (top bottom nonrel random magnitude)' })
+      .option('budgets', { type: 'string', array: true, default: SWEEP_DEFAULTS.budgets, describe: 'shares of all units (0.5%, 0.005) or counts (12)' })
+      .option('seeds', { type: 'number', default: SWEEP_DEFAULTS.seeds, describe: 'random strategy: seeds 1…N' })
+      .option('ranking', { type: 'string', describe: 'relevance ranking JSON {"site": "layer.{l}.ffn.pre"|"layer.{l}.attn.heads", "values": {"layer.0": […]}}' })
+      .option('ranking-nonrel', { type: 'string', describe: 'non-relevance ranking (strategy nonrel), same format' })
+      .option('magnitude', { type: 'string', describe: 'mean |activation| per neuron, same format (default: computed on --reference-pairs)' })
+      .option('ablation', { choices: ABLATIONS, default: SWEEP_DEFAULTS.ablation, describe: 'zero the units, or replace neurons by their mean activation' })
+      .option('reference-pairs', { type: 'number', default: SWEEP_DEFAULTS.referencePairs, describe: 'pairs (spread over the candidates) the means are taken over' })
+      .option('means', { type: 'string', describe: 'means cache: read if present, else computed and written (default: OUT.means.json)' })
+      .option('top-k', { type: 'number', default: 100, describe: 'first-stage candidates per query' })
+      .option('max-queries', { type: 'number', describe: 'only the first N judged queries' })
+      .option('metrics', { type: 'string', array: true, default: SWEEP_DEFAULTS.metrics, describe: 'measures as ir_measures names them' })
+      .option('rel-level', { type: 'number', default: SWEEP_DEFAULTS.relLevel, describe: 'grade at which a doc counts as relevant (trec_eval -l)' })
+      .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass' })
+      .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation })
+      .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials' })
+      .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
+      .option('cache-mb', { type: 'number', default: 1024, describe: 'memory for reused unpruned activations (0: recompute every cell)' }),
+  handler: async (argv) => {
+    if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
+    if (!(argv['cache-mb'] >= 0)) throw new UsageError('--cache-mb must be ≥ 0');
+    if (!(Number.isInteger(argv['reference-pairs']) && argv['reference-pairs'] >= 1)) throw new UsageError('--reference-pairs must be a positive integer');
+    const { model, dir } = await setup(argv);
+    const stop = { requested: false };
+    const onSigint = (): void => {
+      stop.requested = true;
+      process.stderr.write('\ncelens: stopping after the cell in flight (Ctrl-C again to abort now)\n');
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSigint);
+    try {
+      const c = model.config;
+      const scores: StrategyScores = {};
+      if (argv.ranking !== undefined) scores.ranking = await readUnitScores(argv.ranking, c);
+      if (argv['ranking-nonrel'] !== undefined) scores.nonrel = await readUnitScores(argv['ranking-nonrel'], c);
+      if (argv.magnitude !== undefined) scores.magnitude = await readUnitScores(argv.magnitude, c);
+      const meansFile = argv.means ?? `${argv.out}.means.json`;
+      const means = await readFfnMeans(meansFile, c);
+      if (means) process.stderr.write(`celens: means from ${meansFile} (${means.pairs} pairs, ${means.tokens} tokens)\n`);
+      const collection = await loadCollection(argv.collection);
+      const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: c.maxPositionEmbeddings });
+      const result = await runSweep(model, tokenizer, collection, {
+        unit: argv.unit,
+        ...(argv.strategies && { strategies: argv.strategies }),
+        budgets: argv.budgets.map(String),
+        seeds: argv.seeds,
+        ablation: argv.ablation,
+        scores,
+        ...(means && { means }),
+        referencePairs: argv['reference-pairs'],
+        topK: argv['top-k'],
+        ...(argv['max-queries'] !== undefined && { maxQueries: argv['max-queries'] }),
+        metrics: argv.metrics,
+        relLevel: argv['rel-level'],
+        batchSize: argv['batch-size'],
+        activation: argv.activation,
+        ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }),
+        truncation: argv.truncation,
+        cacheBytes: Math.floor(argv['cache-mb'] * 1024 * 1024),
+        out: argv.out,
+        stop,
+        onMeans: async (m) => {
+          await writeFfnMeans(meansFile, m, dir);
+          process.stderr.write(`celens: means over ${m.pairs} pairs (${m.tokens} tokens) written to ${meansFile}\n`);
+        },
+        onCell: (row, done, total) => process.stderr.write(`celens: [${done}/${total}] ${row.cell}: ${Object.entries(row.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`),
+      });
+      for (const w of result.warnings) process.stderr.write(`celens: warning: ${w}\n`);
+      const t = result.timing;
+      if (t.cells > 0) {
+        const share = t.work.run + t.work.skipped > 0 ? (100 * t.work.skipped) / (t.work.run + t.work.skipped) : 0;
+        process.stderr.write(`celens: unpruned pass ${(t.unprunedMs / 1000).toFixed(1)} s; ${t.cells} cells in ${(t.cellsMs / 1000).toFixed(1)} s; reuse skipped ${share.toFixed(0)}% of their layer work\n`);
+      }
+      if (result.resumed > 0) process.stderr.write(`celens: resumed: ${result.resumed} rows were already in ${argv.out}\n`);
+      if (!result.complete) process.stderr.write(`celens: stopped; rerun the same command to finish ${argv.out}\n`);
+      process.stdout.write(formatSweepTable(result.rows));
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      disposeModel(model);
+    }
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * Unit scores: one number per FFN neuron or attention head of every layer, the input that
+ * pruning strategies rank by. One JSON format for all of them:
+ *
+ *   {
+ *     "site": "layer.{l}.ffn.pre",          // or "layer.{l}.ffn.post" (neurons), "layer.{l}.attn.heads" (heads)
+ *     "statistic": "mean-nig",              // optional, free text: what the values are
+ *     "pairs": 1000,                        // optional: how many pairs they were averaged over
+ *     "values": { "layer.0": [I numbers], …, "layer.{L-1}": [I numbers] }
+ *   }
+ *
+ * - relevance ranking (`--ranking`): the signed mean attribution per neuron (e.g. NIG summed over
+ *   tokens, averaged over relevant pairs); `top` prunes the highest, `bottom` the most negative;
+ * - non-relevance ranking (`--ranking-nonrel`): the same over non-relevant pairs;
+ * - magnitude (`--magnitude`): mean |activation| per neuron over a reference set;
+ * - head scores: the same with site `layer.{l}.attn.heads` and numHeads values per layer.
+ * ffn.pre and ffn.post name the same neurons (GELU is element-wise), so both rank neurons.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { SiteError } from '../errors.js';
+import type { BertConfig } from '../weights/config.js';
+
+export type Unit = 'neurons' | 'heads';
+export const UNITS: readonly Unit[] = ['neurons', 'heads'];
+
+export type ScoreSite = 'layer.{l}.ffn.pre' | 'layer.{l}.ffn.post' | 'layer.{l}.attn.heads';
+const SITE_UNIT: Record<ScoreSite, Unit> = { 'layer.{l}.ffn.pre': 'neurons', 'layer.{l}.ffn.post': 'neurons', 'layer.{l}.attn.heads': 'heads' };
+
+export interface UnitScores {
+  site: ScoreSite;
+  unit: Unit;
+  statistic?: string;
+  pairs?: number;
+  /** One array per layer, layer order. */
+  values: Float64Array[];
+  /** Where it was read from, for messages. */
+  source: string;
+}
+
+/** How many units layer l has. */
+export function unitsInLayer(c: Pick<BertConfig, 'intermediateSizes' | 'numHeads'>, unit: Unit, l: number): number {
+  return unit === 'heads' ? c.numHeads : (c.intermediateSizes[l] as number);
+}
+
+/** Validates a parsed JSON object: every layer present, the right width, finite numbers only. */
+export function parseUnitScores(raw: unknown, c: BertConfig, file = 'scores'): UnitScores {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SiteError(`${file}: expected a JSON object {"site": …, "values": {"layer.0": […], …}}`);
+  const o = raw as Record<string, unknown>;
+  const site = o.site;
+  if (typeof site !== 'string' || !Object.hasOwn(SITE_UNIT, site)) {
+    throw new SiteError(`${file}: "site" must be one of ${Object.keys(SITE_UNIT).join(', ')} (found ${JSON.stringify(site)})`);
+  }
+  const unit = SITE_UNIT[site as ScoreSite];
+  if (typeof o.values !== 'object' || o.values === null || Array.isArray(o.values)) throw new SiteError(`${file}: "values" must be an object {"layer.0": […], …}`);
+  const given = o.values as Record<string, unknown>;
+  const expected = new Set(Array.from({ length: c.numLayers }, (_v, l) => `layer.${l}`));
+  const extra = Object.keys(given).find((k) => !expected.has(k));
+  if (extra !== undefined) throw new SiteError(`${file}: values has '${extra}', but the model has layers layer.0…layer.${c.numLayers - 1}`);
+  const values = Array.from({ length: c.numLayers }, (_v, l) => {
+    const list = given[`layer.${l}`];
+    const n = unitsInLayer(c, unit, l);
+    if (!Array.isArray(list)) throw new SiteError(`${file}: values lacks 'layer.${l}' (a list of ${n} numbers)`);
+    if (list.length !== n) throw new SiteError(`${file}: 'layer.${l}' has ${list.length} values, the model's layer ${l} has ${n} ${unit}`);
+    const bad = list.findIndex((v: unknown) => typeof v !== 'number' || !Number.isFinite(v));
+    if (bad >= 0) throw new SiteError(`${file}: 'layer.${l}'[${bad}] is not a finite number (${JSON.stringify(list[bad])})`);
+    return Float64Array.from(list as number[]);
+  });
+  const out: UnitScores = { site: site as ScoreSite, unit, values, source: file };
+  if (typeof o.statistic === 'string') out.statistic = o.statistic;
+  if (typeof o.pairs === 'number') out.pairs = o.pairs;
+  return out;
+}
+
+export async function readUnitScores(file: string, c: BertConfig): Promise<UnitScores> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new SiteError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new SiteError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseUnitScores(raw, c, file);
+}
+
+/** The JSON form (what `celens neurons` should emit). */
+export function unitScoresToJson(s: Omit<UnitScores, 'unit' | 'source'>): Record<string, unknown> {
+  return {
+    site: s.site,
+    ...(s.statistic !== undefined && { statistic: s.statistic }),
+    ...(s.pairs !== undefined && { pairs: s.pairs }),
+    values: Object.fromEntries(s.values.map((v, l) => [`layer.${l}`, Array.from(v)])),
+  };
+}
+
+export async function writeUnitScores(file: string, s: Omit<UnitScores, 'unit' | 'source'>): Promise<void> {
+  await writeFile(file, `${JSON.stringify(unitScoresToJson(s))}\n`);
+}
+
+/** A short content hash, so a sweep journal cannot be resumed with other scores. */
+export function scoresFingerprint(s: UnitScores): string {
+  const h = createHash('sha256').update(s.site);
+  for (const v of s.values) h.update(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,58 @@
+/**
+ * The sweep as a readable table: baselines first, then one line per budget and strategy, the
+ * random seeds folded into their mean ± standard deviation (sample, n − 1) with the seed count.
+ */
+import type { CellRow } from './journal.js';
+
+interface Line {
+  name: string;
+  n: string;
+  values: string[];
+  delta: string;
+  ties: string;
+}
+
+export function formatSweepTable(rows: readonly CellRow[]): string {
+  const measures = Object.keys(rows[0]?.metrics ?? {});
+  const lines: Line[] = [];
+  const groups = new Map<string, CellRow[]>();
+  for (const r of rows) {
+    const key = r.seed === undefined ? r.cell : r.cell.replace(/#\d+$/, '');
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  for (const [name, g] of groups) {
+    const first = g[0] as CellRow;
+    if (g.length === 1 && first.seed === undefined) {
+      lines.push({
+        name,
+        n: String(first.n),
+        values: measures.map((m) => fmt(first.metrics[m])),
+        delta: first.mean_abs_delta === null ? '—' : first.mean_abs_delta.toFixed(4),
+        ties: String(first.ties_top10),
+      });
+      continue;
+    }
+    const stat = (xs: number[]): string => {
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+      return `${mean.toFixed(4)}±${sd.toFixed(4)}`;
+    };
+    lines.push({
+      name: `${name} (${g.length} seeds)`,
+      n: String(first.n),
+      values: measures.map((m) => stat(g.map((r) => r.metrics[m] ?? NaN))),
+      delta: stat(g.map((r) => r.mean_abs_delta ?? NaN)),
+      ties: stat(g.map((r) => r.ties_top10)).replace(/(\.\d)\d+/g, '$1'),
+    });
+  }
+  const head: Line = { name: 'cell', n: 'units', values: measures, delta: 'mean|Δscore|', ties: 'ties@10' };
+  const table = [head, ...lines].map((l) => [l.name, l.n, ...l.values, l.delta, l.ties]);
+  const widths = (table[0] as string[]).map((_v, i) => Math.max(...table.map((r) => (r[i] as string).length)));
+  return table.map((r) => r.map((cellText, i) => (i === 0 ? cellText.padEnd(widths[i] as number) : cellText.padStart(widths[i] as number))).join('  ')).join('\n') + '\n';
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '—' : v.toFixed(4);
+}
