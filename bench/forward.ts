@@ -41,7 +41,7 @@ export function syntheticBatch(c: Pick<BertConfig, 'vocabSize'>, batch: number, 
     inputIds[i] = rng.nextInt(lo, c.vocabSize);
     tokenTypeIds[i] = i % seq >= Math.floor(seq / 3) ? 1 : 0;
   }
-  return { inputIds, tokenTypeIds, attentionMask: new Int32Array(n).fill(1), batch, seq, seqLen: seq } as TokenBatch;
+  return { inputIds, tokenTypeIds, attentionMask: new Int32Array(n).fill(1), batch, seqLen: seq };
 }
 
 export async function benchForward(model: BertModel, o: ForwardBenchOptions): Promise<ForwardResult> {
