@@ -48,6 +48,12 @@ export interface NigOptions {
   target?: TargetSpec;
   /** α points per forward/backward pass. @default 10 */
   chunk?: number;
+  /**
+   * Cap on rows × tokens per pass (the chunk shrinks to fit): a pass keeps every layer's
+   * activations for its backward, and the wasm heap is 4 GiB (MiniLM: ~2 GiB at 8 × 128).
+   * @default 1536
+   */
+  maxTokensPerPass?: number;
   /** Path points to use instead of k/(m−1) (ascending; e.g. Gauss–Legendre nodes for conductance). */
   alphas?: readonly number[];
   /** Keep per-token attributions in the result. @default false */
@@ -57,7 +63,7 @@ export interface NigOptions {
   masks?: Masks;
 }
 
-export const NIG_DEFAULTS = { baseline: 'padq', steps: 20, rule: 'right', sites: ['ffn.pre'], chunk: 10, perToken: false } as const;
+export const NIG_DEFAULTS = { baseline: 'padq', steps: 20, rule: 'right', sites: ['ffn.pre'], chunk: 10, maxTokensPerPass: 1536, perToken: false } as const;
 
 /** NIG for the rows of one padded batch (pairs of similar length). */
 export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOptions = {}): Promise<PairAttribution[]> {
@@ -68,7 +74,8 @@ export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOpt
   const target = opts.target ?? defaultTarget(c);
   const alphas = opts.alphas ?? inclusiveAlphas(opts.steps ?? NIG_DEFAULTS.steps);
   const m = alphas.length;
-  const chunk = Math.max(1, Math.min(opts.chunk ?? NIG_DEFAULTS.chunk, m));
+  const budget = Math.max(1, Math.floor((opts.maxTokensPerPass ?? NIG_DEFAULTS.maxTokensPerPass) / (P * T)));
+  const chunk = Math.max(1, Math.min(opts.chunk ?? NIG_DEFAULTS.chunk, m, budget));
   const kinds = [...new Set<NigSite>([...(opts.sites ?? NIG_DEFAULTS.sites), 'out'])];
   const sites: SiteName[] = [];
   for (let l = 0; l < c.numLayers; l++) for (const k of kinds) sites.push(layerSite(l, k));
