@@ -56,5 +56,6 @@ function formatMessage(message: string, p: ErrorPlace): string {
   if (p.expected !== undefined || p.found !== undefined) {
     msg += ` (expected ${p.expected ?? '?'}, found ${p.found ?? '?'})`;
   }
-  return msg;
+  // One line, whatever was quoted: V8's JSON.parse messages quote the input, newlines included.
+  return msg.replace(/\r?\n|\r/g, '\\n');
 }

@@ -5,7 +5,7 @@
  * uninterrupted run because groups are planned from the inputs alone (see attribute.ts).
  */
 import { access, constants, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, sep } from 'node:path';
 import { CelensError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { masksToJson } from '../model/masks.js';
@@ -139,7 +139,9 @@ async function exists(file: string): Promise<boolean> {
 /** Fails before any work when the output folder cannot be written. */
 async function checkWritable(out: string): Promise<void> {
   try {
-    await access(dirname(out), constants.W_OK);
+    // The trailing separator makes a regular file in the folder's place fail (ENOTDIR): access()
+    // on the file itself would pass, and the job would fail later, at its first read or write.
+    await access(`${dirname(out)}${sep}`, constants.W_OK);
   } catch (e) {
     throw new CelensError(`cannot write to this folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: dirname(out) });
   }

@@ -117,19 +117,59 @@ export async function readJournal(file: string): Promise<{ header: JournalHeader
       throw new CelensError('not a celens attribution journal line (delete the file to start over)', { file, line: n });
     }
   };
-  const header = parse(lines[0] as string, 1) as JournalHeader;
-  if (header.celens !== 'attribute') throw new CelensError('not a celens attribution file (delete it or choose another --out)', { file, line: 1 });
+  const header = parse(lines[0] as string, 1) as JournalHeader | null;
+  if (!isObject(header) || header.celens !== 'attribute' || !Number.isSafeInteger(header.count) || header.count < 0) {
+    throw new CelensError('not a celens attribution file (delete it or choose another --out)', { file, line: 1 });
+  }
   const records = new Map<number, PairRecord>();
   lines.slice(1).forEach((l, i) => {
-    const r = parse(l, i + 2) as PairRecord;
+    const r = checkRecord(parse(l, i + 2), header.count, file, i + 2);
     records.set(r.index, r);
   });
   return { header, records };
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A journal line must have the shape toRecord writes before a resume uses it: a hand-edited or
+ * crafted line is refused here, naming its line, rather than failing somewhere inside the job.
+ */
+function checkRecord(v: unknown, count: number, file: string, line: number): PairRecord {
+  const bad = (what: string): never => {
+    throw new CelensError(`not a celens attribution record: ${what} (delete the file to start over)`, { file, line });
+  };
+  const numbers = (a: unknown, n: number): boolean => Array.isArray(a) && a.length === n && a.every((x) => typeof x === 'number');
+  const rows = (a: unknown, n: number, w: number): boolean => Array.isArray(a) && a.length === n && a.every((row) => numbers(row, w));
+  const int = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+  if (!isObject(v)) return bad('not an object');
+  if (!int(v.index) || v.index >= count) bad(`index ${JSON.stringify(v.index)} is not in 0…${count - 1}`);
+  const s = v.segments;
+  const range = (x: unknown): boolean => Array.isArray(x) && x.length === 2 && x.every(int);
+  if (!int(v.length) || !isObject(s) || s.length !== v.length || ![s.cls, s.sep1, s.sep2].every(int) || !range(s.query) || !range(s.passage)) bad('bad length or segments');
+  if (!isObject(v.target) || typeof v.target.input !== 'number' || typeof v.target.baseline !== 'number') bad('bad target');
+  if (!Array.isArray(v.completeness) || !v.completeness.every((x) => x === null || typeof x === 'number')) bad('bad completeness');
+  if (!isObject(v.sum) || !isObject(v.segments_sum) || (v.per_token !== undefined && !isObject(v.per_token))) bad('bad sum, segments_sum or per_token');
+  const sum = v.sum as Record<string, unknown>;
+  for (const [site, a] of Object.entries(sum)) {
+    const W = Array.isArray(a) ? a.length : -1;
+    if (!numbers(a, W)) bad(`sum of ${site} is not a list of numbers`);
+    if (!rows((v.segments_sum as Record<string, unknown>)[site], 5, W)) bad(`segments_sum of ${site} is not 5 rows of ${W}`);
+    if (v.per_token !== undefined && !rows((v.per_token as Record<string, unknown>)[site], v.length as number, W)) bad(`per_token of ${site} is not ${String(v.length)} rows of ${W}`);
+  }
+  const same = (o: unknown): boolean => Object.keys(o as object).length === Object.keys(sum).length;
+  if (!same(v.segments_sum) || (v.per_token !== undefined && !same(v.per_token))) bad('sum, segments_sum and per_token name different sites');
+  return v as unknown as PairRecord;
+}
+
 /** Appends records line by line; each line is one write, flushed to the OS before the next. */
 export class JournalWriter {
-  private constructor(private readonly fh: FileHandle) {}
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly file: string,
+  ) {}
 
   /** Opens for appending; writes the header when the file is new (or empty). */
   static async open(file: string, header: JournalHeader | undefined): Promise<JournalWriter> {
@@ -139,13 +179,24 @@ export class JournalWriter {
     } catch (e) {
       throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
     }
-    const w = new JournalWriter(fh);
-    if (header) await w.line(header);
+    const w = new JournalWriter(fh, file);
+    if (header) {
+      // Written before any work: a full disk is reported here, not after the first pair.
+      await w.line(header).catch(async (e: unknown) => {
+        await fh.close().catch(() => undefined);
+        throw e;
+      });
+    }
     return w;
   }
 
   async line(obj: unknown): Promise<void> {
-    await this.fh.write(`${JSON.stringify(obj)}\n`);
+    try {
+      await this.fh.write(`${JSON.stringify(obj)}\n`);
+    } catch (e) {
+      // A full disk (ENOSPC) or a lost device: the lines before this one are whole and resumable.
+      throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the records before this one are kept: make room and rerun to resume`, { file: this.file });
+    }
   }
 
   async close(): Promise<void> {
@@ -176,6 +227,12 @@ export async function writeAttributionSafetensors(file: string, prefix: 'nig' | 
   const T = Math.max(...results.map((r) => r.segments.length));
   for (const [site, v] of first.sum) {
     const W = v.length;
+    // Results resumed from a journal must fit the ones computed now (same sites and widths).
+    results.forEach((r, b) => {
+      if (r.sum.get(site)?.length !== W || r.bySegment.get(site)?.length !== 5 * W || (first.perToken !== undefined && r.perToken?.get(site)?.length !== r.segments.length * W)) {
+        throw new CelensError(`result ${b} does not have the ${site} attributions of the others (a journal from another run?)`, { file });
+      }
+    });
     const sum = new Float32Array(B * W);
     const seg = new Float32Array(B * 5 * W);
     results.forEach((r, b) => {

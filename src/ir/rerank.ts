@@ -136,7 +136,9 @@ export async function rerank(c: Pick<Collection, 'name' | 'run' | 'queries' | 'd
         lines.push(`${key(x)}\t${s}\n`);
       });
       // One write per chunk: a kill leaves whole lines and at most one torn last line.
-      await fh?.write(lines.join(''));
+      await fh?.write(lines.join('')).catch((e: unknown) => {
+        throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the scores before this chunk are kept: make room and rerun to resume`, { file: opts.journal });
+      });
       done += todo.length;
       opts.onProgress?.(done, total);
     }

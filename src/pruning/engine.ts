@@ -75,7 +75,8 @@ export async function scoreUnpruned(e: ScoreEngine, starts: readonly number[]): 
   return runBatches(e, (ctxInputs) => {
     const { ctx, inputs, b } = ctxInputs;
     return forwardSaving(ctx, inputs, points, (p, x) => {
-      (e.cache.get(p) as Float32Array[])[b] = x.dataSync() as Float32Array;
+      // A copy: the cpu backend hands out the tensor's own storage.
+      (e.cache.get(p) as Float32Array[])[b] = (x.dataSync() as Float32Array).slice();
     });
   });
 }

@@ -10,6 +10,8 @@
  *   model.safetensors  F32, HF state-dict names with the `bert.` prefix, metadata {"format":"pt"}
  *   tokenizer files    copied from the tokenizer folder when present
  *
+ * A layer whose every neuron is masked keeps one neuron with all-zero weights, which adds exactly 0.
+ *
  * With `means` (mean ablation), each removed neuron's constant contribution W_out[:, i]·mean_i is
  * folded into `output.dense.bias`, so the export computes the mean-ablated model instead.
  */
@@ -57,6 +59,7 @@ export async function exportPruned(model: LoadedModel, masks: Masks, opts: Expor
   put('bert.embeddings.token_type_embeddings.weight', p.tokenTypeEmbeddings);
   norm('bert.embeddings.LayerNorm', p.embeddingsNorm);
   const sizes: number[] = [];
+  const removedCounts: number[] = [];
   p.layers.forEach((w, l) => {
     const pre = `bert.encoder.layer.${l}`;
     lin(`${pre}.attention.self.query`, w.query);
@@ -67,8 +70,11 @@ export async function exportPruned(model: LoadedModel, masks: Masks, opts: Expor
     const I = c.intermediateSizes[l] as number;
     const removed = new Set(masks[l]?.ffn ?? []);
     const keep = Array.from({ length: I }, (_v, i) => i).filter((i) => !removed.has(i));
-    const K = keep.length;
+    // A layer pruned to nothing keeps one all-zero neuron (zero row in, zero column out: it adds
+    // exactly 0), since zero-width tensors break the wasm backend.
+    const K = Math.max(keep.length, 1);
     sizes.push(K);
+    removedCounts.push(removed.size);
     // intermediate.dense.weight [I,H]: keep rows; output.dense.weight [H,I]: keep columns.
     const inW = new Float32Array(K * H);
     keep.forEach((i, r) => inW.set(w.ffnIn.weight.data.subarray(i * H, (i + 1) * H), r * H));
@@ -86,7 +92,9 @@ export async function exportPruned(model: LoadedModel, masks: Masks, opts: Expor
       }
     }
     tensors.set(`${pre}.intermediate.dense.weight`, { dtype: 'F32', shape: [K, H], data: inW });
-    tensors.set(`${pre}.intermediate.dense.bias`, { dtype: 'F32', shape: [K], data: Float32Array.from(keep, (i) => w.ffnIn.bias.data[i] as number) });
+    const inB = new Float32Array(K);
+    keep.forEach((i, r) => (inB[r] = w.ffnIn.bias.data[i] as number));
+    tensors.set(`${pre}.intermediate.dense.bias`, { dtype: 'F32', shape: [K], data: inB });
     tensors.set(`${pre}.output.dense.weight`, { dtype: 'F32', shape: [H, K], data: outW });
     tensors.set(`${pre}.output.dense.bias`, { dtype: 'F32', shape: [H], data: outB });
     norm(`${pre}.output.LayerNorm`, w.outNorm);
@@ -110,5 +118,5 @@ export async function exportPruned(model: LoadedModel, masks: Masks, opts: Expor
   }
   const count = (m: Map<string, TensorToWrite>): number => [...m.values()].reduce((s, t) => s + t.data.length, 0);
   const before = count(tensors) + sizes.reduce((s, K, l) => s + ((c.intermediateSizes[l] as number) - K) * (2 * H + 1), 0);
-  return { intermediateSizes: sizes, removed: sizes.map((K, l) => (c.intermediateSizes[l] as number) - K), parameters: { before, after: count(tensors) }, copied };
+  return { intermediateSizes: sizes, removed: removedCounts, parameters: { before, after: count(tensors) }, copied };
 }

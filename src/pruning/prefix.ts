@@ -10,7 +10,7 @@
  * A cell that masks FFN neurons of layer f (and nothing earlier) starts at 2f+1; one that masks
  * heads of layer f at 2f. The stages are bert.ts's own, so a restarted forward is the same code.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { BertInputs, ForwardContext } from '../model/bert.js';
 import { attentionStage, embedStage, ffnStage, headStage } from '../model/bert.js';
 import type { Masks } from '../model/masks.js';
@@ -29,8 +29,17 @@ export function startPoint(masks: Masks, numLayers: number): number {
 export function forwardFrom(ctx: ForwardContext, point: number, x: tf.Tensor2D): tf.Tensor2D {
   const L = ctx.model.config.numLayers;
   let l = Math.floor(point / 2);
-  if (point % 2 === 1) x = ffnStage(ctx, l++, x);
-  for (; l < L; l++) x = ffnStage(ctx, l, attentionStage(ctx, l, x));
+  // One tidy per layer: only the residual stream outlives a layer, so peak memory is one
+  // layer's intermediates (attention probabilities [B,heads,T,T] dominate), not all L layers'.
+  if (point % 2 === 1) {
+    const f = l++;
+    const a = x;
+    x = tf.tidy(() => ffnStage(ctx, f, a));
+  }
+  for (; l < L; l++) {
+    const [k, input] = [l, x];
+    x = tf.tidy(() => ffnStage(ctx, k, attentionStage(ctx, k, input)));
+  }
   return headStage(ctx, x);
 }
 
@@ -43,9 +52,12 @@ export function forwardSaving(ctx: ForwardContext, inputs: BertInputs, points: R
   let x = embedStage(ctx, inputs);
   if (points.has(0)) save(0, x);
   for (let l = 0; l < L; l++) {
-    const a = attentionStage(ctx, l, x);
-    if (points.has(2 * l + 1)) save(2 * l + 1, a);
-    x = ffnStage(ctx, l, a);
+    const input = x;
+    x = tf.tidy(() => {
+      const a = attentionStage(ctx, l, input);
+      if (points.has(2 * l + 1)) save(2 * l + 1, a);
+      return ffnStage(ctx, l, a);
+    });
     if (points.has(2 * l + 2)) save(2 * l + 2, x);
   }
   return headStage(ctx, x);

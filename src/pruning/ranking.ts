@@ -15,6 +15,8 @@
  * - magnitude (`--magnitude`): mean |activation| per neuron over a reference set;
  * - head scores: the same with site `layer.{l}.attn.heads` and numHeads values per layer.
  * ffn.pre and ffn.post name the same neurons (GELU is element-wise), so both rank neurons.
+ * Also read: the flat form of analysis/magnitudes.ts, `{"layer.0": […], …, "site": "ffn.post", …}`
+ * (layer keys at the top; its site kinds `ffn.pre`, `ffn.post`, `attn.heads`; no site = neurons).
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -46,7 +48,8 @@ export function unitsInLayer(c: Pick<BertConfig, 'intermediateSizes' | 'numHeads
 /** Validates a parsed JSON object: every layer present, the right width, finite numbers only. */
 export function parseUnitScores(raw: unknown, c: BertConfig, file = 'scores'): UnitScores {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SiteError(`${file}: expected a JSON object {"site": …, "values": {"layer.0": […], …}}`);
-  const o = raw as Record<string, unknown>;
+  let o = raw as Record<string, unknown>;
+  if (o.values === undefined && Object.keys(o).some((k) => LAYER_KEY.test(k))) o = fromFlat(o);
   const site = o.site;
   if (typeof site !== 'string' || !Object.hasOwn(SITE_UNIT, site)) {
     throw new SiteError(`${file}: "site" must be one of ${Object.keys(SITE_UNIT).join(', ')} (found ${JSON.stringify(site)})`);
@@ -70,6 +73,17 @@ export function parseUnitScores(raw: unknown, c: BertConfig, file = 'scores'): U
   if (typeof o.statistic === 'string') out.statistic = o.statistic;
   if (typeof o.pairs === 'number') out.pairs = o.pairs;
   return out;
+}
+
+const LAYER_KEY = /^layer\.(0|[1-9]\d*)$/;
+
+/** The flat form → the documented one (layer keys moved under `values`, short site kinds templated). */
+function fromFlat(o: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) (LAYER_KEY.test(k) ? values : rest)[k] = v;
+  const site = rest.site === undefined ? 'layer.{l}.ffn.post' : typeof rest.site === 'string' && !rest.site.startsWith('layer.') ? `layer.{l}.${rest.site}` : rest.site;
+  return { ...rest, site, values };
 }
 
 export async function readUnitScores(file: string, c: BertConfig): Promise<UnitScores> {

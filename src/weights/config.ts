@@ -9,6 +9,10 @@ import { ConfigError } from '../errors.js';
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
 const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_new', 'relu'];
 
+const INT32_MAX = 2 ** 31 - 1;
+/** More layers than any BERT has (BERT-large: 24); a bound, not a model limit anyone reaches. */
+export const MAX_LAYERS = 1000;
+
 export interface BertConfig {
   vocabSize: number;
   hiddenSize: number;
@@ -52,12 +56,15 @@ export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
   // An absent key takes HF's default; a present one (even null) must be valid: "hidden_size": null
   // would break HF too, and defaulting it would be a silent guess. pad_token_id is the exception
   // (see below).
-  const int = (key: string, dflt?: number, min = 1): number => {
+  // Sizes are bounded before anything is allocated from them (a crafted num_hidden_layers of 1e9
+  // would otherwise allocate gigabytes of per-layer arrays): int32, as tfjs shapes and ids are.
+  const int = (key: string, dflt?: number, min = 1, max = INT32_MAX): number => {
     const v = Object.prototype.hasOwnProperty.call(o, key) ? o[key] : dflt;
     if (v === undefined) throw new ConfigError(`missing "${key}"`, { file });
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       throw new ConfigError(`"${key}" must be an integer >= ${min}`, { file, found: JSON.stringify(v) });
     }
+    if (v > max) throw new ConfigError(`"${key}" must be at most ${max}`, { file, found: JSON.stringify(v) });
     return v;
   };
   const modelType = o.model_type ?? 'bert';
@@ -78,7 +85,7 @@ export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {
   if (hiddenSize % numHeads !== 0) {
     throw new ConfigError(`hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${numHeads}`, { file });
   }
-  const numLayers = int('num_hidden_layers', 12);
+  const numLayers = int('num_hidden_layers', 12, 1, MAX_LAYERS);
   const intermediate = int('intermediate_size', 3072);
   const intermediateSizes = parsePerLayer(o.celens_intermediate_sizes, numLayers, intermediate, file);
   const layerNormEps = Object.prototype.hasOwnProperty.call(o, 'layer_norm_eps') ? o.layer_norm_eps : 1e-12;

@@ -6,7 +6,7 @@
  * with the first stage and the random floor of the same candidates.
  */
 import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CelensError, UsageError } from '../../errors.js';
 import { COLLECTION_FORMATS } from '../../ir/collection.js';
@@ -150,7 +150,7 @@ function printEvaluation(c: Collection, run: Run, topK: number, runName: string)
 async function checkWritable(out: string): Promise<void> {
   const dir = dirname(out);
   try {
-    await access(dir, constants.W_OK);
+    await access(`${dir}${sep}`, constants.W_OK); // trailing separator: a regular file here is ENOTDIR
   } catch (e) {
     throw new CelensError(`cannot write the run here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: dir });
   }

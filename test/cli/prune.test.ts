@@ -1,0 +1,58 @@
+/** `celens prune` end to end: fixture model + MiniLM tokenizer on two DL20 queries. */
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { FIXTURE_DIR } from '../helpers/fixture.js';
+import { DL20, MINILM, syntheticRanking } from '../pruning/helpers.js';
+
+let tmp: string;
+let ranking: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'celens-cli-prune-'));
+  ranking = path.join(tmp, 'ranking.json');
+  await writeFile(ranking, JSON.stringify(syntheticRanking('layer.{l}.ffn.pre', [64, 64, 64], 5)));
+});
+afterAll(async () => rm(tmp, { recursive: true, force: true }));
+
+const args = (out: string, ...more: string[]): string[] =>
+  ['prune', FIXTURE_DIR, '--tokenizer', MINILM, '--collection', DL20, '--out', out, '--top-k', '10', '--max-queries', '2', '--budgets', '2%', '5%', '--seeds', '2', '--reference-pairs', '6', '--backend', 'wasm', ...more];
+
+test('a sweep: cells on stderr, a table on stdout, means cached, a rerun resumes', async () => {
+  const out = path.join(tmp, 'sweep.jsonl');
+  const r = await runCli(args(out, '--ranking', ranking));
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.code).toBe(0);
+  const lines = (await readFile(out, 'utf8')).trim().split('\n');
+  expect(lines).toHaveLength(1 + 3 + 2 * 5); // header, baselines, (top, bottom, random×2, magnitude) × 2 budgets
+  expect(r.stdout).toMatch(/^cell\s+units\s+nDCG@10\s+RR@10/);
+  for (const c of ['first-stage', 'random-ranking', 'unpruned', 'top@2%', 'random@5% (2 seeds)', 'magnitude@5%']) expect(r.stdout).toContain(c);
+  expect(r.stderr).toContain(`means over 6 pairs`);
+  expect((await stat(`${out}.means.json`)).isFile()).toBe(true);
+  const again = await runCli(args(out, '--ranking', ranking));
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain(`resumed: 13 rows were already in ${out}`);
+  expect(again.stderr).toContain(`means from ${out}.means.json (6 pairs`);
+  expect(again.stdout).toBe(r.stdout);
+  expect((await readFile(out, 'utf8')).trim().split('\n')).toEqual(lines);
+});
+
+test('mean ablation and heads; errors are one line', async () => {
+  const mean = await runCli(args(path.join(tmp, 'mean.jsonl'), '--strategies', 'random', '--ablation', 'mean'));
+  expect(mean.code).toBe(0);
+  expect(mean.stdout).toContain('random@2% (2 seeds)');
+  const heads = await runCli(args(path.join(tmp, 'heads.jsonl'), '--unit', 'heads', '--budgets', '1', '--strategies', 'random'));
+  expect(heads.code).toBe(0);
+  expect(heads.stdout).toContain('random@1 (2 seeds)');
+  const noRanking = await runCli(args(path.join(tmp, 'x.jsonl'), '--strategies', 'top'));
+  expect(noRanking.code).toBe(1);
+  expect(noRanking.stderr).toBe('celens: strategy top needs a relevance ranking (--ranking)\n');
+  const bad = path.join(tmp, 'bad.json');
+  await writeFile(bad, JSON.stringify({ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1] } }));
+  const badRanking = await runCli(args(path.join(tmp, 'y.jsonl'), '--ranking', bad));
+  expect(badRanking.code).toBe(1);
+  expect(badRanking.stderr).toBe(`celens: ${bad}: 'layer.0' has 1 values, the model's layer 0 has 64 neurons\n`);
+  const budget = await runCli(args(path.join(tmp, 'z.jsonl'), '--budgets', 'lots'));
+  expect(budget.code).toBe(1);
+  expect(budget.stderr).toMatch(/^celens: budget 'lots' is not a percentage/);
+});

@@ -1,0 +1,115 @@
+/**
+ * Sweeps over TREC DL 2020 (first 3 judged queries, top 10 each) with the fixture model and the
+ * MiniLM tokenizer: the expected cells in order, random counts equal to top's, a resumed sweep
+ * writes the same bytes as an uninterrupted one, reuse changes no number, mean ablation with
+ * zero means is zero ablation.
+ */
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/backend/select.js';
+import type { Collection } from '../../src/ir/collection.js';
+import { loadCollection } from '../../src/ir/detect.js';
+import { disposeModel, loadModel } from '../../src/model/load.js';
+import type { LoadedModel } from '../../src/model/load.js';
+import type { CellRow } from '../../src/pruning/journal.js';
+import { readSweep } from '../../src/pruning/journal.js';
+import { parseUnitScores } from '../../src/pruning/ranking.js';
+import { runSweep } from '../../src/pruning/sweep.js';
+import type { SweepOptions } from '../../src/pruning/sweep.js';
+import { formatSweepTable } from '../../src/pruning/table.js';
+import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
+import type { PairTokenizer } from '../../src/tokenize/tokenizer.js';
+import { FIXTURE_DIR } from '../helpers/fixture.js';
+import { DL20, MINILM, syntheticRanking } from './helpers.js';
+
+let tmp: string;
+let model: LoadedModel;
+let tokenizer: PairTokenizer;
+let dl20: Collection;
+let base: SweepOptions;
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'celens-sweep-'));
+  model = await loadModel(FIXTURE_DIR);
+  tokenizer = await loadTokenizer(MINILM, { maxPositionEmbeddings: 128 });
+  dl20 = await loadCollection(DL20);
+  const ranking = parseUnitScores(syntheticRanking('layer.{l}.ffn.pre', [64, 64, 64], 11), model.config, 'r.json');
+  base = { scores: { ranking }, strategies: ['top', 'bottom', 'random', 'magnitude'], budgets: ['1%', '5%'], seeds: 2, topK: 10, maxQueries: 3, referencePairs: 8, batchSize: 8 };
+});
+afterAll(async () => {
+  disposeModel(model);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const CELLS = ['first-stage', 'random-ranking', 'unpruned', 'top@1%', 'bottom@1%', 'random@1%#1', 'random@1%#2', 'magnitude@1%', 'top@5%', 'bottom@5%', 'random@5%#1', 'random@5%#2', 'magnitude@5%'];
+
+test('a sweep writes the baselines and every cell, in plan order', async () => {
+  const out = path.join(tmp, 'full.jsonl');
+  const before = tf.memory().numTensors;
+  const r = await runSweep(model, tokenizer, dl20, { ...base, out });
+  expect(tf.memory().numTensors).toBe(before);
+  expect(r.complete).toBe(true);
+  expect(r.rows.map((x) => x.cell)).toEqual(CELLS);
+  const file = await readSweep(out);
+  expect(file?.rows).toEqual(r.rows);
+  expect(file?.header).toMatchObject({ celens: 'prune', collection: 'trec-dl-2020-passage', queries: 3, pairs: 30 });
+  const by = new Map(r.rows.map((x) => [x.cell, x]));
+  const get = (c: string): CellRow => by.get(c) as CellRow;
+  for (const row of r.rows) expect(Object.keys(row.metrics)).toEqual(['nDCG@10', 'RR@10']);
+  expect(get('top@1%').n).toBe(2); // round(1% of 192)
+  expect(get('top@5%').n).toBe(10);
+  expect(get('top@5%').budget).toBe(0.05);
+  for (const b of ['1%', '5%']) {
+    expect(get(`random@${b}#1`).counts_per_layer).toEqual(get(`top@${b}`).counts_per_layer);
+    expect(get(`random@${b}#2`).counts_per_layer).toEqual(get(`top@${b}`).counts_per_layer);
+    expect(get(`magnitude@${b}`).counts_per_layer.reduce((a, c) => a + c, 0)).toBe(get(`top@${b}`).n);
+  }
+  expect(get('unpruned').mean_abs_delta).toBe(0);
+  expect(get('top@5%').mean_abs_delta).toBeGreaterThan(0);
+  expect(get('first-stage').mean_abs_delta).toBeNull();
+  // Reuse: cells masking only later layers skipped the shared prefix.
+  expect(r.timing.work.skipped).toBeGreaterThan(0);
+  const table = formatSweepTable(r.rows);
+  expect(table).toContain('random@1% (2 seeds)');
+  expect(table.split('\n')[0]).toMatch(/^cell\s+units\s+nDCG@10\s+RR@10\s+mean\|Δscore\|\s+ties@10$/);
+});
+
+test('a sweep stopped mid-way (and torn mid-line) resumes to the same bytes; no reuse gives the same numbers', async () => {
+  const full = await readFile(path.join(tmp, 'full.jsonl'), 'utf8');
+  const out = path.join(tmp, 'resumed.jsonl');
+  const stop = { requested: false };
+  const first = await runSweep(model, tokenizer, dl20, { ...base, out, stop, onCell: (_row, done) => (stop.requested = done >= 6) });
+  expect(first.complete).toBe(false);
+  expect(first.rows.map((x) => x.cell)).toEqual(CELLS.slice(0, 6));
+  await appendFile(out, '{"cell":"random@1%#2","strat'); // a kill mid-write
+  const second = await runSweep(model, tokenizer, dl20, { ...base, out });
+  expect(second.complete).toBe(true);
+  expect(second.resumed).toBe(6);
+  expect(await readFile(out, 'utf8')).toBe(full);
+  // All done: a rerun recomputes nothing and changes nothing.
+  const third = await runSweep(model, tokenizer, dl20, { ...base, out });
+  expect(third.timing.cells).toBe(0);
+  expect(third.rows.map((x) => x.cell)).toEqual(CELLS);
+  expect(await readFile(out, 'utf8')).toBe(full);
+  const plain = path.join(tmp, 'plain.jsonl');
+  await runSweep(model, tokenizer, dl20, { ...base, out: plain, cacheBytes: 0 });
+  expect(await readFile(plain, 'utf8')).toBe(full);
+  await expect(runSweep(model, tokenizer, dl20, { ...base, out, seeds: 3 })).rejects.toThrow(/a sweep with other settings is here/);
+});
+
+test('mean ablation with all-zero means equals zero ablation; heads sweep', async () => {
+  const zeroMeans = { mean: model.config.intermediateSizes.map((I) => new Float32Array(I)), meanAbs: model.config.intermediateSizes.map((I) => new Float32Array(I)), pairs: 1, tokens: 1, reference: 'zeros' };
+  const opts: SweepOptions = { ...base, strategies: ['top', 'random'], seeds: 1, means: zeroMeans };
+  const zero = await runSweep(model, tokenizer, dl20, { ...opts, ablation: 'zero' });
+  const mean = await runSweep(model, tokenizer, dl20, { ...opts, ablation: 'mean' });
+  const strip = (rows: CellRow[]): unknown[] => rows.map(({ ablation: _a, ...rest }) => rest);
+  expect(strip(mean.rows)).toEqual(strip(zero.rows));
+  expect(mean.rows.at(-1)?.ablation).toBe('mean');
+  const heads = await runSweep(model, tokenizer, dl20, { topK: 10, maxQueries: 2, unit: 'heads', budgets: ['1', '25%'], seeds: 2 });
+  expect(heads.rows.map((x) => x.cell)).toEqual(['first-stage', 'random-ranking', 'unpruned', 'random@1#1', 'random@1#2', 'random@25%#1', 'random@25%#2']);
+  expect(heads.rows.slice(3).map((x) => x.counts_per_layer.reduce((a, c) => a + c, 0))).toEqual([1, 1, 3, 3]);
+  await expect(runSweep(model, tokenizer, dl20, { topK: 10, maxQueries: 2, unit: 'heads', ablation: 'mean' })).rejects.toThrow(/heads are masked with zeros/);
+});
