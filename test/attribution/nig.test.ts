@@ -100,3 +100,27 @@ describeEachBackend('NIG vs fixture', (backend) => {
     }
   });
 });
+
+describe('completeness', () => {
+  test('the error on every layer.{l}.out shrinks as the number of steps grows (right and trapezoid)', async () => {
+    const { selectBackend } = await import('../../src/backend/select.js');
+    await selectBackend('wasm');
+    const refs = await reference();
+    const model = await loadModel(FIXTURE_DIR);
+    try {
+      for (const rule of ['right', 'trapezoid'] as const) {
+        const worst = async (steps: number): Promise<number[]> => {
+          const res = await nigBatch(model, fixtureBatch(refs), { steps, rule, sites: ['out'], chunk: 25 });
+          return [0, 1, 2].map((l) => Math.max(...res.map((p) => Math.abs(p.completeness[l] as number))));
+        };
+        const [e10, e25, e50] = [await worst(10), await worst(25), await worst(50)];
+        for (let l = 0; l < 3; l++) {
+          expect(e25[l]).toBeLessThan(e10[l] as number);
+          expect(e50[l]).toBeLessThan(e25[l] as number);
+        }
+      }
+    } finally {
+      disposeModel(model);
+    }
+  });
+});

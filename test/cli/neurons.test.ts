@@ -75,3 +75,27 @@ test('usage errors: an ambiguous --out, a bad rule, a missing file', async () =>
   const none = await runCli(['neurons', '--in', path.join(tmp, 'none.jsonl')]);
   expect(none.stderr).toBe(`celens: ${path.join(tmp, 'none.jsonl')}: cannot read (ENOENT)\n`);
 });
+
+test('--ranking-out writes a ranking that celens prune reads', async () => {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readUnitScores } = await import('../../src/pruning/ranking.js');
+  const { parseConfig } = await import('../../src/weights/config.js');
+  const { runCli } = await import('../helpers/cli.js');
+  const dir = await mkdtemp(join(tmpdir(), 'celens-rank-'));
+  const header = { celens: 'attribute', version: 1, method: 'nig', model: 'm', count: 2, options: {} };
+  const rec = (index: number, relevant: boolean, v: number[][]): object => ({
+    index, source: { dataset: 'd', qid: 'q', docid: `d${index}`, grade: relevant ? 1 : 0, relevant }, length: 5,
+    segments: { length: 5, cls: 0, query: [1, 2], sep1: 2, passage: [3, 4], sep2: 4 }, target: { input: 1, baseline: 0 }, completeness: [0, 0],
+    sum: { 'layer.0.ffn.pre': v[0], 'layer.1.ffn.pre': v[1] }, segments_sum: { 'layer.0.ffn.pre': [v[0], [0, 0], [0, 0], [0, 0], [0, 0]], 'layer.1.ffn.pre': [v[1], [0, 0], [0, 0], [0, 0], [0, 0]] },
+  });
+  const file = join(dir, 'a.jsonl');
+  await writeFile(file, [header, rec(0, true, [[1, 2], [3, 4]]), rec(1, false, [[5, 6], [7, 8]])].map((o) => JSON.stringify(o)).join('\n') + '\n');
+  const out = join(dir, 'rank.json');
+  const r = await runCli(['neurons', '--in', file, '--from', 'relevant', '--ranking-out', out]);
+  expect(r.code).toBe(0);
+  const c = parseConfig({ hidden_size: 4, num_attention_heads: 2, num_hidden_layers: 2, intermediate_size: 2 });
+  const scores = await readUnitScores(out, c);
+  expect(scores.values.map((v) => Array.from(v))).toEqual([[1, 2], [3, 4]]);
+});

@@ -7,6 +7,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { aggregateFiles, NORMALIZE, PAIR_GROUPS, SEGMENT_CHOICES } from '../../analysis/aggregate.js';
+import type { Aggregation } from '../../analysis/aggregate.js';
+import { writeUnitScores } from '../../pruning/ranking.js';
 import type { Normalize, PairGroup, SegmentChoice } from '../../analysis/aggregate.js';
 import { formatNeuronReport } from '../../analysis/format-report.js';
 import { readMagnitudes } from '../../analysis/magnitudes.js';
@@ -25,6 +27,7 @@ interface NeuronsArgs {
   fuse: boolean;
   diff: string[] | undefined;
   out: string | undefined;
+  'ranking-out': string | undefined;
   json: boolean;
   top: number;
 }
@@ -45,6 +48,7 @@ export const neuronsCommand: CommandModule<object, NeuronsArgs> = {
       .option('fuse', { type: 'boolean', default: false, describe: "average the datasets' means, then select" })
       .option('diff', { type: 'string', array: true, describe: 'OOD:IN — select from the mean of dataset OOD minus that of IN' })
       .option('out', { type: 'string', describe: 'write the (one combined, or only) set as mask JSON, with OUT.meta.json beside it' })
+      .option('ranking-out', { type: 'string', describe: 'write the --from group\'s mean per neuron (datasets averaged) as a ranking file for celens prune --ranking' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of tables' })
       .option('top', { type: 'number', default: 10, describe: 'neurons listed per set' }),
   handler: async (argv) => {
@@ -62,6 +66,7 @@ export const neuronsCommand: CommandModule<object, NeuronsArgs> = {
     });
     for (const s of report.skipped) process.stderr.write(`celens: note: ${s}\n`);
     const written = argv.out !== undefined ? await writeNeuronSet(argv.out, report, primarySet(report)) : undefined;
+    if (argv['ranking-out'] !== undefined) await writeRanking(argv['ranking-out'], agg, argv.from);
     if (argv.json) {
       const json = {
         site: agg.site,
@@ -81,3 +86,18 @@ export const neuronsCommand: CommandModule<object, NeuronsArgs> = {
     if (written) process.stderr.write(`celens: wrote ${written.mask} and ${written.meta}\n`);
   },
 };
+
+/** The ranking `celens prune --ranking` reads: the group's mean per neuron, datasets weighted equally. */
+async function writeRanking(file: string, agg: Aggregation, from: PairGroup): Promise<void> {
+  if (agg.site !== 'ffn.pre' && agg.site !== 'ffn.post') throw new UsageError(`--ranking-out needs an FFN site (ffn.pre or ffn.post), not ${agg.site}`);
+  const parts = agg.datasets.filter((d) => d.groups[from].pairs > 0);
+  if (parts.length === 0) throw new UsageError(`--ranking-out: no ${from} pairs in the input`);
+  const values = agg.widths.map((w, l) => {
+    const v = new Float64Array(w);
+    for (const d of parts) d.groups[from].mean[l]?.forEach((x, j) => (v[j] = (v[j] as number) + x / parts.length));
+    return v;
+  });
+  const pairs = parts.reduce((n, d) => n + d.groups[from].pairs, 0);
+  await writeUnitScores(file, { site: `layer.{l}.${agg.site}`, statistic: `mean NIG over ${from} pairs (${agg.segment}), datasets averaged`, pairs, values });
+  process.stderr.write(`celens: wrote ranking of ${pairs} ${from} pairs to ${file}\n`);
+}
