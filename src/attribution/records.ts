@@ -5,9 +5,10 @@
  * shortest round-trip form, so a resumed file holds exactly the bits an uninterrupted one would.
  * Safetensors output is assembled from the same journal when the run completes.
  */
-import { open, readFile, rename, truncate, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
+import { readJournalLines } from '../util/jsonl.js';
 import type { SiteName } from '../model/sites.js';
 import { writeSafetensors } from '../weights/safetensors-write.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
@@ -99,17 +100,8 @@ export function fromRecord(rec: PairRecord): PairAttribution {
 
 /** Reads a journal; a torn last line (a kill mid-write) is cut off the file. */
 export async function readJournal(file: string): Promise<{ header: JournalHeader; records: Map<number, PairRecord> } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CelensError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  const complete = text.lastIndexOf('\n') + 1;
-  if (complete < text.length) await truncate(file, Buffer.byteLength(text.slice(0, complete)));
-  const lines = text.slice(0, complete).split('\n').filter((l) => l !== '');
-  if (lines.length === 0) return undefined;
+  const lines = await readJournalLines(file);
+  if (lines === undefined) return undefined;
   const parse = (l: string, n: number): unknown => {
     try {
       return JSON.parse(l);

@@ -5,8 +5,8 @@
  * the file. Rows hold no times or paths that vary between runs, so a resumed sweep writes the
  * same bytes as an uninterrupted one.
  */
-import { readFile, truncate } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
+import { readJournalLines } from '../util/jsonl.js';
 import { JournalWriter } from '../attribution/records.js';
 
 export interface SweepHeader {
@@ -49,17 +49,8 @@ export function orderRow(r: CellRow): CellRow {
 
 /** Finished cells found at `file` (none when it does not exist); a torn last line is removed. */
 export async function readSweep(file: string): Promise<{ header: SweepHeader; rows: CellRow[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CelensError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  const complete = text.lastIndexOf('\n') + 1;
-  if (complete < text.length) await truncate(file, Buffer.byteLength(text.slice(0, complete)));
-  const lines = text.slice(0, complete).split('\n').filter((l) => l !== '');
-  if (lines.length === 0) return undefined;
+  const lines = await readJournalLines(file);
+  if (lines === undefined) return undefined;
   const parse = (l: string, n: number): Record<string, unknown> => {
     try {
       return JSON.parse(l) as Record<string, unknown>;

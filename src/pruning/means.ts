@@ -12,9 +12,10 @@
  * handed to `--magnitude` on its own.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { CelensError } from '../errors.js';
+import { readTextIfExists } from '../util/jsonl.js';
 import type { BertModel } from '../model/bert.js';
 import { bertForward } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';
@@ -100,13 +101,8 @@ export async function writeFfnMeans(file: string, m: FfnMeans, model: string): P
 
 /** Reads a means file; undefined when it does not exist. */
 export async function readFfnMeans(file: string, c: BertConfig): Promise<FfnMeans | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CelensError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(text) as Record<string, unknown>;
