@@ -84,6 +84,7 @@ export async function loadTokenizer(dir: string, opts: LoadOptions = {}): Promis
 }
 
 function fromTokenizerJson(text: string, json: unknown, file: string, config: BertTokenizerConfig): Tokenizer {
+  checkPostProcessor(isRecord(json) ? json.post_processor : undefined, file);
   let tok: Tokenizer;
   try {
     tok = Tokenizer.fromString(text);
@@ -116,6 +117,37 @@ function fromTokenizerJson(text: string, json: unknown, file: string, config: Be
     }
   }
   return tok;
+}
+
+/**
+ * The binding loads a TemplateProcessing whose template names a special token missing from its
+ * `special_tokens`, then panics on the first encode (tokenizers processors/template.rs), which
+ * aborts the whole process: refuse such a file here. Templates come as piece lists (what
+ * save_pretrained writes) or as strings (`"[CLS]:0 $A:0 [SEP]:0"`); processors may nest in a
+ * Sequence. (Found by fuzzing: docs/fuzzing.md.)
+ */
+function checkPostProcessor(p: unknown, file: string): void {
+  if (!isRecord(p)) return;
+  // The binding reads post-processors by shape (serde untagged), whatever their "type" says: a
+  // misspelt type still loads as a template, so anything shaped like one is checked.
+  if (Array.isArray(p.processors)) for (const q of p.processors as unknown[]) checkPostProcessor(q, file);
+  if (p.single === undefined && p.pair === undefined) return;
+  const special = isRecord(p.special_tokens) ? p.special_tokens : {};
+  for (const key of ['single', 'pair']) {
+    const template = p[key];
+    const ids = typeof template === 'string'
+      ? template.split(/\s+/).filter((w) => w !== '' && !w.startsWith('$')).map((w) => w.replace(/:\d+$/, ''))
+      : Array.isArray(template) ? (template as unknown[]).map((x) => (isRecord(x) && isRecord(x.SpecialToken) ? x.SpecialToken.id : undefined)).filter((id) => id !== undefined) : [];
+    const missing = ids.find((id) => typeof id !== 'string' || !Object.hasOwn(special, id));
+    if (missing !== undefined) {
+      throw new TokenizerError(`post_processor: the ${key} template uses special token ${JSON.stringify(missing)}, which its special_tokens do not define`, { file });
+    }
+  }
+  for (const [name, t] of Object.entries(special)) {
+    if (isRecord(t) && Array.isArray(t.ids) && Array.isArray(t.tokens) && t.ids.length !== t.tokens.length) {
+      throw new TokenizerError(`post_processor: special token ${JSON.stringify(name)} has ${t.ids.length} ids but ${t.tokens.length} tokens`, { file });
+    }
+  }
 }
 
 async function fromVocab(file: string, lines: string[], config: BertTokenizerConfig): Promise<Tokenizer> {
