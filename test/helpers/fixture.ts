@@ -62,3 +62,23 @@ export function fixtureBatch(refs: Map<string, Tensor>): import('../../src/model
   const [batch, seqLen] = ref(refs, 'inputs.input_ids').shape as [number, number];
   return { inputIds: arr('inputs.input_ids'), tokenTypeIds: arr('inputs.token_type_ids'), attentionMask: arr('inputs.attention_mask'), batch, seqLen };
 }
+
+const zeroIndices = (d: ArrayLike<number>, from = 0, n = d.length): number[] => Array.from({ length: n }, (_v, i) => i).filter((i) => d[from + i] === 0);
+
+/** `prune.neuron_mask.layer{l}` and `prune.head_mask` as mask JSON (index lists of the zeros). */
+export function fixtureMaskJson(refs: Map<string, Tensor>): { neurons: Record<string, number[]>; heads: Record<string, number[]> } {
+  const neurons: Record<string, number[]> = {};
+  for (const name of refs.keys()) {
+    const m = /^prune\.neuron_mask\.layer(\d+)$/.exec(name);
+    if (m) neurons[`layer.${m[1]}.ffn`] = zeroIndices(ref(refs, name).data as Float32Array);
+  }
+  const hm = ref(refs, 'prune.head_mask');
+  const [L, NH] = hm.shape as [number, number];
+  const heads: Record<string, number[]> = {};
+  for (let l = 0; l < L; l++) {
+    const z = zeroIndices(hm.data as Float32Array, l * NH, NH);
+    if (z.length) heads[`layer.${l}.attn.heads`] = z;
+  }
+  return { neurons, heads };
+}
+

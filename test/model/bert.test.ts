@@ -11,7 +11,7 @@ import { allSites } from '../../src/model/sites.js';
 import type { SiteName } from '../../src/model/sites.js';
 import { parseMasks } from '../../src/model/masks.js';
 import { describeEachBackend } from '../helpers/backends.js';
-import { FIXTURE_DIR, fixtureInputs, fixtureSite, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
+import { FIXTURE_DIR, fixtureInputs, fixtureMaskJson, fixtureSite, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
 
 const TOL = 1e-4;
 
@@ -50,20 +50,7 @@ describeEachBackend('BERT forward vs HF', (backend) => {
     const refs = await reference();
     const inputs = fixtureInputs(refs);
     // Mask JSON built from the fixture's own 0/1 masks: index lists of the zeros.
-    const zeros = (d: ArrayLike<number>, from = 0, n = d.length): number[] =>
-      Array.from({ length: n }, (_v, i) => i).filter((i) => d[from + i] === 0);
-    const neuron: Record<string, number[]> = {};
-    for (const name of refs.keys()) {
-      const m = /^prune\.neuron_mask\.layer(\d+)$/.exec(name);
-      if (m) neuron[`layer.${m[1]}.ffn`] = zeros(ref(refs, name).data as Float32Array);
-    }
-    const hm = ref(refs, 'prune.head_mask');
-    const [L, NH] = hm.shape as [number, number];
-    const heads: Record<string, number[]> = {};
-    for (let l = 0; l < L; l++) {
-      const z = zeros(hm.data as Float32Array, l * NH, NH);
-      if (z.length) heads[`layer.${l}.attn.heads`] = z;
-    }
+    const { neurons: neuron, heads } = fixtureMaskJson(refs);
     expect(Object.keys(neuron).length).toBeGreaterThan(0);
     expect(Object.keys(heads).length).toBeGreaterThan(0);
     const cases: Array<[string, Record<string, number[]>]> = [
