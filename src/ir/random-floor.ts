@@ -8,6 +8,7 @@ import type { Qrels, Run, RunEntry } from './collection.js';
 import { evaluate } from './metrics/evaluate.js';
 import { judgeRanking } from './metrics/judged.js';
 import { trecOrder } from './trec.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface RandomFloorOptions {
   /** Candidates per query that get shuffled (the first-stage top-k). @default 100 */
@@ -86,13 +87,5 @@ function shuffle(entries: RunEntry[], rand: () => number): RunEntry[] {
   return a.map((e, i) => ({ docid: e.docid, score: a.length - i, rank: i + 1 }));
 }
 
-/** A small seeded PRNG (mulberry32) so floors are reproducible without a dependency. */
-export function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Floors use the project's seeded PRNG so they are reproducible without a dependency. */
+export { mulberry32 };
