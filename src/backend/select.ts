@@ -4,6 +4,7 @@
  * (`@tensorflow/tfjs-node`, `@tensorflow/tfjs-node-gpu`) and are imported only when asked for.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './wasm-kernels.js';
 import { BackendError } from '../errors.js';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
@@ -45,6 +46,7 @@ async function activate(name: BackendName): Promise<void> {
   tf.env().set('PROD', true);
   if (name === 'wasm') {
     await loadWasm();
+    registerWasmKernels();
   } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     const pkg = NATIVE[name];
     try {

@@ -4,7 +4,9 @@
  * `linear` keeps each weight twice, [in,out] for the forward and [out,in] for the backward, and
  * gives tfjs a custom gradient made of plain 2-D matMuls: on the wasm backend a matMul with
  * transposeA/transposeB skips XNNPACK, and the default gradient of matMul uses both. The weight
- * is a constant of the custom gradient (celens differentiates activations, not parameters).
+ * is a constant of the custom gradient (celens differentiates activations, not parameters), except
+ * for a `trainable` linear (scripts/train-cross-encoder.ts), which uses tfjs' own matMul gradient so
+ * that `tf.variableGrads` reaches w and b.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from '../weights/config.js';
@@ -16,6 +18,8 @@ export interface Linear {
   wT: tf.Tensor2D;
   /** [out] */
   b: tf.Tensor1D;
+  /** Differentiate w and b too (training); `wT` is then not read. */
+  trainable?: boolean;
 }
 
 export interface Norm {
@@ -26,11 +30,34 @@ export interface Norm {
 
 /** y = x W^T + b for x [N, in] → [N, out]. */
 export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
+  if (p.trainable) return trainableLinear(x, p.w, p.b);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const value = tf.add(tf.matMul(args[0] as tf.Tensor2D, p.w), p.b) as tf.Tensor2D;
     return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, p.wT)] };
   });
   return f(x) as tf.Tensor2D;
+}
+
+/**
+ * The same product with gradients for x, w and b, again as plain matMuls on explicit transposes
+ * (tfjs' own matMul gradient uses transposeA/B, which runs several times slower on wasm).
+ */
+function trainableLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xx, ww, bb, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    // `save` keeps x and w alive for the backward pass past the per-layer tidy scopes.
+    save([xx, ww]);
+    const value = tf.add(tf.matMul(xx, ww), bb) as tf.Tensor2D;
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const d = dy as tf.Tensor2D;
+        return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d), tf.sum(d, 0)];
+      },
+    };
+  });
+  return f(x, w, b) as tf.Tensor2D;
 }
 
 /** Applies `linear` to the last axis of a [..., in] tensor. */

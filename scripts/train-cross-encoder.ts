@@ -1,0 +1,315 @@
+/**
+ * Trains the embedded BERT cross-encoder from scratch on this machine, with TensorFlow.js and the
+ * project's own model code (src/model/bert.ts through src/model/trainable.ts).
+ *
+ *   npm run train -- --out weights/celens-ce-tiny            (defaults = the committed model)
+ *
+ * What it does, deterministically from --seed (wasm backend, one thread):
+ *   1. builds the WordPiece vocabulary from the training text (scripts/build-vocab.ts);
+ *   2. initialises BERT as transformers' _init_weights does (scripts/make-random-model.ts);
+ *   3. trains on groups of (query, 1 positive, n−1 negatives) (scripts/train-data.ts) with a
+ *      listwise softmax cross-entropy on the logits, AdamW, linear warm-up and decay, gradient
+ *      clipping by global norm;
+ *   4. writes config.json, model.safetensors and the tokenizer files into --out, and the loss
+ *      curve into --out/training_log.json.
+ * Every --checkpoint-every steps the weights, the optimiser state and the step are written to
+ * --checkpoints (atomically); rerunning the same command resumes from there and gives the same
+ * final weights as an uninterrupted run (the data at step s is a pure function of seed and s).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { selectBackend } from '../src/backend/select.js';
+import { progressBar } from '../src/cli/progress.js';
+import { bertForward } from '../src/model/bert.js';
+import { assignStateDict, stateDictOf, trainableBert } from '../src/model/trainable.js';
+import type { TrainableBert } from '../src/model/trainable.js';
+import { loadTokenizer } from '../src/tokenize/load.js';
+import { padBatch } from '../src/tokenize/encode.js';
+import type { PairTokenizer } from '../src/tokenize/encode.js';
+import { parseConfig } from '../src/weights/config.js';
+import { readSafetensors } from '../src/weights/safetensors.js';
+import { writeSafetensors } from '../src/weights/safetensors-write.js';
+import { buildVocab, writeVocab } from './build-vocab.js';
+import { configJson, randomStateDict } from './make-random-model.js';
+import type { ModelShape } from './make-random-model.js';
+import { HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
+import type { Group, TrainData } from './train-data.js';
+
+export interface TrainOptions {
+  data: string;
+  out: string;
+  checkpoints: string;
+  seed: number;
+  steps: number;
+  groupsPerStep: number;
+  groupSize: number;
+  realShare: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  clip: number;
+  maxLength: number;
+  vocabSize: number;
+  layers: number;
+  hidden: number;
+  heads: number;
+  ffn: number;
+  checkpointEvery: number;
+  /** Stop (with a checkpoint) once this step is reached, to train in several sittings. */
+  stopAfter?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AdamW (Loshchilov & Hutter), written out so that its state can be checkpointed exactly.
+
+interface AdamState {
+  step: number;
+  m: Map<string, tf.Variable>;
+  v: Map<string, tf.Variable>;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+function adamState(vars: ReadonlyMap<string, tf.Variable>): AdamState {
+  const zeros = (): Map<string, tf.Variable> => new Map([...vars].map(([n, x]) => [n, tf.tidy(() => tf.variable(tf.zerosLike(x), false))]));
+  return { step: 0, m: zeros(), v: zeros() };
+}
+
+/** No weight decay on biases, LayerNorm and embeddings' LayerNorm (BERT's recipe). */
+function decays(name: string): boolean {
+  return !/(bias|LayerNorm\.weight)$/.test(name);
+}
+
+function adamwUpdate(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, st: AdamState, lr: number, wd: number): void {
+  st.step += 1;
+  const c1 = 1 - BETA1 ** st.step;
+  const c2 = 1 - BETA2 ** st.step;
+  tf.tidy(() => {
+    for (const [name, x] of vars) {
+      const g = grads.get(name);
+      if (!g) continue;
+      const m = st.m.get(name) as tf.Variable;
+      const v = st.v.get(name) as tf.Variable;
+      m.assign(tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1)));
+      v.assign(tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
+      const upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), EPS));
+      const decayed = decays(name) ? tf.mul(x, 1 - lr * wd) : x;
+      x.assign(tf.sub(decayed, tf.mul(upd, lr)));
+    }
+  });
+}
+
+export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup' | 'steps'>): number {
+  if (step < o.warmup) return (o.lr * (step + 1)) / o.warmup;
+  return o.lr * Math.max(0, (o.steps - step) / Math.max(1, o.steps - o.warmup));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One step
+
+async function encodeGroups(tok: PairTokenizer, groups: readonly Group[], maxLength: number): Promise<tf.Tensor2D[]> {
+  const pairs = groups.flatMap((g) => g.passages.map((p) => [g.query, p] as const));
+  const b = padBatch(await tok.encodePairs(pairs, { maxLength }), 0);
+  return [
+    tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+    tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+    tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+  ];
+}
+
+/** Listwise softmax cross-entropy: the positive is passage 0 of each group. Returns (loss, grads). */
+function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number): { loss: number; grads: Map<string, tf.Tensor> } {
+  const [inputIds, tokenTypeIds, attentionMask] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const names = [...tb.variables.keys()];
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = tf.reshape(bertForward(tb.model, { inputIds, tokenTypeIds, attentionMask }), [groups, groupSize]);
+    const logp = tf.logSoftmax(logits, -1);
+    return tf.neg(tf.mean(tf.slice(logp, [0, 0], [groups, 1]))) as tf.Scalar;
+  }, [...tb.variables.values()]);
+  const loss = value.dataSync()[0] as number;
+  value.dispose();
+  const byName = new Map<string, tf.Tensor>();
+  const vars = [...tb.variables.values()];
+  names.forEach((n, i) => {
+    const g = grads[(vars[i] as tf.Variable).name];
+    if (g) byName.set(n, g);
+  });
+  return { loss, grads: byName };
+}
+
+/** Scales gradients so that their global L2 norm is at most `clip`; returns the norm before. */
+function clipByGlobalNorm(grads: Map<string, tf.Tensor>, clip: number): number {
+  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0] as number);
+  if (norm > clip) {
+    for (const [n, g] of grads) {
+      grads.set(n, tf.mul(g, clip / norm));
+      g.dispose();
+    }
+  }
+  return norm;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints
+
+interface TrainLog {
+  options: TrainOptions;
+  /** Mean loss per logged window. */
+  curve: Array<{ step: number; loss: number; gradNorm: number; lr: number; seconds: number }>;
+  kinds: Record<string, number>;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+async function atomicWrite(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await write(tmp);
+  await rename(tmp, file);
+}
+
+async function saveCheckpoint(dir: string, tb: TrainableBert, st: AdamState, log: TrainLog): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await atomicWrite(join(dir, 'model.safetensors'), (t) => writeSafetensors(t, stateDictOf(tb.variables), { format: 'pt' }));
+  const opt = new Map<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>();
+  for (const [kind, vars] of [['m', st.m], ['v', st.v]] as const) {
+    for (const [n, x] of vars) opt.set(`${kind}.${n}`, { dtype: 'F32', shape: [...x.shape], data: Float32Array.from(x.dataSync() as Float32Array) });
+  }
+  await atomicWrite(join(dir, 'optimizer.safetensors'), (t) => writeSafetensors(t, opt, { step: String(st.step) }));
+  // state.json last: a checkpoint counts only once it names its step.
+  await atomicWrite(join(dir, 'state.json'), (t) => writeFile(t, `${JSON.stringify({ step: st.step, log }, null, 1)}\n`));
+}
+
+async function loadCheckpoint(dir: string, tb: TrainableBert, st: AdamState): Promise<TrainLog | undefined> {
+  if (!(await exists(join(dir, 'state.json')))) return undefined;
+  const saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { step: number; log: TrainLog };
+  const model = await readSafetensors(join(dir, 'model.safetensors'));
+  const opt = await readSafetensors(join(dir, 'optimizer.safetensors'));
+  if (opt.metadata.step !== String(saved.step)) throw new Error(`${dir}: optimizer.safetensors is at step ${opt.metadata.step}, state.json at ${saved.step}`);
+  assignStateDict(tb.variables, new Map([...model.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])), join(dir, 'model.safetensors'));
+  for (const [kind, vars] of [['m', st.m], ['v', st.v]] as const) {
+    for (const [n, x] of vars) {
+      const t = opt.tensors.get(`${kind}.${n}`);
+      if (!t) throw new Error(`${dir}/optimizer.safetensors: no ${kind}.${n}`);
+      tf.tidy(() => x.assign(tf.tensor(t.data as Float32Array, [...t.shape])));
+    }
+  }
+  st.step = saved.step;
+  return saved.log;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function train(o: TrainOptions): Promise<void> {
+  const { backend } = await selectBackend('wasm');
+  const t0 = performance.now();
+  const data: TrainData = await loadTrainData(o.data, TRAIN_SPLIT);
+  process.stderr.write(`training data: ${data.sources.map((s) => `${s.name} (${s.docids.length} docs${s.real.length ? `, ${s.real.length} queries` : ''})`).join(', ')}; held out: ${HELD_OUT.join(', ')}\n`);
+  if (!(await exists(join(o.out, 'vocab.txt')))) await writeVocab(o.out, buildVocab(vocabularyText(data), o.vocabSize), o.maxLength);
+  const tok = await loadTokenizer(o.out);
+  const shape: ModelShape = { vocabSize: tok.vocabSize, hiddenSize: o.hidden, numLayers: o.layers, numHeads: o.heads, intermediateSize: o.ffn, maxPositionEmbeddings: o.maxLength, typeVocabSize: 2, numLabels: 1 };
+  const raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
+  delete raw.celens_random_init;
+  raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend };
+  const config = parseConfig(raw);
+  const init = randomStateDict(shape, o.seed, 0.02);
+  const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
+  const st = adamState(tb.variables);
+  const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };
+  if (st.step > 0) process.stderr.write(`resuming from ${o.checkpoints} at step ${st.step}\n`);
+  const bar = progressBar('train');
+  let window = { loss: 0, norm: 0, n: 0 };
+  const logEvery = 25;
+  const stopAt = Math.min(o.steps, o.stopAfter ?? o.steps);
+  while (st.step < stopAt) {
+    const step = st.step;
+    const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare }));
+    for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
+    const inputs = await encodeGroups(tok, groups, o.maxLength);
+    const { loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize);
+    tf.dispose(inputs);
+    if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step}; lower --lr`);
+    const norm = clipByGlobalNorm(grads, o.clip);
+    const lr = learningRate(step, o);
+    adamwUpdate(tb.variables, grads, st, lr, o.weightDecay);
+    tf.dispose([...grads.values()]);
+    window = { loss: window.loss + loss, norm: window.norm + norm, n: window.n + 1 };
+    bar.update(st.step, o.steps);
+    if (st.step % logEvery === 0 || st.step === o.steps) {
+      const entry = { step: st.step, loss: window.loss / window.n, gradNorm: window.norm / window.n, lr, seconds: Math.round((performance.now() - t0) / 1000) };
+      log.curve.push(entry);
+      window = { loss: 0, norm: 0, n: 0 };
+      if (!process.stderr.isTTY) process.stderr.write(`step ${entry.step}/${o.steps} loss ${entry.loss.toFixed(4)} |g| ${entry.gradNorm.toFixed(2)} lr ${lr.toExponential(2)} ${entry.seconds}s tensors ${tf.memory().numTensors}\n`);
+    }
+    if (st.step % o.checkpointEvery === 0 || st.step === stopAt) await saveCheckpoint(o.checkpoints, tb, st, log);
+  }
+  bar.stop();
+  if (st.step < o.steps) {
+    process.stderr.write(`stopped at step ${st.step} of ${o.steps}; the same command resumes from ${o.checkpoints}\n`);
+    tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
+    return;
+  }
+  await mkdir(o.out, { recursive: true });
+  await writeFile(join(o.out, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
+  await writeSafetensors(join(o.out, 'model.safetensors'), stateDictOf(tb.variables), { format: 'pt' });
+  await writeFile(join(o.out, 'training_log.json'), `${JSON.stringify(log, null, 1)}\n`);
+  tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
+  process.stderr.write(`wrote ${o.out} (${o.steps} steps, ${Math.round((performance.now() - t0) / 1000)} s)\n`);
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .option('data', { type: 'string', default: '../shared/data' })
+    .option('out', { type: 'string', default: 'weights/celens-ce-tiny' })
+    .option('checkpoints', { type: 'string', describe: 'checkpoint folder (default: checkpoints/<name of --out>)' })
+    .option('seed', { type: 'number', default: 20261127 })
+    .option('steps', { type: 'number', default: 1600 })
+    .option('groups-per-step', { type: 'number', default: 8 })
+    .option('group-size', { type: 'number', default: 4 })
+    .option('real-share', { type: 'number', default: 0.3 })
+    .option('lr', { type: 'number', default: 3e-4 })
+    .option('warmup', { type: 'number', default: 200 })
+    .option('weight-decay', { type: 'number', default: 0.01 })
+    .option('clip', { type: 'number', default: 1 })
+    .option('max-length', { type: 'number', default: 128 })
+    .option('vocab-size', { type: 'number', default: 8192 })
+    .option('layers', { type: 'number', default: 2 })
+    .option('hidden', { type: 'number', default: 128 })
+    .option('heads', { type: 'number', default: 2 })
+    .option('ffn', { type: 'number', default: 512 })
+    .option('checkpoint-every', { type: 'number', default: 50 })
+    .option('stop-after', { type: 'number', describe: 'stop at this step (checkpointed); rerun to go on' })
+    .strict()
+    .parse();
+  const name = argv.out.replace(/\/+$/, '').replace(/.*\//, '');
+  await train({
+    data: argv.data,
+    out: argv.out,
+    checkpoints: argv.checkpoints ?? join('checkpoints', name),
+    seed: argv.seed,
+    steps: argv.steps,
+    groupsPerStep: argv['groups-per-step'],
+    groupSize: argv['group-size'],
+    realShare: argv['real-share'],
+    lr: argv.lr,
+    warmup: argv.warmup,
+    weightDecay: argv['weight-decay'],
+    clip: argv.clip,
+    maxLength: argv['max-length'],
+    vocabSize: argv['vocab-size'],
+    layers: argv.layers,
+    hidden: argv.hidden,
+    heads: argv.heads,
+    ffn: argv.ffn,
+    checkpointEvery: argv['checkpoint-every'],
+    ...(argv['stop-after'] !== undefined && { stopAfter: argv['stop-after'] }),
+  });
+}
+
+if (process.argv[1]?.endsWith('train-cross-encoder.js')) await main();

@@ -1,0 +1,210 @@
+/**
+ * Training data for the embedded cross-encoder (scripts/train-cross-encoder.ts): which material
+ * of ../shared/data it may see, and the groups (query, 1 positive, n negatives) it learns from.
+ *
+ * The split (written down again in the model card):
+ *   - real queries + qrels, for training: CISI, NPL (vaswani)
+ *   - passages / documents only, for pseudo-queries: the TREC DL 2019 and 2020 BM25 top-100
+ *     passage pools, Cranfield, CISI, NPL (their queries and qrels are never read for training)
+ *   - never read at all by training: MEDLINE (the out-of-domain collection), ADI (its 35
+ *     queries are also the first 35 of CISI's, so it is no held-out test), NovelEval
+ *   - evaluated on: DL19, DL20, Cranfield, MEDLINE queries — none of them trains the model.
+ *
+ * Every group is a pure function of (seed, step, slot): training can stop and resume anywhere
+ * and still see the same data.
+ */
+import { join } from 'node:path';
+import { analyze, tokenize, LUCENE_ENGLISH_STOPWORDS } from '../src/ir/analyze.js';
+import { buildBm25Index, searchBm25 } from '../src/ir/bm25.js';
+import type { Bm25Index } from '../src/ir/bm25.js';
+import type { Collection } from '../src/ir/collection.js';
+import { loadCollection } from '../src/ir/detect.js';
+import { mulberry32 } from '../src/util/random.js';
+import type { Rng } from '../src/util/random.js';
+
+export interface SplitEntry {
+  /** Folder under ../shared/data. */
+  dir: string;
+  /** Train on its real queries and qrels. */
+  queries: boolean;
+  /** Build pseudo-queries from its documents. */
+  docs: boolean;
+}
+
+/** What training reads. Anything not listed here is never opened by the training script. */
+export const TRAIN_SPLIT: readonly SplitEntry[] = [
+  { dir: 'trec-dl-2019-passage', queries: false, docs: true },
+  { dir: 'trec-dl-2020-passage', queries: false, docs: true },
+  { dir: 'cranfield', queries: false, docs: true },
+  { dir: 'cisi', queries: true, docs: true },
+  { dir: 'vaswani-npl', queries: true, docs: true },
+];
+
+/** The held-out evaluation: their queries never train the model. */
+export const HELD_OUT = ['trec-dl-2019-passage', 'trec-dl-2020-passage', 'cranfield', 'medline'] as const;
+
+export interface Group {
+  query: string;
+  /** passages[0] is the positive, the rest negatives. */
+  passages: string[];
+  /** Where the group came from, for the training log. */
+  kind: 'real' | 'pseudo-terms' | 'pseudo-span';
+}
+
+interface Source {
+  name: string;
+  docids: string[];
+  texts: string[];
+  index: Bm25Index;
+  /** Per doc: candidate query words (lower-case, no stop words) and their idf. */
+  words: Array<Array<{ w: string; idf: number }>>;
+  /** Real training queries: text and the docids judged relevant (grade > 0). */
+  real: Array<{ text: string; relevant: string[] }>;
+  byId: Map<string, number>;
+}
+
+export interface TrainData {
+  sources: Source[];
+  /** Sources with real queries. */
+  realSources: Source[];
+  /** Documents across all sources, for picking a pseudo-query's passage uniformly. */
+  docCount: number;
+}
+
+export async function loadTrainData(dataDir: string, split: readonly SplitEntry[] = TRAIN_SPLIT): Promise<TrainData> {
+  const sources: Source[] = [];
+  for (const s of split) {
+    if ((HELD_OUT as readonly string[]).includes(s.dir) && s.queries) throw new Error(`${s.dir} is held out: its queries may not train the model`);
+    const c: Collection = await loadCollection(join(dataDir, s.dir));
+    const docids = [...c.docs.keys()].filter((id) => (c.docs.get(id) ?? '').trim() !== '');
+    const texts = docids.map((id) => c.docs.get(id) as string);
+    const index = buildBm25Index(new Map(docids.map((id, i) => [id, texts[i] as string])));
+    const df = new Map<string, number>();
+    const perDoc = texts.map((t) => [...new Set(tokenize(t).filter(keepWord))]);
+    for (const ws of perDoc) for (const w of ws) df.set(w, (df.get(w) ?? 0) + 1);
+    const N = texts.length;
+    const words = perDoc.map((ws) => ws.map((w) => ({ w, idf: Math.log(1 + (N - (df.get(w) ?? 0) + 0.5) / ((df.get(w) ?? 0) + 0.5)) })));
+    const real: Source['real'] = [];
+    if (s.queries) {
+      for (const [qid, text] of c.queries) {
+        const rel = [...(c.qrels.get(qid) ?? new Map<string, number>())].filter(([d, g]) => g > 0 && c.docs.has(d)).map(([d]) => d);
+        if (rel.length && text.trim()) real.push({ text, relevant: rel.sort() });
+      }
+    }
+    sources.push({ name: s.dir, docids, texts, index, words, real, byId: new Map(docids.map((id, i) => [id, i])) });
+  }
+  return { sources, realSources: sources.filter((s) => s.real.length > 0), docCount: sources.reduce((n, s) => n + s.docids.length, 0) };
+}
+
+function keepWord(w: string): boolean {
+  return w.length >= 3 && !LUCENE_ENGLISH_STOPWORDS.has(w) && !/^\d+$/.test(w);
+}
+
+export interface GroupOptions {
+  /** Passages per group (1 positive + negatives). */
+  groupSize: number;
+  /** Share of groups built from real queries. */
+  realShare: number;
+}
+
+/** The group at (seed, step, slot). */
+export function makeGroup(data: TrainData, seed: number, step: number, slot: number, opts: GroupOptions): Group {
+  const rng = mulberry32(hash3(seed, step, slot));
+  if (data.realSources.length && rng() < opts.realShare) return realGroup(data, rng, opts);
+  return pseudoGroup(data, rng, opts);
+}
+
+function realGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
+  const src = pick(data.realSources, rng);
+  const q = pick(src.real, rng);
+  const pos = pick(q.relevant, rng);
+  const relevant = new Set(q.relevant);
+  const pool = searchBm25(src.index, q.text, { hits: 100 }).map((e) => e.docid).filter((d) => !relevant.has(d));
+  const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1);
+  return { query: q.text, passages: [textOf(src, pos), ...negs], kind: 'real' };
+}
+
+function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
+  // Pick a document uniformly over all sources (bigger collections give more groups).
+  let k = Math.floor(rng() * data.docCount);
+  let src = data.sources[0] as Source;
+  for (const s of data.sources) {
+    if (k < s.docids.length) {
+      src = s;
+      break;
+    }
+    k -= s.docids.length;
+  }
+  const words = src.words[k] ?? [];
+  let query: string;
+  let kind: Group['kind'];
+  if (rng() < 0.5 && words.length >= 2) {
+    // 2–6 distinct words drawn without replacement with probability ∝ idf², in document order.
+    const n = Math.min(words.length, 2 + Math.floor(rng() * 5));
+    const chosen = new Set<number>();
+    while (chosen.size < n) chosen.add(weightedIndex(words.map((x) => x.idf * x.idf), rng, chosen));
+    query = [...chosen].sort((a, b) => a - b).map((i) => (words[i] as { w: string }).w).join(' ');
+    kind = 'pseudo-terms';
+  } else {
+    // A contiguous span of 3–8 words (an inverse-cloze query), kept in the passage.
+    const toks = tokenize(src.texts[k] as string);
+    const len = Math.min(toks.length, 3 + Math.floor(rng() * 6));
+    const start = Math.floor(rng() * Math.max(1, toks.length - len + 1));
+    query = toks.slice(start, start + len).join(' ');
+    kind = 'pseudo-span';
+  }
+  if (!query.trim() || analyze(query).length === 0) query = (words[0]?.w ?? tokenize(src.texts[k] as string)[0]) ?? 'text';
+  const self = src.docids[k] as string;
+  const pool = searchBm25(src.index, query, { hits: 30 }).map((e) => e.docid).filter((d) => d !== self);
+  return { query, passages: [src.texts[k] as string, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1)], kind };
+}
+
+/** Hard negatives from the BM25 pool (all but one slot), the last slot a random document. */
+function negatives(src: Source, pool: string[], exclude: Set<string>, rng: Rng, n: number): string[] {
+  const out: string[] = [];
+  const used = new Set<string>(exclude);
+  for (let i = 0; i < n; i++) {
+    const hard = i < n - 1 && pool.length > 0;
+    let id: string | undefined;
+    for (let tries = 0; tries < 20 && (id === undefined || used.has(id)); tries++) id = hard ? pick(pool, rng) : pick(src.docids, rng);
+    if (id === undefined || used.has(id)) id = src.docids.find((d) => !used.has(d)) as string;
+    used.add(id);
+    out.push(textOf(src, id));
+  }
+  return out;
+}
+
+function textOf(src: Source, id: string): string {
+  return src.texts[src.byId.get(id) as number] as string;
+}
+
+function pick<T>(xs: readonly T[], rng: Rng): T {
+  return xs[Math.floor(rng() * xs.length)] as T;
+}
+
+function weightedIndex(w: number[], rng: Rng, skip: Set<number>): number {
+  let total = 0;
+  w.forEach((x, i) => (total += skip.has(i) ? 0 : x));
+  let r = rng() * total;
+  for (let i = 0; i < w.length; i++) {
+    if (skip.has(i)) continue;
+    r -= w[i] as number;
+    if (r <= 0) return i;
+  }
+  for (let i = w.length - 1; i >= 0; i--) if (!skip.has(i)) return i;
+  return 0;
+}
+
+/** A 32-bit seed from three integers (FNV-1a over their bytes). */
+export function hash3(a: number, b: number, c: number): number {
+  let h = 0x811c9dc5;
+  for (const x of [a, b, c]) {
+    for (let k = 0; k < 4; k++) h = Math.imul(h ^ ((x >>> (8 * k)) & 0xff), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Every text training may read (documents of the split and its real queries), for the vocabulary. */
+export function vocabularyText(data: TrainData): string[] {
+  return data.sources.flatMap((s) => [...s.texts, ...s.real.map((q) => q.text)]);
+}
