@@ -47,6 +47,12 @@ export interface TrainOptions {
   groupsPerStep: number;
   groupSize: number;
   realShare: number;
+  /** Negatives per group from BM25 (the rest random). @default groupSize − 2 */
+  hardNegatives?: number;
+  /** Start each layer with W_key = W_query, so that identical tokens attend to each other from step 0. */
+  tieQkInit?: boolean;
+  /** Standard deviation of the initial query/key weights (default: the 0.02 of every weight). */
+  qkStd?: number;
   lr: number;
   warmup: number;
   weightDecay: number;
@@ -219,6 +225,15 @@ export async function train(o: TrainOptions): Promise<void> {
   raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);
+  for (let l = 0; l < shape.numLayers; l++) {
+    const p = `bert.encoder.layer.${l}.attention.self`;
+    for (const name of [`${p}.query.weight`, `${p}.key.weight`]) {
+      const t = init.get(name);
+      if (t && o.qkStd !== undefined) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * (o.qkStd as number)) / 0.02) });
+    }
+    const q = init.get(`${p}.query.weight`);
+    if (q && o.tieQkInit) init.set(`${p}.key.weight`, { ...q, data: Float32Array.from(q.data as Float32Array) });
+  }
   const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
   const st = adamState(tb.variables);
   const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };
@@ -229,7 +244,7 @@ export async function train(o: TrainOptions): Promise<void> {
   const stopAt = Math.min(o.steps, o.stopAfter ?? o.steps);
   while (st.step < stopAt) {
     const step = st.step;
-    const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare }));
+    const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare, ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }) }));
     for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
     const inputs = await encodeGroups(tok, groups, o.maxLength);
     const { loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize);
@@ -273,6 +288,9 @@ async function main(): Promise<void> {
     .option('groups-per-step', { type: 'number', default: 8 })
     .option('group-size', { type: 'number', default: 4 })
     .option('real-share', { type: 'number', default: 0.3 })
+    .option('hard-negatives', { type: 'number', describe: 'negatives per group from BM25, the rest random (default: group size − 2)' })
+    .option('tie-qk-init', { type: 'boolean', default: false, describe: 'initialise W_key = W_query in every layer' })
+    .option('qk-std', { type: 'number', describe: 'standard deviation of the initial query/key weights (default 0.02)' })
     .option('lr', { type: 'number', default: 3e-4 })
     .option('warmup', { type: 'number', default: 200 })
     .option('weight-decay', { type: 'number', default: 0.01 })
@@ -297,6 +315,9 @@ async function main(): Promise<void> {
     groupsPerStep: argv['groups-per-step'],
     groupSize: argv['group-size'],
     realShare: argv['real-share'],
+    ...(argv['hard-negatives'] !== undefined && { hardNegatives: argv['hard-negatives'] }),
+    tieQkInit: argv['tie-qk-init'],
+    ...(argv['qk-std'] !== undefined && { qkStd: argv['qk-std'] }),
     lr: argv.lr,
     warmup: argv.warmup,
     weightDecay: argv['weight-decay'],

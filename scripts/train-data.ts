@@ -105,6 +105,8 @@ export interface GroupOptions {
   groupSize: number;
   /** Share of groups built from real queries. */
   realShare: number;
+  /** Negatives drawn from the BM25 pool (the rest are random documents). @default groupSize − 2 */
+  hardNegatives?: number;
 }
 
 /** The group at (seed, step, slot). */
@@ -120,7 +122,7 @@ function realGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   const pos = pick(q.relevant, rng);
   const relevant = new Set(q.relevant);
   const pool = searchBm25(src.index, q.text, { hits: 100 }).map((e) => e.docid).filter((d) => !relevant.has(d));
-  const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1);
+  const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1, hardCount(opts));
   return { query: q.text, passages: [textOf(src, pos), ...negs], kind: 'real' };
 }
 
@@ -156,15 +158,19 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   if (!query.trim() || analyze(query).length === 0) query = (words[0]?.w ?? tokenize(src.texts[k] as string)[0]) ?? 'text';
   const self = src.docids[k] as string;
   const pool = searchBm25(src.index, query, { hits: 30 }).map((e) => e.docid).filter((d) => d !== self);
-  return { query, passages: [src.texts[k] as string, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1)], kind };
+  return { query, passages: [src.texts[k] as string, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1, hardCount(opts))], kind };
 }
 
-/** Hard negatives from the BM25 pool (all but one slot), the last slot a random document. */
-function negatives(src: Source, pool: string[], exclude: Set<string>, rng: Rng, n: number): string[] {
+function hardCount(o: GroupOptions): number {
+  return Math.max(0, Math.min(o.groupSize - 1, o.hardNegatives ?? o.groupSize - 2));
+}
+
+/** `hard` negatives from the BM25 pool, the other slots random documents of the same source. */
+function negatives(src: Source, pool: string[], exclude: Set<string>, rng: Rng, n: number, hardN: number): string[] {
   const out: string[] = [];
   const used = new Set<string>(exclude);
   for (let i = 0; i < n; i++) {
-    const hard = i < n - 1 && pool.length > 0;
+    const hard = i < hardN && pool.length > 0;
     let id: string | undefined;
     for (let tries = 0; tries < 20 && (id === undefined || used.has(id)); tries++) id = hard ? pick(pool, rng) : pick(src.docids, rng);
     if (id === undefined || used.has(id)) id = src.docids.find((d) => !used.has(d)) as string;

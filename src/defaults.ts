@@ -4,5 +4,5 @@ import { fileURLToPath } from 'node:url';
 /** Works from src/ (tests) and dist/ (installed): both sit one level below the package root. */
 const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
-export const DEFAULT_MODEL_DIR = root('weights/celens-tiny-random');
+export const DEFAULT_MODEL_DIR = root('weights/celens-ce-tiny');
 export const EXAMPLE_PAIRS = root('examples/pairs.tsv');

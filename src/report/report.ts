@@ -15,6 +15,7 @@ import { CelensError, UsageError } from '../errors.js';
 import { heatmapCaption, heatmapSpec } from './heatmap.js';
 import { reportHtml } from './html.js';
 import { readNeuronSetInput, readSweepInput } from './inputs.js';
+import type { SweepCell, SweepInput } from './inputs.js';
 import { jaccardSpec, overlapSpec } from './overlap.js';
 import { pruningCaption, pruningSpec, sweepMetrics } from './pruning.js';
 import type { Band } from './pruning.js';
@@ -98,28 +99,66 @@ async function attributionFigures(files: readonly string[], o: ReportOptions): P
   return figures;
 }
 
+/**
+ * Sweeps of one model on one collection are parts of one experiment (e.g. strategies run side by
+ * side as separate jobs): they are drawn as one figure per metric. Their baselines must agree —
+ * the same unpruned model on the same candidates — and a cell present in two files must not be.
+ */
 async function sweepFigures(files: readonly string[], o: ReportOptions): Promise<ReportFigure[]> {
-  const figures: ReportFigure[] = [];
+  const groups = new Map<string, SweepInput[]>();
   for (const file of files) {
     const sweep = await readSweepInput(file);
+    const key = JSON.stringify([sweep.model, sweep.collection]);
+    groups.set(key, [...(groups.get(key) ?? []), sweep]);
+  }
+  const figures: ReportFigure[] = [];
+  for (const parts of groups.values()) {
+    const sweep = mergeSweeps(parts);
+    const label = parts.map((p) => basename(p.file)).join(', ');
+    const where = parts.map((p) => p.file).join(', ');
     const available = sweepMetrics(sweep);
     const metrics = o.metrics ?? available;
     const missing = metrics.find((m) => !available.includes(m));
-    if (missing !== undefined) throw new UsageError(`${file}: no metric ${missing} in this sweep (it has ${available.join(', ') || 'none'})`);
-    if (sweep.cells.length === 0) o.warn?.(`${file}: no pruning cells yet; the figure shows the baselines only`);
-    const stem = files.length > 1 ? `-${basename(file).replace(/\.jsonl$/, '')}` : '';
+    if (missing !== undefined) throw new UsageError(`${where}: no metric ${missing} in this sweep (it has ${available.join(', ') || 'none'})`);
+    if (sweep.cells.length === 0) o.warn?.(`${where}: no pruning cells yet; the figure shows the baselines only`);
+    const stem = groups.size > 1 ? `-${parts.length > 1 ? sweep.collection : basename(sweep.file).replace(/\.jsonl$/, '')}` : '';
     for (const metric of metrics) {
       const opts = { metric, band: o.band ?? REPORT_DEFAULTS.band };
       figures.push({
         name: `pruning${stem}-${metric}`,
-        title: `Pruning curves: ${metric}${stem ? ` (${basename(file)})` : ''}`,
+        title: `Pruning curves: ${metric}${stem ? ` (${label})` : ''}`,
         caption: pruningCaption(sweep, opts),
-        sources: [file],
+        sources: parts.map((p) => p.file),
         spec: pruningSpec(sweep, opts),
       });
     }
   }
   return figures;
+}
+
+/** One sweep from several files of the same model and collection (see sweepFigures). */
+export function mergeSweeps(parts: readonly SweepInput[]): SweepInput {
+  const [first, ...rest] = parts as [SweepInput, ...SweepInput[]];
+  const merged: SweepInput = { ...first, cells: [...first.cells], baselines: [...first.baselines] };
+  const cellKey = (c: SweepCell): string => JSON.stringify([c.strategy, c.unit, c.ablation, c.budget, c.seed ?? null]);
+  const seen = new Map(first.cells.map((c) => [cellKey(c), first.file]));
+  for (const p of rest) {
+    for (const b of p.baselines) {
+      const mine = merged.baselines.find((x) => x.strategy === b.strategy);
+      if (!mine) merged.baselines.push(b);
+      else if (JSON.stringify(mine.metrics) !== JSON.stringify(b.metrics)) {
+        throw new CelensError(`its ${b.strategy} row differs from ${basename(first.file)}'s: these sweeps were not run on the same candidates and settings`, { file: p.file, line: b.line });
+      }
+    }
+    for (const c of p.cells) {
+      const k = cellKey(c);
+      const other = seen.get(k);
+      if (other !== undefined) throw new CelensError(`cell ${c.strategy}@${c.budget}${c.seed !== undefined ? `#${c.seed}` : ''} is also in ${basename(other)}`, { file: p.file, line: c.line });
+      seen.set(k, p.file);
+      merged.cells.push(c);
+    }
+  }
+  return merged;
 }
 
 async function setFigures(files: readonly string[]): Promise<ReportFigure[]> {

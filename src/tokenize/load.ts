@@ -242,21 +242,31 @@ export async function readMaxPositionEmbeddings(dir: string): Promise<number | u
   return v;
 }
 
-/**
- * Reads `query<TAB>passage` lines. A line with no TAB or several is an error (`file:line`);
- * `\r\n` endings are accepted and a final newline does not make an empty pair.
- */
+/** The pairs of a `query<TAB>passage[<TAB>grade]` file (see readGradedPairsTsv; grades ignored). */
 export async function readPairsTsv(file: string): Promise<Array<[string, string]>> {
+  return (await readGradedPairsTsv(file)).pairs;
+}
+
+/**
+ * Reads `query<TAB>passage[<TAB>grade]` lines: the pairs, and per pair its relevance grade (a
+ * non-negative integer) or undefined where the line has none. Errors name `file:line`.
+ */
+export async function readGradedPairsTsv(file: string): Promise<{ pairs: Array<[string, string]>; grades: Array<number | undefined> }> {
   const lines = (await readText(file)).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((raw, i) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const cols = line.split('\t');
-    if (cols.length !== 2) {
-      throw new TokenizerError(`expected query<TAB>passage, found ${cols.length - 1} tabs`, { file, line: i + 1 });
+  const pairs: Array<[string, string]> = [];
+  const grades: Array<number | undefined> = [];
+  lines.forEach((raw, i) => {
+    const cols = (raw.endsWith('\r') ? raw.slice(0, -1) : raw).split('\t');
+    if (cols.length !== 2 && cols.length !== 3) {
+      throw new TokenizerError(`expected query<TAB>passage[<TAB>grade], found ${cols.length - 1} tabs`, { file, line: i + 1 });
     }
-    return [cols[0] ?? '', cols[1] ?? ''];
+    const g = cols[2];
+    if (g !== undefined && !/^\d+$/.test(g.trim())) throw new TokenizerError(`the grade must be a non-negative integer, found '${g}'`, { file, line: i + 1 });
+    pairs.push([cols[0] ?? '', cols[1] ?? '']);
+    grades.push(g === undefined ? undefined : Number(g.trim()));
   });
+  return { pairs, grades };
 }
 
 async function isFile(file: string): Promise<boolean> {

@@ -35,6 +35,13 @@ test('--top-k 10 --eval: a valid run and the measures next to the first stage an
   expect(r.stdout).toMatch(/^nDCG@10 +\t0\.\d{4}\t0\.5058\t/m);
 });
 
+test('--rel-level 2: RR and AP count grade ≥ 2 (the BM25 RR@10 of SOURCE.md), nDCG still uses the grades', async () => {
+  const r = await runCli(args(path.join(tmp, 'rel2.txt'), '--eval', '--rel-level', '2'));
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^RR\(rel=2\)@10 +\t0\.\d{4}\t0\.7024\t/m);
+  expect(r.stdout).toMatch(/^nDCG@10 +\t0\.\d{4}\t0\.5058\t/m);
+});
+
 test('Ctrl-C keeps the journal; the same command resumes it to the same bytes', async () => {
   const out = path.join(tmp, 'resume', 'run.txt');
   const journal = `${out}.partial`;

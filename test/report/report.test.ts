@@ -38,3 +38,21 @@ test('a sweep with baselines only: a warning, and a figure of the rules', async 
   expect(warnings).toEqual([`${sweep}: no pruning cells yet; the figure shows the baselines only`]);
   expect(await readFile(path.join(out, 'pruning-nDCG@10.svg'), 'utf8')).toContain('unpruned 0.7');
 });
+
+test('sweeps of one model and collection run as separate jobs are drawn as one figure', async () => {
+  const baselines = SWEEP_CELLS.slice(0, 3);
+  const top = SWEEP_CELLS.filter((c) => c.strategy === 'top');
+  const random = SWEEP_CELLS.filter((c) => c.strategy === 'random');
+  const a = await writeSweep(path.join(tmp, 'part-a.jsonl'), [...baselines, ...top]);
+  const b = await writeSweep(path.join(tmp, 'part-b.jsonl'), [...baselines, ...random]);
+  const figs = await reportFigures({ sweeps: [a, b], metrics: ['nDCG@10'] });
+  expect(figs.map((f) => [f.name, f.sources])).toEqual([['pruning-nDCG@10', [a, b]]]);
+  const whole = await reportFigures({ sweeps: [await writeSweep(path.join(tmp, 'whole.jsonl'))], metrics: ['nDCG@10'] });
+  expect(JSON.stringify(figs[0]?.spec)).toBe(JSON.stringify(whole[0]?.spec));
+
+  // Different unpruned rows: not the same experiment.
+  const other = await writeSweep(path.join(tmp, 'part-c.jsonl'), [baselines[0], baselines[1], { ...baselines[2], metrics: { 'nDCG@10': 0.5, 'RR@10': 0.8 } }, ...random] as typeof SWEEP_CELLS);
+  await expect(reportFigures({ sweeps: [a, other] })).rejects.toThrow(/part-c.jsonl:4: its unpruned row differs from part-a.jsonl's/);
+  // The same cell twice.
+  await expect(reportFigures({ sweeps: [a, a] })).rejects.toThrow(/cell top@0.01 is also in part-a.jsonl/);
+});

@@ -162,3 +162,15 @@ test('a whole pruning sweep: tensor count flat across cells, RSS bounded', async
   expect(Math.max(...rss.slice(5)) - (rss[4] as number)).toBeLessThan(32);
   process.stdout.write(`limits: sweep of 33 rows: ${counts[1]} tensors in every cell, ${before} after; RSS ${rss[4]?.toFixed(0)} MB at row 5, peak ${Math.max(...rss.slice(5)).toFixed(0)} MB after\n`);
 });
+
+test('pairs files: an optional third column holds an integer grade; anything else names file:line', async () => {
+  const { readGradedPairsTsv } = await import('../../src/tokenize/tokenizer.js');
+  const f = join(tmp, 'graded.tsv');
+  await writeFile(f, 'q1\tp1\t2\nq2\tp2\n');
+  expect(await readGradedPairsTsv(f)).toEqual({ pairs: [['q1', 'p1'], ['q2', 'p2']], grades: [2, undefined] });
+  expect(await readPairsTsv(f)).toEqual([['q1', 'p1'], ['q2', 'p2']]);
+  await writeFile(f, 'q1\tp1\tyes\n');
+  await expect(readGradedPairsTsv(f)).rejects.toThrow(`${f}:1: the grade must be a non-negative integer, found 'yes'`);
+  await writeFile(f, 'q1\tp1\t1\tx\n');
+  await expect(readPairsTsv(f)).rejects.toThrow(`${f}:1: expected query<TAB>passage[<TAB>grade], found 3 tabs`);
+});

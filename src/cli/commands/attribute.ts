@@ -10,6 +10,7 @@ import type { PairSource } from '../../attribution/records.js';
 import { samplePairs } from '../../analysis/sample.js';
 import type { Negatives } from '../../analysis/sample.js';
 import { loadCollection } from '../../ir/detect.js';
+import { readRun } from '../../ir/trec.js';
 import { COLLECTION_FORMATS } from '../../ir/collection.js';
 import type { CollectionFormat } from '../../ir/collection.js';
 import { scoreEncoded } from '../../model/score.js';
@@ -37,6 +38,7 @@ export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs {
   inputs: string | undefined;
   pairs: string | undefined;
   collection: string | undefined;
+  run: string | undefined;
   format: CollectionFormat | undefined;
   'rel-level': number;
   'max-pairs': number | undefined;
@@ -73,6 +75,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('pairs', { type: 'string', describe: 'TSV file: query<TAB>passage per line' })
         .option('collection', { type: 'string', describe: 'sample judged pairs from a collection (folder or file; see celens eval)' })
         .option('format', { choices: COLLECTION_FORMATS, describe: 'collection format (default: detected)' })
+        .option('run', { type: 'string', describe: "collection: first-stage TREC run for unjudged negatives (default: the collection's own; celens bm25 makes one)" })
         .option('rel-level', { type: 'number', default: 1, describe: 'collection: relevant means grade >= this' })
         .option('max-pairs', { type: 'number', describe: 'collection: at most this many pairs, half relevant, half not' })
         .option('seed', { type: 'number', default: 1, describe: 'collection: sampling seed' })
@@ -173,6 +176,10 @@ async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): 
     return { pairs: await tokenizer.encodePairs(texts), ids: texts.map((_p, i) => String(i + 1)) };
   }
   const collection = await loadCollection(argv.collection as string, argv.format ? { format: argv.format } : {});
+  if (argv.run !== undefined) {
+    collection.run = await readRun(argv.run);
+    collection.runSource = argv.run;
+  }
   const { pairs: sampled, warnings } = samplePairs(collection, {
     relLevel: argv['rel-level'],
     seed: argv.seed,

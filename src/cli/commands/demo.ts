@@ -1,7 +1,8 @@
 /**
  * `celens demo [MODEL]`: the main job on the embedded default. Scores example pairs, credits every
- * FFN neuron with Neuron Integrated Gradients, masks the top neurons of each layer next to random ones
- * matched per layer, and shows how the scores move.
+ * FFN neuron with Neuron Integrated Gradients, picks the relevance neurons of each layer (highest
+ * mean NIG over the relevant pairs), masks them next to random neurons matched per layer, and shows
+ * how the scores and the per-query order of relevant over non-relevant pairs move.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { attribute } from '../../attribution/attribute.js';
@@ -9,7 +10,7 @@ import { DEFAULT_MODEL_DIR, EXAMPLE_PAIRS } from '../../defaults.js';
 import { disposeModel } from '../../model/load.js';
 import { parseMasks } from '../../model/masks.js';
 import { scoreEncoded } from '../../model/score.js';
-import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
+import { loadTokenizer, readGradedPairsTsv } from '../../tokenize/tokenizer.js';
 import { mulberry32, sampleIndices } from '../../util/random.js';
 import { setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
@@ -27,8 +28,8 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y: Argv<object>): Argv<DemoArgs> =>
     withBackend(
       withTokenizer(withHub(y))
-        .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder (default: the embedded untrained demo model)' })
-        .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage pairs' })
+        .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder (default: the embedded model, weights/celens-ce-tiny)' })
+        .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage[<TAB>grade] pairs (grades mark the relevant pairs)' })
         .option('top', { type: 'number', default: 5, describe: 'neurons to mask per layer' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the random control mask' }),
     ),
@@ -40,47 +41,71 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const c = model.config;
       say(`celens demo — model ${model.source}`);
       say(`  ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSizes[0]} neurons/layer, ${c.numLabels} label(s)`);
-      if (model.source === DEFAULT_MODEL_DIR) say('  (the embedded default is UNTRAINED: random weights, so the numbers below only show the machinery)');
+      if (model.source === DEFAULT_MODEL_DIR) say('  (the embedded default: a small cross-encoder trained from scratch on this project\'s machines; see its README.md)');
       const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: c.maxPositionEmbeddings });
-      const pairs = await readPairsTsv(argv.pairs);
+      const { pairs, grades } = await readGradedPairsTsv(argv.pairs);
       const encs = await tokenizer.encodePairs(pairs);
       const base = (await scoreEncoded(model, encs)).map((s) => s[0] as number);
+      const relevant = grades.map((g) => g !== undefined && g > 0);
+      const labelled = grades.every((g) => g !== undefined) && relevant.some(Boolean);
 
-      // Neuron Integrated Gradients (padq baseline, m = 20, every layer's ffn.pre), summed over pairs.
+      // Neuron Integrated Gradients (padq baseline, m = 20, every layer's ffn.pre), averaged over the
+      // relevant pairs (relevance neurons) when the file has grades, else over all pairs.
       const nig = await attribute(model, encs, { steps: 20 });
+      const from = nig.map((_r, i) => (labelled ? relevant[i] === true : true));
+      const count = from.filter(Boolean).length;
       const perLayer = c.intermediateSizes.map((I, l) => {
-        const total = new Float32Array(I);
-        for (const r of nig) {
+        const mean = new Float32Array(I);
+        nig.forEach((r, i) => {
+          if (!from[i]) return;
           const v = r.sum.get(`layer.${l}.ffn.pre`) as Float32Array;
-          for (let j = 0; j < I; j++) total[j] = (total[j] as number) + (v[j] as number);
-        }
-        return total;
+          for (let j = 0; j < I; j++) mean[j] = (mean[j] as number) + (v[j] as number) / count;
+        });
+        return mean;
       });
       const worst = Math.max(...nig.flatMap((r) => Array.from(r.completeness, Math.abs)));
       say();
-      say(`top neurons by NIG (query → [PAD] baseline, 20 steps), summed over ${pairs.length} pairs; completeness error ≤ ${worst.toExponential(1)}`);
+      say(`${labelled ? 'relevance neurons: highest mean NIG over the relevant pairs' : 'top neurons: highest mean NIG over all pairs'} (${count} pairs; query → [PAD] baseline, 20 steps; completeness error ≤ ${worst.toExponential(1)})`);
       const chosen: Record<string, number[]> = {};
       const random: Record<string, number[]> = {};
       const rng = mulberry32(argv.seed);
-      perLayer.forEach((total, l) => {
+      perLayer.forEach((mean, l) => {
         const I = c.intermediateSizes[l] as number;
-        const order = Array.from(total.keys()).sort((a, b) => Math.abs(total[b] as number) - Math.abs(total[a] as number));
+        const order = Array.from(mean.keys()).sort((a, b) => (mean[b] as number) - (mean[a] as number) || a - b);
         const top = order.slice(0, Math.min(argv.top, I));
         chosen[`layer.${l}.ffn`] = top;
         random[`layer.${l}.ffn`] = sampleIndices(I, top.length, rng);
-        say(`  layer ${l}: ${top.slice(0, 3).map((j) => `#${j} ${(total[j] as number) >= 0 ? '+' : ''}${(total[j] as number).toFixed(4)}`).join('   ')}`);
+        say(`  layer ${l}: ${top.slice(0, 5).map((j) => `#${j} ${(mean[j] as number) >= 0 ? '+' : ''}${(mean[j] as number).toFixed(4)}`).join('   ')}`);
       });
       const masked = (await scoreEncoded(model, encs, { masks: parseMasks(chosen, c) })).map((s) => s[0] as number);
       const ctrl = (await scoreEncoded(model, encs, { masks: parseMasks(random, c) })).map((s) => s[0] as number);
       say();
       say(`scores (raw logits): unpruned → top-${argv.top}/layer masked | random-${argv.top}/layer masked`);
       pairs.forEach(([q, p], i) => {
-        const fmt = (v: number): string => v.toFixed(4).padStart(8);
-        say(`  ${fmt(base[i] as number)} → ${fmt(masked[i] as number)} | ${fmt(ctrl[i] as number)}   ${q} | ${p.length > 50 ? `${p.slice(0, 50)}…` : p}`);
+        const fmt = (v: number): string => v.toFixed(3).padStart(8);
+        const tag = grades[i] === undefined ? '' : relevant[i] ? ' rel' : ' non';
+        say(`  ${fmt(base[i] as number)} → ${fmt(masked[i] as number)} | ${fmt(ctrl[i] as number)} ${tag}  ${q} | ${p.length > 44 ? `${p.slice(0, 44)}…` : p}`);
       });
       const meanAbs = (a: number[]): number => a.reduce((s, v, i) => s + Math.abs(v - (base[i] as number)), 0) / a.length;
       say();
       say(`mean |Δ score|: top neurons ${meanAbs(masked).toFixed(4)}, random neurons ${meanAbs(ctrl).toFixed(4)}`);
+      if (labelled) {
+        // Per query: does every relevant pair outscore every non-relevant one?
+        const acc = (s: number[]): string => {
+          let ok = 0;
+          let all = 0;
+          pairs.forEach(([q], i) => {
+            if (!relevant[i]) return;
+            pairs.forEach(([q2], j) => {
+              if (q2 !== q || relevant[j]) return;
+              all++;
+              if ((s[i] as number) > (s[j] as number)) ok++;
+            });
+          });
+          return `${ok}/${all}`;
+        };
+        say(`relevant above non-relevant (per query): unpruned ${acc(base)}, top masked ${acc(masked)}, random masked ${acc(ctrl)}`);
+      }
       say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s. With a network, run the same on a real reranker:`);
       say('  celens download cross-encoder/ms-marco-MiniLM-L-6-v2 && celens demo cross-encoder/ms-marco-MiniLM-L-6-v2');
     } finally {

@@ -43,6 +43,7 @@ interface RerankArgs extends BackendArgs, HubArgs, TokenizerArgs {
   out: string;
   tag: string;
   eval: boolean;
+  'rel-level': number;
 }
 
 export const rerankCommand: CommandModule<object, RerankArgs> = {
@@ -66,7 +67,8 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
           .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation, describe: 'applied to the logits before ranking' })
           .option('out', { type: 'string', demandOption: true, describe: 'TREC run file to write' })
           .option('tag', { type: 'string', default: 'celens', describe: 'run tag (last column)' })
-          .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' }),
+          .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' })
+          .option('rel-level', { type: 'number', default: 1, describe: '--eval: grade at which a doc counts as relevant (trec_eval -l; nDCG always uses the grades)' }),
       ),
     ),
   handler: async (argv) => {
@@ -115,7 +117,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       const resumed = res.resumed > 0 ? ` (${res.resumed} resumed from ${journal})` : '';
       const skipped = res.skipped > 0 ? `; ${res.skipped} candidates skipped, see the warnings above` : '';
       process.stderr.write(`celens: wrote ${out}: ${res.run.size} queries, ${res.pairs} pairs${resumed} reranked in ${secs}s (top ${argv['top-k']} of ${c.runSource ?? 'the first stage'})${skipped}\n`);
-      if (argv.eval) printEvaluation(c, res.run, argv['top-k'], out);
+      if (argv.eval) printEvaluation(c, res.run, argv['top-k'], out, argv['rel-level']);
     } finally {
       process.removeListener('SIGINT', onSigint);
       bar.stop();
@@ -125,16 +127,16 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
 };
 
 /** The reranked run next to the first stage's top k and the random floor of those same candidates. */
-function printEvaluation(c: Collection, run: Run, topK: number, runName: string): void {
+function printEvaluation(c: Collection, run: Run, topK: number, runName: string, relLevel: number): void {
   if (c.qrels.size === 0) {
     process.stderr.write(`celens: warning: ${c.name} has no qrels; --eval skipped\n`);
     return;
   }
   const first = new Map([...firstStage(c)].map(([q, e]) => [q, trecOrder(e).slice(0, topK)]));
   const metrics = [...EVALUATE_DEFAULTS.metrics];
-  const ev = evaluate(c.qrels, run, { metrics });
-  const base = evaluate(c.qrels, first, { metrics });
-  const floor = randomFloor(c.qrels, first, { depth: topK, metrics });
+  const ev = evaluate(c.qrels, run, { metrics, relLevel });
+  const base = evaluate(c.qrels, first, { metrics, relLevel });
+  const floor = randomFloor(c.qrels, first, { depth: topK, metrics, relLevel });
   const ties = describeTies(findTopKTies(run, 10), runName);
   if (ties) process.stderr.write(`celens: warning: ${ties}\n`);
   if (ev.skipped.noQrels.length > 0) process.stderr.write(`celens: note: ${ev.skipped.noQrels.length} reranked qids have no qrels and were skipped, as trec_eval does\n`);
