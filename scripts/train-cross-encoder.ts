@@ -34,6 +34,7 @@ import { readSafetensors } from '../src/weights/safetensors.js';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
 import { buildVocab, writeVocab } from './build-vocab.js';
 import { configJson, randomStateDict } from './make-random-model.js';
+import { overlapInit } from './overlap-init.js';
 import type { ModelShape } from './make-random-model.js';
 import { HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
 import type { Group, TrainData } from './train-data.js';
@@ -49,10 +50,16 @@ export interface TrainOptions {
   realShare: number;
   /** Negatives per group from BM25 (the rest random). @default groupSize − 2 */
   hardNegatives?: number;
-  /** Start each layer with W_key = W_query, so that identical tokens attend to each other from step 0. */
-  tieQkInit?: boolean;
+  /** `overlap`: scripts/overlap-init.ts on top of the random initialisation. @default 'random' */
+  init?: 'random' | 'overlap';
+  /** Layers that start with W_key = W_query, so that identical tokens attend to each other from step 0. */
+  tieQkLayers?: number[];
   /** Standard deviation of the initial query/key weights (default: the 0.02 of every weight). */
   qkStd?: number;
+  /** Layers whose query/key weights and biases stay at their initial values. */
+  freezeQkLayers?: number[];
+  /** @default 'listwise' */
+  loss?: Loss;
   lr: number;
   warmup: number;
   weightDecay: number;
@@ -81,7 +88,7 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPS = 1e-8;
 
-function adamState(vars: ReadonlyMap<string, tf.Variable>): AdamState {
+export function adamState(vars: ReadonlyMap<string, tf.Variable>): AdamState {
   const zeros = (): Map<string, tf.Variable> => new Map([...vars].map(([n, x]) => [n, tf.tidy(() => tf.variable(tf.zerosLike(x), false))]));
   return { step: 0, m: zeros(), v: zeros() };
 }
@@ -91,14 +98,14 @@ function decays(name: string): boolean {
   return !/(bias|LayerNorm\.weight)$/.test(name);
 }
 
-function adamwUpdate(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, st: AdamState, lr: number, wd: number): void {
+export function adamwUpdate(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, st: AdamState, lr: number, wd: number): void {
   st.step += 1;
   const c1 = 1 - BETA1 ** st.step;
   const c2 = 1 - BETA2 ** st.step;
   tf.tidy(() => {
     for (const [name, x] of vars) {
       const g = grads.get(name);
-      if (!g) continue;
+      if (!g) continue; // frozen
       const m = st.m.get(name) as tf.Variable;
       const v = st.v.get(name) as tf.Variable;
       m.assign(tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1)));
@@ -118,7 +125,10 @@ export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup'
 // ---------------------------------------------------------------------------------------------
 // One step
 
-async function encodeGroups(tok: PairTokenizer, groups: readonly Group[], maxLength: number): Promise<tf.Tensor2D[]> {
+/** listwise: softmax cross-entropy over each group; hinge: pairwise margin 1 (positive vs each negative). */
+export type Loss = 'listwise' | 'hinge';
+
+export async function encodeGroups(tok: PairTokenizer, groups: readonly Group[], maxLength: number): Promise<tf.Tensor2D[]> {
   const pairs = groups.flatMap((g) => g.passages.map((p) => [g.query, p] as const));
   const b = padBatch(await tok.encodePairs(pairs, { maxLength }), 0);
   return [
@@ -129,18 +139,24 @@ async function encodeGroups(tok: PairTokenizer, groups: readonly Group[], maxLen
 }
 
 /** Listwise softmax cross-entropy: the positive is passage 0 of each group. Returns (loss, grads). */
-function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number): { loss: number; grads: Map<string, tf.Tensor> } {
+export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number, kind: Loss = 'listwise', frozen: ReadonlySet<string> = new Set()): { loss: number; grads: Map<string, tf.Tensor> } {
   const [inputIds, tokenTypeIds, attentionMask] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const names = [...tb.variables.keys()];
+  const names = [...tb.variables.keys()].filter((n) => !frozen.has(n));
   const { value, grads } = tf.variableGrads(() => {
     const logits = tf.reshape(bertForward(tb.model, { inputIds, tokenTypeIds, attentionMask }), [groups, groupSize]);
+    if (kind === 'hinge') {
+      // Pairwise margin loss: mean over negatives of max(0, 1 − (s+ − s−)).
+      const pos = tf.slice(logits, [0, 0], [groups, 1]);
+      const neg = tf.slice(logits, [0, 1], [groups, groupSize - 1]);
+      return tf.mean(tf.relu(tf.sub(1, tf.sub(pos, neg)))) as tf.Scalar;
+    }
     const logp = tf.logSoftmax(logits, -1);
     return tf.neg(tf.mean(tf.slice(logp, [0, 0], [groups, 1]))) as tf.Scalar;
-  }, [...tb.variables.values()]);
+  }, names.map((n) => tb.variables.get(n) as tf.Variable));
   const loss = value.dataSync()[0] as number;
   value.dispose();
   const byName = new Map<string, tf.Tensor>();
-  const vars = [...tb.variables.values()];
+  const vars = names.map((n) => tb.variables.get(n) as tf.Variable);
   names.forEach((n, i) => {
     const g = grads[(vars[i] as tf.Variable).name];
     if (g) byName.set(n, g);
@@ -149,7 +165,7 @@ function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, 
 }
 
 /** Scales gradients so that their global L2 norm is at most `clip`; returns the norm before. */
-function clipByGlobalNorm(grads: Map<string, tf.Tensor>, clip: number): number {
+export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, clip: number): number {
   const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0] as number);
   if (norm > clip) {
     for (const [n, g] of grads) {
@@ -225,6 +241,7 @@ export async function train(o: TrainOptions): Promise<void> {
   raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);
+  if (o.init === 'overlap') overlapInit(init, shape, o.seed);
   for (let l = 0; l < shape.numLayers; l++) {
     const p = `bert.encoder.layer.${l}.attention.self`;
     for (const name of [`${p}.query.weight`, `${p}.key.weight`]) {
@@ -232,10 +249,11 @@ export async function train(o: TrainOptions): Promise<void> {
       if (t && o.qkStd !== undefined) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * (o.qkStd as number)) / 0.02) });
     }
     const q = init.get(`${p}.query.weight`);
-    if (q && o.tieQkInit) init.set(`${p}.key.weight`, { ...q, data: Float32Array.from(q.data as Float32Array) });
+    if (q && o.tieQkLayers?.includes(l)) init.set(`${p}.key.weight`, { ...q, data: Float32Array.from(q.data as Float32Array) });
   }
   const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
   const st = adamState(tb.variables);
+  const frozen = new Set((o.freezeQkLayers ?? []).flatMap((l) => ['query', 'key'].flatMap((k) => [`bert.encoder.layer.${l}.attention.self.${k}.weight`, `bert.encoder.layer.${l}.attention.self.${k}.bias`])));
   const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };
   if (st.step > 0) process.stderr.write(`resuming from ${o.checkpoints} at step ${st.step}\n`);
   const bar = progressBar('train');
@@ -247,7 +265,7 @@ export async function train(o: TrainOptions): Promise<void> {
     const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare, ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }) }));
     for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
     const inputs = await encodeGroups(tok, groups, o.maxLength);
-    const { loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize);
+    const { loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, o.loss ?? 'listwise', frozen);
     tf.dispose(inputs);
     if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step}; lower --lr`);
     const norm = clipByGlobalNorm(grads, o.clip);
@@ -284,15 +302,18 @@ async function main(): Promise<void> {
     .option('out', { type: 'string', default: 'weights/celens-ce-tiny' })
     .option('checkpoints', { type: 'string', describe: 'checkpoint folder (default: checkpoints/<name of --out>)' })
     .option('seed', { type: 'number', default: 20261127 })
-    .option('steps', { type: 'number', default: 1600 })
+    .option('steps', { type: 'number', default: 1000 })
     .option('groups-per-step', { type: 'number', default: 8 })
     .option('group-size', { type: 'number', default: 4 })
     .option('real-share', { type: 'number', default: 0.3 })
     .option('hard-negatives', { type: 'number', describe: 'negatives per group from BM25, the rest random (default: group size − 2)' })
-    .option('tie-qk-init', { type: 'boolean', default: false, describe: 'initialise W_key = W_query in every layer' })
+    .option('init', { choices: ['random', 'overlap'] as const, default: 'overlap' as 'random' | 'overlap', describe: 'random (HF _init_weights) or overlap (scripts/overlap-init.ts on top of it)' })
+    .option('tie-qk-layers', { type: 'number', array: true, describe: 'layers initialised with W_key = W_query' })
     .option('qk-std', { type: 'number', describe: 'standard deviation of the initial query/key weights (default 0.02)' })
-    .option('lr', { type: 'number', default: 3e-4 })
-    .option('warmup', { type: 'number', default: 200 })
+    .option('freeze-qk-layers', { type: 'number', array: true, describe: 'layers whose query/key weights stay at their initial values' })
+    .option('loss', { choices: ['listwise', 'hinge'] as const, default: 'listwise' as Loss })
+    .option('lr', { type: 'number', default: 2e-4 })
+    .option('warmup', { type: 'number', default: 100 })
     .option('weight-decay', { type: 'number', default: 0.01 })
     .option('clip', { type: 'number', default: 1 })
     .option('max-length', { type: 'number', default: 128 })
@@ -316,8 +337,11 @@ async function main(): Promise<void> {
     groupSize: argv['group-size'],
     realShare: argv['real-share'],
     ...(argv['hard-negatives'] !== undefined && { hardNegatives: argv['hard-negatives'] }),
-    tieQkInit: argv['tie-qk-init'],
+    init: argv.init,
+    ...(argv['tie-qk-layers'] !== undefined && { tieQkLayers: argv['tie-qk-layers'] }),
     ...(argv['qk-std'] !== undefined && { qkStd: argv['qk-std'] }),
+    ...(argv['freeze-qk-layers'] !== undefined && { freezeQkLayers: argv['freeze-qk-layers'] }),
+    loss: argv.loss,
     lr: argv.lr,
     warmup: argv.warmup,
     weightDecay: argv['weight-decay'],

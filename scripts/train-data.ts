@@ -107,6 +107,11 @@ export interface GroupOptions {
   realShare: number;
   /** Negatives drawn from the BM25 pool (the rest are random documents). @default groupSize − 2 */
   hardNegatives?: number;
+  /**
+   * Pseudo-queries take their words from the first `window` words of the passage only, so that
+   * they survive the truncation to the model's max length. @default 60
+   */
+  window?: number;
 }
 
 /** The group at (seed, step, slot). */
@@ -137,7 +142,11 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
     }
     k -= s.docids.length;
   }
-  const words = src.words[k] ?? [];
+  const window = opts.window ?? 60;
+  const toks = tokenize(src.texts[k] as string).slice(0, window);
+  const inWindow = new Set(toks);
+  // Candidate words: in the window, and not among the most common (idf below 2: in over ~1/7 of the docs).
+  const words = (src.words[k] ?? []).filter((x) => inWindow.has(x.w) && x.idf >= 2);
   let query: string;
   let kind: Group['kind'];
   if (rng() < 0.5 && words.length >= 2) {
@@ -149,13 +158,12 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
     kind = 'pseudo-terms';
   } else {
     // A contiguous span of 3–8 words (an inverse-cloze query), kept in the passage.
-    const toks = tokenize(src.texts[k] as string);
     const len = Math.min(toks.length, 3 + Math.floor(rng() * 6));
     const start = Math.floor(rng() * Math.max(1, toks.length - len + 1));
     query = toks.slice(start, start + len).join(' ');
     kind = 'pseudo-span';
   }
-  if (!query.trim() || analyze(query).length === 0) query = (words[0]?.w ?? tokenize(src.texts[k] as string)[0]) ?? 'text';
+  if (!query.trim() || analyze(query).length === 0) query = (words[0]?.w ?? toks[0]) ?? 'text';
   const self = src.docids[k] as string;
   const pool = searchBm25(src.index, query, { hits: 30 }).map((e) => e.docid).filter((d) => d !== self);
   return { query, passages: [src.texts[k] as string, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1, hardCount(opts))], kind };
