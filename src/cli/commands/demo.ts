@@ -30,7 +30,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       withTokenizer(withHub(y))
         .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder (default: the embedded model, weights/celens-ce-tiny)' })
         .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage[<TAB>grade] pairs (grades mark the relevant pairs)' })
-        .option('top', { type: 'number', default: 5, describe: 'neurons to mask per layer' })
+        .option('top', { type: 'number', default: 10, describe: 'neurons to mask per layer' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the random control mask' }),
     ),
   handler: async (argv) => {
@@ -49,9 +49,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const relevant = grades.map((g) => g !== undefined && g > 0);
       const labelled = grades.every((g) => g !== undefined) && relevant.some(Boolean);
 
-      // Neuron Integrated Gradients (padq baseline, m = 20, every layer's ffn.pre), averaged over the
+      // Neuron Integrated Gradients (padq baseline, every layer's ffn.pre, 50 points, trapezoid rule:
+      // second order, so the completeness error printed below stays small), averaged over the
       // relevant pairs (relevance neurons) when the file has grades, else over all pairs.
-      const nig = await attribute(model, encs, { steps: 20 });
+      const nig = await attribute(model, encs, { steps: 50, rule: 'trapezoid' });
       const from = nig.map((_r, i) => (labelled ? relevant[i] === true : true));
       const count = from.filter(Boolean).length;
       const perLayer = c.intermediateSizes.map((I, l) => {
@@ -65,7 +66,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       });
       const worst = Math.max(...nig.flatMap((r) => Array.from(r.completeness, Math.abs)));
       say();
-      say(`${labelled ? 'relevance neurons: highest mean NIG over the relevant pairs' : 'top neurons: highest mean NIG over all pairs'} (${count} pairs; query → [PAD] baseline, 20 steps; completeness error ≤ ${worst.toExponential(1)})`);
+      say(`${labelled ? 'relevance neurons: highest mean NIG over the relevant pairs' : 'top neurons: highest mean NIG over all pairs'} (${count} pairs; query → [PAD] baseline, 50 steps, trapezoid; completeness error ≤ ${worst.toExponential(1)})`);
       const chosen: Record<string, number[]> = {};
       const random: Record<string, number[]> = {};
       const rng = mulberry32(argv.seed);
