@@ -46,9 +46,10 @@ test('writes one SVG and one spec per figure, and index.html with them inline', 
   expect(html).toContain('toy/top-p:50');
 });
 
-test('--metric picks the pruning figures; two sweeps get their names in the figure files', async () => {
+test('--metric picks the pruning figures; sweeps on two collections get their names in the figure files', async () => {
   const out = path.join(tmp, 'two-sweeps');
-  const other = await writeSweep(path.join(tmp, 'other.jsonl'));
+  const other = path.join(tmp, 'other.jsonl');
+  await writeFile(other, (await readFile(await writeSweep(other), 'utf8')).replace('"collection":"toy-collection"', '"collection":"another-collection"'));
   const r = await runCli(['report', '--sweep', sweep, other, '--metric', 'RR@10', '--out', out]);
   expect(r.code).toBe(0);
   expect((await readdir(out)).filter((f) => f.endsWith('.svg')).sort()).toEqual(['pruning-other-RR@10.svg', 'pruning-sweep-RR@10.svg']);
