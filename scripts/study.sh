@@ -75,17 +75,20 @@ celens neurons --in "$WORK/nig-dl19.jsonl" --in "$WORK/nig-medline.jsonl" --from
 
 # 4. Pruning sweeps on DL20 (BM25 top-100 reranked), rankings from DL19: top (relevance),
 #    nonrel, bottom and random matched per layer (3 seeds), zero ablation.
-sweep() { # part-name strategies…
-  local part=$1; shift
+sweep() { # part-name budgets strategies…
+  local part=$1 budgets=$2; shift 2
+  # shellcheck disable=SC2086 # budgets is a word list
   celens prune "$MODEL" --collection "$DL20" --ranking "$WORK/rank-dl19-relevant.json" --ranking-nonrel "$WORK/rank-dl19-nonrelevant.json" \
-    --budgets 1% 2% 5% 10% 20% --seeds 3 --rel-level 2 --metrics nDCG@10 RR@10 "${plimit[@]}" \
+    --budgets $budgets --seeds 3 --rel-level 2 --metrics nDCG@10 RR@10 "${plimit[@]}" \
     --strategies "$@" --out "$WORK/sweep-dl20-$part.jsonl" > "$OUT/results/sweep-dl20-$part.txt"
 }
-par sweep a top bottom nonrel ";;" sweep b random
-cat "$OUT/results/sweep-dl20-a.txt" "$OUT/results/sweep-dl20-b.txt"
+par sweep a "1% 2% 5% 10% 20%" top bottom nonrel ";;" sweep b "1% 2% 5% 10% 20%" random
+# Half of all FFN neurons: does removing many finally hurt? (report draws a, b, c as one sweep)
+par sweep c "50%" top bottom nonrel ";;" sweep d "50%" random
+cat "$OUT"/results/sweep-dl20-?.txt
 
 # 5. Figures: NIG heatmaps (relevant | non-relevant), pruning curves, set overlaps.
 celens report --attributions "$WORK/nig-dl19.jsonl" "$WORK/nig-medline.jsonl" --split \
-  --sweep "$WORK/sweep-dl20-a.jsonl" "$WORK/sweep-dl20-b.jsonl" \
+  --sweep "$WORK"/sweep-dl20-?.jsonl \
   --sets "$OUT/sets/dl19-relevance.json" "$OUT/sets/dl19-nonrelevance.json" "$OUT/sets/medline-relevance.json" "$OUT/sets/medline-nonrelevance.json" \
   --title "celens study: celens-ce-tiny" --out "$OUT/figures"
