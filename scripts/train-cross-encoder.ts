@@ -17,7 +17,7 @@
  * final weights as an uninterrupted run (the data at step s is a pure function of seed and s).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -32,6 +32,7 @@ import type { PairTokenizer } from '../src/tokenize/encode.js';
 import { parseConfig } from '../src/weights/config.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
+import { exists } from '../src/weights/sharded.js';
 import { buildVocab, writeVocab } from './build-vocab.js';
 import { configJson, randomStateDict } from './make-random-model.js';
 import { overlapInit } from './overlap-init.js';
@@ -141,7 +142,7 @@ export async function encodeGroups(tok: PairTokenizer, groups: readonly Group[],
 /** Listwise softmax cross-entropy: the positive is passage 0 of each group. Returns (loss, grads). */
 export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number, kind: Loss = 'listwise', frozen: ReadonlySet<string> = new Set()): { loss: number; grads: Map<string, tf.Tensor> } {
   const [inputIds, tokenTypeIds, attentionMask] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const names = [...tb.variables.keys()].filter((n) => !frozen.has(n));
+  const trained = [...tb.variables].filter(([n]) => !frozen.has(n));
   const { value, grads } = tf.variableGrads(() => {
     const logits = tf.reshape(bertForward(tb.model, { inputIds, tokenTypeIds, attentionMask }), [groups, groupSize]);
     if (kind === 'hinge') {
@@ -152,15 +153,15 @@ export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: n
     }
     const logp = tf.logSoftmax(logits, -1);
     return tf.neg(tf.mean(tf.slice(logp, [0, 0], [groups, 1]))) as tf.Scalar;
-  }, names.map((n) => tb.variables.get(n) as tf.Variable));
+  }, trained.map(([, v]) => v));
   const loss = value.dataSync()[0] as number;
   value.dispose();
+  // variableGrads keys the gradients by tfjs' variable names; give them back the HF names.
   const byName = new Map<string, tf.Tensor>();
-  const vars = names.map((n) => tb.variables.get(n) as tf.Variable);
-  names.forEach((n, i) => {
-    const g = grads[(vars[i] as tf.Variable).name];
+  for (const [n, v] of trained) {
+    const g = grads[v.name];
     if (g) byName.set(n, g);
-  });
+  }
   return { loss, grads: byName };
 }
 
@@ -186,26 +187,20 @@ interface TrainLog {
   kinds: Record<string, number>;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
-}
-
-async function atomicWrite(file: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${file}.tmp`;
-  await write(tmp);
-  await rename(tmp, file);
-}
 
 async function saveCheckpoint(dir: string, tb: TrainableBert, st: AdamState, log: TrainLog): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await atomicWrite(join(dir, 'model.safetensors'), (t) => writeSafetensors(t, stateDictOf(tb.variables), { format: 'pt' }));
+  // writeSafetensors is atomic itself (temporary file, fsync, rename).
+  await writeSafetensors(join(dir, 'model.safetensors'), stateDictOf(tb.variables), { format: 'pt' });
   const opt = new Map<string, { dtype: 'F32'; shape: number[]; data: Float32Array }>();
   for (const [kind, vars] of [['m', st.m], ['v', st.v]] as const) {
     for (const [n, x] of vars) opt.set(`${kind}.${n}`, { dtype: 'F32', shape: [...x.shape], data: Float32Array.from(x.dataSync() as Float32Array) });
   }
-  await atomicWrite(join(dir, 'optimizer.safetensors'), (t) => writeSafetensors(t, opt, { step: String(st.step) }));
+  await writeSafetensors(join(dir, 'optimizer.safetensors'), opt, { step: String(st.step) });
   // state.json last: a checkpoint counts only once it names its step.
-  await atomicWrite(join(dir, 'state.json'), (t) => writeFile(t, `${JSON.stringify({ step: st.step, log }, null, 1)}\n`));
+  const state = join(dir, 'state.json');
+  await writeFile(`${state}.tmp`, `${JSON.stringify({ step: st.step, log }, null, 1)}\n`);
+  await rename(`${state}.tmp`, state);
 }
 
 async function loadCheckpoint(dir: string, tb: TrainableBert, st: AdamState): Promise<TrainLog | undefined> {

@@ -23,16 +23,19 @@ export function isLinearWeight(name: string): boolean {
   return /(query|key|value|dense|classifier)\.weight$/.test(name);
 }
 
+/** A state-dict tensor in the variable's layout (linear weights transposed). Call inside tf.tidy. */
+function variableLayout(name: string, t: { shape: readonly number[]; data: Float32Array }): tf.Tensor {
+  const x = tf.tensor(t.data, [...t.shape]);
+  return isLinearWeight(name) ? tf.transpose(x) : x;
+}
+
 /** Builds variables from a state dict in HF layout (F32 data). */
 export function trainableBert(config: BertConfig, state: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>, source = 'training'): TrainableBert {
   const variables = new Map<string, tf.Variable>();
   const get = (name: string): tf.Variable => {
     const t = state.get(name);
     if (!t) throw new Error(`state dict has no ${name}`);
-    const v = tf.tidy(() => {
-      const x = tf.tensor(t.data, [...t.shape]);
-      return tf.variable(isLinearWeight(name) ? tf.transpose(x) : x, true);
-    });
+    const v = tf.tidy(() => tf.variable(variableLayout(name, t), true));
     variables.set(name, v);
     return v;
   };
@@ -85,8 +88,7 @@ export function assignStateDict(variables: ReadonlyMap<string, tf.Variable>, sta
     const t = state.get(name);
     if (!t) throw new Error(`${source}: no tensor ${name}`);
     tf.tidy(() => {
-      const x = tf.tensor(t.data, [...t.shape]);
-      const y = isLinearWeight(name) ? tf.transpose(x) : x;
+      const y = variableLayout(name, t);
       if (y.shape.join(',') !== v.shape.join(',')) throw new Error(`${source}: ${name} has shape [${t.shape.join(', ')}], the model needs another`);
       v.assign(y);
     });
