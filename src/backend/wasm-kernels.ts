@@ -1,5 +1,6 @@
 /**
- * Kernels tfjs-backend-wasm lacks and celens needs, registered once when the wasm backend is set.
+ * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
+ * (BatchMatMul: ./matmul.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -7,6 +8,7 @@
  * in segment-id order, as tfjs' cpu kernel does, so both backends add in the same order.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmMatMul } from './matmul.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -39,6 +41,7 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
 
 /** Registers the missing kernels for `wasm` (idempotent). */
 export function registerWasmKernels(): void {
+  registerWasmMatMul();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }

@@ -1,0 +1,122 @@
+/**
+ * BatchMatMul for the wasm backend from celens' own SIMD kernel (kernels/matmul.c).
+ *
+ * tfjs-backend-wasm hands a matMul to XNNPACK only for one untransposed matrix; attention's
+ * batched products and every transposed product of a gradient run in a scalar loop at
+ * ≈ 1 GFLOP/s. The kernel here runs at 20–36 GFLOP/s on one core for all of them, and beats
+ * the XNNPACK build inside tfjs on the dense products too (bench/results/), so it takes every
+ * float32 BatchMatMul. It works on tfjs' heap in place: the module is instantiated against the
+ * backend's own WebAssembly.Memory. Shapes it does not cover (non-float32, batch dimensions that
+ * broadcast other than "one side has a single matrix") go to tfjs' kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MATMUL_WASM_BASE64 } from './kernels/matmul-wasm.js';
+
+/** The few WebAssembly globals used here (the project's lib settings carry no WebAssembly types). */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface WasmModuleLike {
+  asm?: { memory?: unknown };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+interface WasmBackendLike {
+  wasm: WasmModuleLike;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+type BatchMatMulFn = (a: number, b: number, c: number, scratch: number, batchA: number, batchB: number, M: number, K: number, N: number, transA: number, transB: number) => void;
+
+/** The instantiated kernel per backend instance (a worker thread has its own). */
+const instances = new WeakMap<object, BatchMatMulFn | null>();
+let moduleBytes: Uint8Array | undefined;
+
+function bytes(): Uint8Array {
+  moduleBytes ??= Uint8Array.from(atob(MATMUL_WASM_BASE64), (ch) => ch.charCodeAt(0));
+  return moduleBytes;
+}
+
+/** The kernel bound to this backend's memory, or null where tfjs does not expose the memory. */
+function kernelFor(backend: WasmBackendLike): BatchMatMulFn | null {
+  let fn = instances.get(backend);
+  if (fn !== undefined) return fn;
+  const memory = backend.wasm.asm?.memory;
+  fn = null;
+  if (memory instanceof WA.Memory) {
+    const instance = new WA.Instance(new WA.Module(bytes()), { env: { memory } });
+    fn = instance.exports.batch_matmul as BatchMatMulFn;
+  }
+  instances.set(backend, fn);
+  return fn;
+}
+
+const prod = (s: readonly number[]): number => s.reduce((x, y) => x * y, 1);
+const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+
+interface MatMulArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
+function makeKernel(fallback: tf.KernelFunc): tf.KernelFunc {
+  return ((args: MatMulArgs) => {
+    const backend = args.backend as WasmBackendLike;
+    const a = args.inputs.a as tf.TensorInfo;
+    const b = args.inputs.b as tf.TensorInfo;
+    const { transposeA, transposeB } = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+    const fn = kernelFor(backend);
+    if (fn === null || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return fallback(args as never);
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const [a0, a1] = [a.shape[ra - 2] as number, a.shape[ra - 1] as number];
+    const [b0, b1] = [b.shape[rb - 2] as number, b.shape[rb - 1] as number];
+    const M = transposeA ? a1 : a0;
+    const K = transposeA ? a0 : a1;
+    const N = transposeB ? b0 : b1;
+    if ((transposeB ? b1 : b0) !== K) return fallback(args as never); // tfjs' own message for the mismatch
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const batchA = prod(outerA);
+    const batchB = prod(outerB);
+    let outer: number[];
+    if (same(outerA, outerB)) outer = outerA;
+    else if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : outerA.map((_v, i) => outerB[i - outerA.length + outerB.length] ?? 1);
+    else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : outerB.map((_v, i) => outerA[i - outerB.length + outerA.length] ?? 1);
+    else return fallback(args as never);
+    const out = backend.makeOutput([...outer, M, N], 'float32');
+    if (M * N === 0) return out;
+    const offset = (t: tf.TensorInfo): number => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    const scratch = transposeB ? backend.wasm._malloc(Math.max(1, K * N) * 4) : 0;
+    try {
+      fn(offset(a), offset(b), offset(out), scratch, batchA, batchB, M, K, N, transposeA ? 1 : 0, transposeB ? 1 : 0);
+    } finally {
+      if (scratch !== 0) backend.wasm._free(scratch);
+    }
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
+/** Replaces wasm's BatchMatMul by the SIMD kernel (idempotent; tfjs' kernel stays the fallback). */
+export function registerWasmMatMul(): void {
+  const current = tf.getKernel('BatchMatMul', 'wasm');
+  if (current === undefined || (current as { celens?: boolean }).celens === true) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  // setupFunc/disposeFunc stay: tfjs' kernel (the fallback) binds its C function in setupFunc.
+  const config = { ...current, kernelFunc: makeKernel(current.kernelFunc), celens: true };
+  tf.registerKernel(config as tf.KernelConfig);
+}
+
+/** Whether the SIMD kernel serves the active wasm backend (false off wasm or where tfjs hides its memory). */
+export function wasmMatMulActive(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const k = tf.getKernel('BatchMatMul', 'wasm') as { celens?: boolean } | undefined;
+  return k?.celens === true && kernelFor(tf.backend() as unknown as WasmBackendLike) !== null;
+}
