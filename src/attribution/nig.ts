@@ -63,7 +63,7 @@ export interface NigOptions {
   masks?: Masks;
 }
 
-export const NIG_DEFAULTS = { baseline: 'padq', steps: 20, rule: 'right', sites: ['ffn.pre'], chunk: 10, maxTokensPerPass: 1536, perToken: false } as const;
+export const NIG_DEFAULTS = { baseline: 'padq', steps: 20, rule: 'right', sites: ['ffn.pre'], chunk: 10, maxTokensPerPass: 512, perToken: false } as const;
 
 /** NIG for the rows of one padded batch (pairs of similar length). */
 export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOptions = {}): Promise<PairAttribution[]> {

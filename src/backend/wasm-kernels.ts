@@ -1,6 +1,6 @@
 /**
  * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
- * (BatchMatMul: ./matmul.ts).
+ * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmMatMul } from './matmul.js';
+import { registerWasmSlice } from './slice.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -42,6 +43,7 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
 /** Registers the missing kernels for `wasm` (idempotent). */
 export function registerWasmKernels(): void {
   registerWasmMatMul();
+  registerWasmSlice();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }
