@@ -52,7 +52,12 @@ export interface Shard {
   count: number;
 }
 
-export const ATTRIBUTE_DEFAULTS = { method: 'nig', steps: 20, chunk: 10, pairsPerBatch: 4, perToken: false } as const;
+/**
+ * One pair per group: groups are the unit a worker takes, so small groups balance the cores (20
+ * pairs in groups of 4 leave one of 2 workers idle for a fifth of the job); NIG still fills each
+ * pass with several α points of that pair (maxTokensPerPass).
+ */
+export const ATTRIBUTE_DEFAULTS = { method: 'nig', steps: 20, chunk: 10, pairsPerBatch: 1, perToken: false } as const;
 
 export interface AttributionRecord {
   index: number;

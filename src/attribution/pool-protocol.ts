@@ -6,6 +6,8 @@ import * as errors from '../errors.js';
 import type { BackendName } from '../backend/select.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import type { AttributeOptions } from './attribute.js';
+import type { Activation } from '../model/score.js';
+import type { Masks } from '../model/masks.js';
 import type { PairAttribution } from './summary.js';
 
 /** Given once, as `workerData`: everything a worker needs besides the groups themselves. */
@@ -15,10 +17,14 @@ export interface WorkerInit {
   options: AttributeOptions;
 }
 
-/** Main → worker: one group, unpadded (the worker pads with its model's [PAD] id). */
+/**
+ * Main → worker: one group, unpadded (the worker pads with its model's [PAD] id). `score` asks
+ * for the group's scores (one forward pass, scoreEncoded) instead of its attributions.
+ */
 export interface GroupTask {
   task: number;
   pairs: PairEncoding[];
+  score?: { activation: Activation; masks?: Masks | undefined };
 }
 
 /** An error as plain data: structured clone keeps neither the class nor CelensError's fields. */
@@ -30,7 +36,7 @@ export interface WireError {
 }
 
 /** Worker → main. */
-export type WorkerReply = { type: 'result'; task: number; results: PairAttribution[] } | { type: 'error'; task: number; error: WireError };
+export type WorkerReply<R = PairAttribution> = { type: 'result'; task: number; results: R[] } | { type: 'error'; task: number; error: WireError };
 
 const PLACE_KEYS = ['file', 'line', 'tensor', 'expected', 'found'] as const;
 

@@ -12,6 +12,8 @@ import type { GroupTask, WorkerInit, WorkerReply } from './pool-protocol.js';
 import type { PairAttribution } from './summary.js';
 
 export interface PoolTask {
+  /** Score the pairs (one batch) instead of attributing them. */
+  score?: GroupTask['score'];
   /** Index in the plan (planGroups), for error messages. */
   group: number;
   indices: readonly number[];
@@ -31,13 +33,13 @@ export function liveWorkers(): number {
   return live;
 }
 
-export class WorkerPool {
+export class WorkerPool<R = PairAttribution> {
   private readonly slots: Slot[] = [];
-  private readonly done = new Map<number, PairAttribution[]>();
+  private readonly done = new Map<number, R[]>();
   private next = 0;
   private wanted = 0;
   private failure: Error | undefined;
-  private waiter: { task: number; resolve: (r: PairAttribution[]) => void; reject: (e: Error) => void } | undefined;
+  private waiter: { task: number; resolve: (r: R[]) => void; reject: (e: Error) => void } | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -56,7 +58,7 @@ export class WorkerPool {
   }
 
   /** Task k's results; rejects with the pool's first failure. Take each task once. */
-  result(k: number): Promise<PairAttribution[]> {
+  result(k: number): Promise<R[]> {
     this.wanted = k;
     this.dispatch();
     if (this.failure) return Promise.reject(this.failure);
@@ -97,12 +99,12 @@ export class WorkerPool {
         });
       }),
     };
-    worker.on('message', (m: WorkerReply) => this.onReply(slot, m));
+    worker.on('message', (m: WorkerReply<R>) => this.onReply(slot, m));
     worker.on('error', (e: Error) => this.fail(this.crash(slot, `failed: ${e.message}`)));
     return slot;
   }
 
-  private onReply(slot: Slot, m: WorkerReply): void {
+  private onReply(slot: Slot, m: WorkerReply<R>): void {
     if (this.closing || this.failure) return;
     if (m.type === 'error') {
       this.fail(fromWire(m.error));
@@ -127,7 +129,8 @@ export class WorkerPool {
       const k = this.next++;
       slot.task = k;
       slot.worker.ref();
-      const msg: GroupTask = { task: k, pairs: (this.tasks[k] as PoolTask).pairs };
+      const t = this.tasks[k] as PoolTask;
+      const msg: GroupTask = { task: k, pairs: t.pairs, ...(t.score && { score: t.score }) };
       slot.worker.postMessage(msg);
     }
   }

@@ -12,7 +12,7 @@ import type { BackendName } from '../backend/select.js';
 import { CelensError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import { planGroups, ATTRIBUTE_DEFAULTS } from './attribute.js';
+import { attributeStream, planGroups, shardGroups, ATTRIBUTE_DEFAULTS } from './attribute.js';
 import type { AttributeOptions, AttributionRecord, StreamOptions } from './attribute.js';
 import { WorkerPool } from './pool-workers.js';
 import type { PoolTask } from './pool-workers.js';
@@ -38,6 +38,11 @@ export function workerFile(): string {
   return file;
 }
 
+/** The groups this run computes: attributeStream's plan, a shard's share of it where one is asked for. */
+function plan(pairs: readonly PairEncoding[], o: AttributeOptions): number[][] {
+  return shardGroups(planGroups(pairs.map((x) => x.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch), o.shard);
+}
+
 /** Like attributeStream (same records, same order, same skip/onProgress), computed by a worker pool. */
 export async function* attributeStreamParallel(
   modelDir: string,
@@ -48,13 +53,14 @@ export async function* attributeStreamParallel(
   const workers = p.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new CelensError(`workers must be an integer >= 1, got ${workers}`);
   const skip = p.skip ?? new Set<number>();
-  const groups = planGroups(pairs.map((x) => x.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch);
+  const groups = plan(pairs, o);
   const tasks: PoolTask[] = [];
   groups.forEach((g, group) => {
     if (!g.every((i) => skip.has(i))) tasks.push({ group, indices: g, pairs: g.map((i) => pairs[i] as PairEncoding) });
   });
-  let done = skip.size;
-  p.onProgress?.(done, pairs.length);
+  const total = groups.reduce((n, g) => n + g.length, 0);
+  let done = groups.reduce((n, g) => n + g.filter((i) => skip.has(i)).length, 0);
+  p.onProgress?.(done, total);
   if (tasks.length === 0) return;
   // Started only once the caller asks for the first record; no idle threads for unused streams.
   const pool = new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend, options: o }, Math.min(workers, tasks.length), tasks);
@@ -68,7 +74,7 @@ export async function* attributeStreamParallel(
         done++;
         yield { index, result: res[j] as PairAttribution };
       }
-      p.onProgress?.(done, pairs.length);
+      p.onProgress?.(done, total);
     }
   } finally {
     // Runs on completion, on error and when the caller stops early (break → return()).
@@ -76,10 +82,19 @@ export async function* attributeStreamParallel(
   }
 }
 
-/** A `stream` for runAttributeJob: the pool in place of attributeStream (the model there is unused). */
+/**
+ * A `stream` for runAttributeJob: the pool where more than one worker would have a group to do,
+ * else attributeStream on the caller's model in this thread (a worker's start — its own tfjs,
+ * model copy and fresh heap pages — would cost more than it saves).
+ */
 export function poolStream(
   modelDir: string,
   opts: PoolOptions,
 ): (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord> {
-  return (_model, pairs, o, s) => attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts });
+  return (model, pairs, o, s) => {
+    const workers = opts.workers ?? availableParallelism();
+    const skip = s.skip ?? new Set<number>();
+    const todo = plan(pairs, o).filter((g) => !g.every((i) => skip.has(i))).length;
+    return Math.min(workers, todo) > 1 ? attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts }) : attributeStream(model, pairs, o, s);
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * An attribution worker thread (see pool.ts): its own tfjs, backend and model copy, computing
- * whole groups. The wasm backend is single-threaded in Node, so N of these use N cores.
+ * An attribution and scoring worker thread (see pool.ts): its own tfjs, backend and model copy,
+ * computing whole groups (or scoring whole batches). The wasm backend is single-threaded in Node, so N of these use N cores.
  * Runs from dist/ (a worker cannot load .ts); `npm run build` makes it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import { selectBackend } from '../backend/select.js';
 import { loadModel } from '../model/load.js';
 import { padBatch } from '../tokenize/tokenizer.js';
 import { attributeGroup } from './attribute.js';
+import { scoreEncoded } from '../model/score.js';
 import { toWire, transferables } from './pool-protocol.js';
 import type { GroupTask, WorkerInit, WorkerReply } from './pool-protocol.js';
 
@@ -25,14 +26,20 @@ ready.catch(() => undefined);
 // The pool sends one group at a time per worker, so handlers never overlap.
 port.on('message', (msg: GroupTask) => {
   void (async () => {
-    let reply: WorkerReply;
+    let reply: WorkerReply<unknown>;
     let transfer: ArrayBuffer[] = [];
     try {
       const model = await ready;
-      const batch = padBatch(msg.pairs, model.config.padTokenId);
-      const results = await attributeGroup(model, batch, init.options);
-      reply = { type: 'result', task: msg.task, results };
-      transfer = transferables(results);
+      if (msg.score) {
+        const { activation, masks } = msg.score;
+        const scores = await scoreEncoded(model, msg.pairs, { batchSize: msg.pairs.length, activation, ...(masks && { masks }) });
+        reply = { type: 'result', task: msg.task, results: scores } satisfies WorkerReply<number[]>;
+      } else {
+        const batch = padBatch(msg.pairs, model.config.padTokenId);
+        const results = await attributeGroup(model, batch, init.options);
+        reply = { type: 'result', task: msg.task, results };
+        transfer = transferables(results);
+      }
     } catch (e) {
       reply = { type: 'error', task: msg.task, error: toWire(e) };
     }

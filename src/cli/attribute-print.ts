@@ -1,7 +1,7 @@
 /** What `celens attribute` prints when it writes no file: per pair, targets, completeness, top neurons. */
 import type { PairAttribution } from '../attribution/summary.js';
 import { nigBatch } from '../attribution/nig.js';
-import { attributeGroup, planGroups } from '../attribution/attribute.js';
+import { attributeGroup, planGroups, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
 import type { AttributeOptions } from '../attribution/attribute.js';
 import { UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
@@ -36,7 +36,7 @@ export async function printConvergence(model: BertModel, pairs: readonly PairEnc
   for (const m of steps) {
     const worst = new Float64Array(L);
     const mean = new Float64Array(L);
-    for (const g of planGroups(pairs.map((p) => p.inputIds.length), o.pairsPerBatch ?? 4)) {
+    for (const g of planGroups(pairs.map((p) => p.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch)) {
       const batch = padBatch(g.map((i) => pairs[i] as PairEncoding), model.config.padTokenId);
       const res = o.method === 'layer-ig' ? await attributeGroup(model, batch, { ...o, steps: m }) : await nigBatch(model, batch, { ...nigOnly(o), steps: m, sites: ['out'] });
       for (const r of res) {

@@ -1,9 +1,11 @@
 /** Options and helpers shared by the commands: backend choice, model argument, masks. */
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { resolveModel } from '../weights/hub/resolve-model.js';
 import { selectBackend, BACKENDS } from '../backend/select.js';
 import type { BackendName } from '../backend/select.js';
 import { loadModel } from '../model/load.js';
+import { UsageError } from '../errors.js';
 import type { LoadedModel } from '../model/load.js';
 import { readMasks } from '../model/masks.js';
 import type { Masks } from '../model/masks.js';
@@ -17,6 +19,25 @@ export function withBackend<T>(y: Argv<T>): Argv<T & BackendArgs> {
     choices: BACKENDS,
     describe: 'tfjs backend (default: wasm, falling back to cpu)',
   }) as Argv<T & BackendArgs>;
+}
+
+export interface WorkersArgs {
+  workers: number;
+}
+
+/** `--workers N`: worker threads, each with its own backend and model copy; the cores by default. */
+export function withWorkers<T>(y: Argv<T>): Argv<T & WorkersArgs> {
+  return y.option('workers', {
+    type: 'number',
+    default: availableParallelism(),
+    defaultDescription: 'the number of cores',
+    describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count',
+  }) as Argv<T & WorkersArgs>;
+}
+
+/** Refuses a --workers that is not a positive integer. */
+export function checkWorkers(workers: number): void {
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError('--workers must be an integer >= 1');
 }
 
 /** Where a hub id (`org/name`) given as MODEL is looked up; optional so every command can pass its args. */

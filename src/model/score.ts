@@ -26,11 +26,16 @@ export interface ScoreOptions {
 
 export const SCORE_DEFAULTS = { batchSize: 32, activation: 'none' } as const;
 
+/** Input indices by token length (then index): the order batches are cut from. */
+export function scoringOrder(encs: readonly PairEncoding[]): number[] {
+  return encs.map((e, i) => [e.inputIds.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
 /** Scores encoded pairs; returns one row of numLabels values per pair, in input order. */
 export async function scoreEncoded(model: BertModel, encs: readonly PairEncoding[], opts: ScoreOptions = {}): Promise<number[][]> {
   const batchSize = opts.batchSize ?? SCORE_DEFAULTS.batchSize;
   const act = opts.activation ?? SCORE_DEFAULTS.activation;
-  const order = encs.map((e, i) => [e.inputIds.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+  const order = scoringOrder(encs);
   const out: number[][] = new Array<number[]>(encs.length);
   const pad = model.config.padTokenId;
   for (let start = 0; start < order.length; start += batchSize) {

@@ -12,7 +12,9 @@ import type { PairScorer } from '../ir/rerank.js';
 import type { PairTokenizer, Truncation } from '../tokenize/tokenizer.js';
 import type { BertModel } from './bert.js';
 import type { Masks } from './masks.js';
-import { scoreEncoded, SCORE_DEFAULTS } from './score.js';
+import { SCORE_DEFAULTS } from './score.js';
+import { scoreEncodedParallel } from './score-parallel.js';
+import type { PoolOptions } from '../attribution/pool.js';
 import type { Activation } from './score.js';
 
 export interface ScorerOptions {
@@ -25,6 +27,8 @@ export interface ScorerOptions {
   maxLength?: number;
   /** @default 'longest_first' */
   truncation?: Truncation;
+  /** Score on a worker pool (score-parallel.ts): the folder the model came from, and the pool's options. */
+  pool?: PoolOptions & { modelDir: string };
 }
 
 /** Which output a head of `numLabels` outputs is scored by (see the file comment). */
@@ -46,12 +50,14 @@ export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: Sco
   const label = scoredLabel(numLabels);
   return async (pairs, onProgress) => {
     const encs = await tokenizer.encodePairs(pairs, { maxLength, truncation: opts.truncation ?? 'longest_first' });
-    const rows = await scoreEncoded(model, encs, {
+    const so = {
       batchSize: opts.batchSize ?? SCORE_DEFAULTS.batchSize,
       activation,
       ...(opts.masks && { masks: opts.masks }),
       ...(onProgress && { onProgress }),
-    });
+    };
+    const { modelDir, ...pool } = opts.pool ?? { modelDir: '', workers: 1 };
+    const rows = await scoreEncodedParallel(modelDir, model, encs, so, pool);
     return rows.map((r) => r[label] as number);
   };
 }

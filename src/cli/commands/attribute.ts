@@ -5,7 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { attributeStream, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
+import { ATTRIBUTE_DEFAULTS, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
+import { availableParallelism } from 'node:os';
 import type { PairSource } from '../../attribution/records.js';
 import { samplePairs } from '../../analysis/sample.js';
 import type { Negatives } from '../../analysis/sample.js';
@@ -89,7 +90,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('steps', { type: 'number', default: 20, describe: 'path points m (NIG: α = k/(m−1), both ends included)' })
         .option('rule', { type: 'string', describe: `NIG: ${NIG_RULES.join('|')} (default right); layer-ig: ${LAYER_IG_RULES.join('|')} (default gauss-legendre)` })
         .option('chunk', { type: 'number', default: 10, describe: 'α points per forward/backward pass' })
-        .option('pairs-per-batch', { type: 'number', default: 4, describe: 'pairs of similar length per pass' })
+        .option('pairs-per-batch', { type: 'number', default: ATTRIBUTE_DEFAULTS.pairsPerBatch, describe: 'pairs of similar length per group (the unit of work, resume and parallelism)' })
         .option('per-token', { type: 'boolean', default: false, describe: 'also output per-token attributions' })
         .option('unk-id', { type: 'number', describe: '[UNK] id for unk baselines (default: from the tokenizer files)' })
         .option('layers', { type: 'number', array: true, describe: 'layer-ig: layers to attribute (default all)' })
@@ -97,7 +98,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('out', { type: 'string', describe: 'OUT.safetensors or OUT.jsonl (resumable); without it a summary is printed' })
         .option('convergence', { type: 'string', describe: 'comma-separated step counts: print the completeness error against m' })
         .option('top', { type: 'number', default: 5, describe: 'neurons per layer in the printed summary' })
-        .option('workers', { type: 'number', default: 1, describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count' })
+        .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count' })
         .conflicts('inputs', ['pairs', 'collection'])
         .conflicts('pairs', 'collection'),
     ),
@@ -134,8 +135,8 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         await printConvergence(model, pairs, options, argv.convergence);
         return;
       }
-      // More than one worker: a thread pool computes the groups (pool.ts); the records are identical.
-      const stream = argv.workers > 1 ? poolStream(dir, { workers: argv.workers, backend: argv.backend }) : attributeStream;
+      // A thread pool computes the groups where more than one worker has work (pool.ts); the records are identical.
+      const stream = poolStream(dir, { workers: argv.workers, backend: argv.backend });
       const bar = progressBar('attribute');
       const stop = { requested: false };
       const onSigint = (): void => {

@@ -23,11 +23,11 @@ import type { Activation } from '../../model/score.js';
 import { makeScorer } from '../../model/scorer.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
-import { optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer } from '../common.js';
-import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+import { checkWorkers, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 
-interface RerankArgs extends BackendArgs, HubArgs, TokenizerArgs {
+interface RerankArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   model: string;
   collection: string;
   format: CollectionFormat | undefined;
@@ -50,7 +50,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
   command: 'rerank <model>',
   describe: "rerank a collection's first-stage run with the cross-encoder, written as a TREC run (resumable)",
   builder: (y: Argv<object>): Argv<RerankArgs> =>
-    withTokenizer(
+    withWorkers(withTokenizer(
       withBackend(
         withHub(y)
           .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a cached hub id' })
@@ -70,9 +70,10 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
           .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' })
           .option('rel-level', { type: 'number', default: 1, describe: '--eval: grade at which a doc counts as relevant (trec_eval -l; nDCG always uses the grades)' }),
       ),
-    ),
+    )),
   handler: async (argv) => {
     for (const k of ['top-k', 'batch-size', 'chunk-size'] as const) if (!Number.isInteger(argv[k]) || argv[k] < 1) throw new UsageError(`--${k} must be a positive integer`);
+    checkWorkers(argv.workers);
     formatRun(new Map(), argv.tag); // refuses a bad tag now, not after the scoring
     const out = argv.out;
     const journal = `${out}.partial`;
@@ -97,7 +98,8 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       const tokDir = tokenizerDir(argv, dir);
       const tokenizer = await loadTokenizer(tokDir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
       const opts = { batchSize: argv['batch-size'], activation: argv.activation, truncation: argv.truncation, ...(masks && { masks }), ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }) };
-      const scorer = makeScorer(model, tokenizer, opts);
+      // Worker count changes no score (score-parallel.ts), so it stays out of scorerId.
+      const scorer = makeScorer(model, tokenizer, { ...opts, pool: { modelDir: dir, workers: argv.workers, backend: argv.backend } });
       // Everything that changes a score; a journal made with other settings is refused.
       const scorerId = { model: resolve(dir), tokenizer: resolve(tokenizer.source), ...opts, masks: masks ? masksToJson(masks) : null, maxLength: argv['max-length'] ?? null };
       const res = await rerank(c, scorer, { topK: argv['top-k'], chunkSize: argv['chunk-size'], journal, scorerId, stop, onProgress: (d, t) => bar.update(d, t) });

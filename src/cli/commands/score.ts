@@ -5,15 +5,15 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { disposeModel } from '../../model/load.js';
-import { scoreEncoded } from '../../model/score.js';
+import { scoreEncodedParallel } from '../../model/score-parallel.js';
 import type { Activation } from '../../model/score.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { progressBar } from '../progress.js';
-import { optionalMasks, setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
-import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+import { checkWorkers, optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 
-interface ScoreArgs extends BackendArgs, HubArgs, TokenizerArgs {
+interface ScoreArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   model: string;
   query: string | undefined;
   passage: string[] | undefined;
@@ -29,7 +29,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
   command: 'score <model>',
   describe: 'score (query, passage) pairs with the cross-encoder',
   builder: (y: Argv<object>): Argv<ScoreArgs> =>
-    withBackend(
+    withWorkers(withBackend(
       withTokenizer(withHub(y))
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
         .option('query', { type: 'string', describe: 'the query' })
@@ -41,25 +41,26 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
         .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
         .option('mask', { type: 'string', describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]}' })
         .conflicts('pairs', ['query', 'passage']),
-    ),
+    )),
   handler: async (argv) => {
     let pairs: Array<[string, string]>;
     if (argv.pairs !== undefined) pairs = await readPairsTsv(argv.pairs);
     else if (argv.query !== undefined && argv.passage && argv.passage.length > 0) pairs = argv.passage.map((p) => [argv.query as string, p]);
     else throw new UsageError('give --query with one or more --passage, or --pairs FILE.tsv');
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
+    checkWorkers(argv.workers);
     const { model, dir } = await setup(argv);
     const bar = progressBar('score');
     try {
       const masks = await optionalMasks(argv.mask, model);
       const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
       const encs = await tokenizer.encodePairs(pairs, { ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }), truncation: argv.truncation });
-      const scores = await scoreEncoded(model, encs, {
+      const scores = await scoreEncodedParallel(dir, model, encs, {
         batchSize: argv['batch-size'],
         activation: argv.activation,
         ...(masks && { masks }),
         onProgress: (d, t) => bar.update(d, t),
-      });
+      }, { workers: argv.workers, backend: argv.backend });
       bar.stop();
       process.stdout.write(scores.map((s) => s.map((v) => String(v)).join('\t')).join('\n') + '\n');
     } finally {

@@ -1,0 +1,40 @@
+/**
+ * Scoring on a worker pool (src/model/score-parallel.ts) against scoreEncoded in this thread, on
+ * the fixture model (wasm): the same scores bit for bit for 1, 2 and 3 workers, in input order,
+ * with masks too; progress reaches the total; every thread is gone afterwards.
+ */
+import { liveWorkers } from '../../src/attribution/pool.js';
+import { unpad } from '../../src/attribution/attribute.js';
+import { selectBackend } from '../../src/backend/select.js';
+import { disposeModel, loadModel } from '../../src/model/load.js';
+import type { LoadedModel } from '../../src/model/load.js';
+import { parseMasks } from '../../src/model/masks.js';
+import { scoreEncoded } from '../../src/model/score.js';
+import { scoreEncodedParallel } from '../../src/model/score-parallel.js';
+import type { PairEncoding } from '../../src/tokenize/tokenizer.js';
+import { FIXTURE_DIR, fixtureBatch, reference } from '../helpers/fixture.js';
+
+describe('scoreEncodedParallel [wasm]', () => {
+  let model: LoadedModel;
+  let encs: PairEncoding[];
+  beforeAll(async () => {
+    await selectBackend('wasm');
+    model = await loadModel(FIXTURE_DIR);
+    const base = unpad(fixtureBatch(await reference()));
+    // Several lengths, so batches differ in padding; 3 per batch gives several batches.
+    encs = [...base, ...base.map((e) => ({ inputIds: e.inputIds.slice(0, -2).concat(e.inputIds.slice(-1)), tokenTypeIds: e.tokenTypeIds.slice(0, -2).concat(e.tokenTypeIds.slice(-1)) }))];
+  });
+  afterAll(() => disposeModel(model));
+
+  test.each([1, 2, 3])('%i workers give scoreEncoded\'s scores bit for bit, in input order', async (workers) => {
+    const masks = parseMasks({ 'layer.1.ffn': [3, 7], 'layer.0.attn.heads': [1] }, model.config);
+    for (const opts of [{ batchSize: 3 }, { batchSize: 2, activation: 'sigmoid' as const, masks }]) {
+      const want = await scoreEncoded(model, encs, opts);
+      const seen: number[] = [];
+      const got = await scoreEncodedParallel(FIXTURE_DIR, model, encs, { ...opts, onProgress: (d) => seen.push(d) }, { workers, backend: 'wasm' });
+      expect(got.map((r) => Buffer.from(Float32Array.from(r).buffer).toString('hex'))).toEqual(want.map((r) => Buffer.from(Float32Array.from(r).buffer).toString('hex')));
+      expect(seen[seen.length - 1]).toBe(encs.length);
+    }
+    expect(liveWorkers()).toBe(0);
+  });
+});
