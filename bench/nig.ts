@@ -1,157 +1,243 @@
 /**
- * NIG benchmark (issue: attribution engine). MiniLM-L6 shape, random weights, one (query, passage)
- * pair at seq 128 laid out as torch_nig.py lays it out (first third type 0), m = 20, all layers'
- * ffn.pre. Measures celens NIG per pair (wasm in-process, wasm with 2 workers, cpu), next to
- * m × (forward + backward) of the same model, 100 DL19 pairs at their real lengths, peak RSS, and
- * in the same run the PyTorch yardstick (../shared/bench/torch_nig.py) for side-by-side ratios.
+ * Speed benchmark against the PyTorch yardstick (issue: speed). MiniLM-L6 shape, random weights,
+ * pairs of 128 tokens laid out as ../shared/bench/torch_nig.py lays them out (first third type 0).
+ * Everything a user runs is run as they run it, as child processes, interleaved with PyTorch and
+ * repeated (best of --rounds), because this 2-core machine is shared and single runs swing:
  *
- *   npm run bench:nig -- [--runs 3] [--dl19 100] [--no-cpu] [--no-torch]
+ * - `celens attribute MODEL --inputs 8×128 --steps 20` with the defaults (every core), wall time
+ *   per pair and the process's peak RSS; next to torch_nig.py's one-pass NIG per pair;
+ * - scoring 256×128 pairs as `celens score`/`rerank` score them (bench/score-job.ts), pairs/s;
+ *   next to torch_nig.py's forward at 32×128;
+ * - 1 vs 2 workers on a 20-pair and a 2-pair attribute job (once each);
+ * - matMul GFLOP/s against this core's measured WebAssembly SIMD128 peak, and a per-kernel profile
+ *   of one NIG pair in this process.
+ * PyTorch is checked for OpenBLAS (Debian's torch falls back to reference BLAS without
+ * libopenblas0-openmp, 5× slower): the table says which BLAS it ran.
+ *
+ *   npm run bench:nig -- [--rounds 2] [--no-torch] [--no-scale] [--no-profile]
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
+import { MATMUL_WASM_BASE64 } from '../src/backend/kernels/matmul-wasm.js';
 import { loadModel, disposeModel } from '../src/model/load.js';
-import type { LoadedModel } from '../src/model/load.js';
-import { toInputs, disposeInputs } from '../src/model/inputs.js';
-import type { TokenBatch } from '../src/model/inputs.js';
-import { runModel, disposeRun } from '../src/hooks/run.js';
-import { layerSite } from '../src/model/sites.js';
 import { nigBatch } from '../src/attribution/nig.js';
-import { unpad } from '../src/attribution/attribute.js';
-import { attributeStreamParallel } from '../src/attribution/pool.js';
-import { attributeStream } from '../src/attribution/attribute.js';
-import type { PairEncoding } from '../src/tokenize/tokenizer.js';
+import { writeSafetensors } from '../src/weights/safetensors-write.js';
+import type { TokenBatch } from '../src/model/inputs.js';
 import { ensureBenchModel } from './model.js';
-import { syntheticBatch, benchForward } from './forward.js';
-import { timeRuns } from './stats.js';
-import type { Timing } from './stats.js';
-import { encodeDl19, loadDl19Pairs } from './dl19.js';
-import { highWaterMark, mib } from './rss.js';
+import { syntheticBatch } from './forward.js';
+import { profileKernels } from './profile.js';
 import { environment } from './env.js';
 
+const run = promisify(execFile);
 const SHARED = resolve(process.cwd(), '../shared');
 const MODEL_DIR = 'bench/.cache/minilm-l6-random';
 const M = 20;
 const T = 128;
+const CLI = 'dist/cli/bin.js';
+const PEAK_RSS = 'dist-all/bench/peak-rss.js';
 
-/** One pair like torch_nig.py's: [CLS] query [SEP] at type 0 for the first third, passage after. */
-function onePair(model: LoadedModel, n = 1): TokenBatch {
-  const b = syntheticBatch(model.config, n, T, 7);
+interface Shape {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  vocabSize: number;
+}
+
+interface WebAssemblyApi {
+  Memory: new (d: { initial: number }) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** n pairs like torch_nig.py's: [CLS] query [SEP] at type 0 for the first third, passage after. */
+function pairs(c: Shape, n: number): TokenBatch {
+  const b = syntheticBatch(c, n, T, 7);
   const q = Math.floor(T / 3);
   for (let r = 0; r < n; r++) {
     b.inputIds[r * T] = 101;
     b.inputIds[r * T + q - 1] = 102;
     b.inputIds[r * T + T - 1] = 102;
+    for (let t = 0; t < T; t++) b.tokenTypeIds[r * T + t] = t < q ? 0 : 1;
   }
   return b;
 }
 
-async function nigPerPair(model: LoadedModel, runs: number, chunk: number): Promise<Timing> {
-  const batch = onePair(model);
-  return timeRuns(async () => void (await nigBatch(model, batch, { steps: M, chunk })), runs, 1);
+async function writeInputs(file: string, b: TokenBatch): Promise<void> {
+  const shape = [b.batch, b.seqLen];
+  await writeSafetensors(file, {
+    input_ids: { dtype: 'I32', shape, data: Array.from(b.inputIds) },
+    token_type_ids: { dtype: 'I32', shape, data: Array.from(b.tokenTypeIds) },
+    attention_mask: { dtype: 'I32', shape, data: Array.from(b.attentionMask) },
+  });
 }
 
-/** One forward+backward with gradients at every layer's ffn.pre, at batch `rows` × T. */
-async function fwdBwd(model: LoadedModel, rows: number, runs: number): Promise<Timing> {
-  const inputs = toInputs(syntheticBatch(model.config, rows, T, 3), model.config);
-  const grad = Array.from({ length: model.config.numLayers }, (_v, l) => layerSite(l, 'ffn.pre'));
-  try {
-    return await timeRuns(async () => disposeRun(runModel(model, inputs, { grad, capture: grad })), runs, 1);
-  } finally {
-    disposeInputs(inputs);
-  }
+interface Job {
+  ms: number;
+  peakRssMiB: number;
 }
 
-async function streamWall(pairs: PairEncoding[], workers: number, model: LoadedModel): Promise<number> {
+/** `celens attribute` as a user runs it; wall time of the whole command and its peak RSS. */
+async function attributeJob(inputs: string, workers: number | undefined): Promise<Job> {
+  const dir = await mkdtemp(join(tmpdir(), 'celens-bench-'));
+  const args = ['--import', `./${PEAK_RSS}`, CLI, 'attribute', MODEL_DIR, '--inputs', inputs, '--steps', String(M), '--out', join(dir, 'out.jsonl')];
+  if (workers !== undefined) args.push('--workers', String(workers));
   const t0 = performance.now();
-  const o = { steps: M, pairsPerBatch: 1 };
-  const stream = workers > 1 ? attributeStreamParallel(MODEL_DIR, pairs, o, { workers, backend: 'wasm' }) : attributeStream(model, pairs, o);
-  for await (const _r of stream) void _r;
-  return performance.now() - t0;
-}
-
-async function torch(runs: number): Promise<Record<string, unknown> | string> {
-  const script = join(SHARED, 'bench/torch_nig.py');
-  const out = join(tmpdir(), `torch-nig-${process.pid}.json`);
   try {
-    await promisify(execFile)('/usr/bin/python3', [script, '--runs', String(runs), '--json', out], { timeout: 1_800_000 });
-    return JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    return `skipped: ${(e as Error).message.split('\n')[0] ?? ''} (apt-get install -y python3-torch libopenblas0-openmp)`;
+    const { stderr } = await run(process.execPath, args, { maxBuffer: 64 << 20, timeout: 1_800_000 });
+    const ms = performance.now() - t0;
+    const kib = /celens-bench-peak-rss-kib (\d+)/.exec(stderr);
+    return { ms, peakRssMiB: kib ? Number(kib[1]) / 1024 : NaN };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
+
+async function scoreJob(n: number, workers: number): Promise<number> {
+  const { stdout } = await run(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers)], { timeout: 1_800_000 });
+  return (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ms: number }).ms;
+}
+
+interface Torch {
+  forwardMs: number;
+  nigOnePassMs: number;
+  nigPerLayerMs: number;
+}
+
+async function torchRun(): Promise<Torch> {
+  const out = join(tmpdir(), `torch-nig-${process.pid}.json`);
+  await run('/usr/bin/python3', [join(SHARED, 'bench/torch_nig.py'), '--runs', '1', '--json', out], { timeout: 1_800_000 });
+  const r = JSON.parse(await readFile(out, 'utf8')) as Record<string, number[]>;
+  const first = (k: string): number => (r[k] as number[])[0] as number;
+  return { forwardMs: first('forward_ms'), nigOnePassMs: first('nig_one_pass_ms'), nigPerLayerMs: first('nig_per_layer_ms') };
+}
+
+/** Which BLAS Debian's torch loads: OpenBLAS, or the reference BLAS that makes it 5× slower. */
+async function torchBlas(): Promise<string> {
+  const py = "import torch; torch.ones(256,256)@torch.ones(256,256); m=open('/proc/self/maps').read(); print('OpenBLAS (' + next(l.split()[-1] for l in m.splitlines() if 'openblas' in l) + ')' if 'openblas' in m else ('REFERENCE BLAS: apt-get install -y libopenblas0-openmp (torch is ~5x slow without it)' if 'libblas' in m else 'no BLAS library seen'))";
+  const { stdout } = await run('/usr/bin/python3', ['-c', py], { timeout: 120_000 });
+  return stdout.trim();
+}
+
+/** This core's SIMD128 multiply+add rate (kernels/matmul.c simd_peak), best of 300 calls. */
+function simdPeakGflops(): number {
+  const bytes = Uint8Array.from(atob(MATMUL_WASM_BASE64), (ch) => ch.charCodeAt(0));
+  const memory = new WA.Memory({ initial: 2 });
+  const inst = new WA.Instance(new WA.Module(bytes), { env: { memory } });
+  const peak = inst.exports.simd_peak as (iters: number) => number;
+  const iters = 100_000;
+  let best = Infinity;
+  for (let r = 0; r < 300; r++) {
+    const t0 = performance.now();
+    peak(iters);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (4 * 12 * iters) / best / 1e6;
+}
+
+/** MatMul FLOPs of one NIG pair (m+1 points, each a forward and an activation backward). */
+function nigFlops(c: Shape): number {
+  const { hiddenSize: H, intermediateSize: I, numLayers: L } = c;
+  const linears = 2 * T * (4 * H * H + 2 * H * I);
+  const fwd = L * (linears + 4 * T * T * H);
+  const bwd = L * (linears + 8 * T * T * H);
+  return (M + 1) * (fwd + bwd);
+}
+
+const best = (xs: number[]): number => Math.min(...xs);
+const f1 = (x: number): string => x.toFixed(1);
+const f2 = (x: number): string => x.toFixed(2);
 
 export async function main(argv: string[]): Promise<void> {
   const a = await yargs(argv)
-    .option('runs', { type: 'number', default: 3 })
-    .option('dl19', { type: 'number', default: 100, describe: 'DL19 pairs at real lengths (0 skips)' })
-    .option('cpu', { type: 'boolean', default: true })
+    .option('rounds', { type: 'number', default: 2 })
+    .option('pairs', { type: 'number', default: 8, describe: 'pairs in the attribute job' })
     .option('torch', { type: 'boolean', default: true })
+    .option('scale', { type: 'boolean', default: true, describe: '1 vs 2 workers on 20- and 2-pair jobs' })
+    .option('profile', { type: 'boolean', default: true })
     .option('out', { type: 'string', default: 'bench/results/nig.json' })
     .strict()
     .parse();
   const log = (s: string): boolean => process.stderr.write(`bench:nig: ${s}\n`);
   await ensureBenchModel({ dir: MODEL_DIR, preset: 'minilm-l6' });
+  const config = JSON.parse(await readFile(join(MODEL_DIR, 'config.json'), 'utf8')) as { hidden_size: number; intermediate_size: number; num_hidden_layers: number };
+  const cfg: Shape = { hiddenSize: config.hidden_size, intermediateSize: config.intermediate_size, numLayers: config.num_hidden_layers, vocabSize: 30522 };
+  const work = await mkdtemp(join(tmpdir(), 'celens-bench-in-'));
+  const inputs = (n: number): string => join(work, `in-${n}x${T}.safetensors`);
+  for (const n of new Set([a.pairs, 20, 2])) await writeInputs(inputs(n), pairs(cfg, n));
+  const cores = availableParallelism();
   const rows: Array<[string, string]> = [];
-  const res: Record<string, unknown> = { env: await environment(), shape: 'MiniLM-L6 (6×384, 12 heads, FFN 1536), seq 128, m 20, all layers ffn.pre' };
+  const res: Record<string, unknown> = { env: await environment(), cores, shape: 'MiniLM-L6 (6×384, 12 heads, FFN 1536), seq 128, m 20, all layers ffn.pre' };
 
-  await selectBackend('wasm');
-  let model = await loadModel(MODEL_DIR);
-  const fwd = await benchForward(model, { batch: 32, seq: T, runs: a.runs });
-  log(`wasm forward 32×128: ${fwd.timing.medianMs.toFixed(0)} ms`);
-  const nig10 = await nigPerPair(model, a.runs, 10);
-  log(`wasm NIG chunk 10: ${nig10.medianMs.toFixed(0)} ms`);
-  const fb1 = await fwdBwd(model, 1, a.runs);
-  const fb10 = await fwdBwd(model, 10, a.runs);
-  const two = unpad(onePair(model, 2));
-  const w1 = await streamWall(two, 1, model);
-  const w2 = await streamWall(two, 2, model);
-  log(`wasm 2 pairs: 1 worker ${w1.toFixed(0)} ms, 2 workers ${w2.toFixed(0)} ms`);
-  rows.push(['wasm forward, 32 × 128', `${fwd.pairsPerSec.toFixed(1)} pairs/s (${fwd.timing.medianMs.toFixed(0)} ms)`]);
-  rows.push(['wasm NIG per pair (m=20, chunk 10, 1 thread)', `${nig10.medianMs.toFixed(0)} ms (min ${nig10.minMs.toFixed(0)}, max ${nig10.maxMs.toFixed(0)})`]);
-  rows.push(['wasm NIG per pair, 2 workers (2 pairs / wall)', `${(w2 / 2).toFixed(0)} ms (1 worker: ${(w1 / 2).toFixed(0)} ms)`]);
-  rows.push(['wasm m × (fwd+bwd at batch 1)', `${(M * fb1.medianMs).toFixed(0)} ms (${fb1.medianMs.toFixed(0)} ms each)`]);
-  rows.push(['wasm 2 × (fwd+bwd at batch 10) = NIG passes', `${(2 * fb10.medianMs).toFixed(0)} ms`]);
-  if (a.dl19 > 0) {
-    const { pairs } = await loadDl19Pairs(join(SHARED, 'data/trec-dl-2019-passage/retrieve_results_dl19.json'), a.dl19);
-    const enc = await encodeDl19(join(SHARED, 'data/ms-marco-MiniLM-L-6-v2'), pairs, 512);
-    const mean = enc.encs.reduce((s, e) => s + e.inputIds.length, 0) / enc.encs.length;
-    const wall = await streamWall(enc.encs, 2, model);
-    rows.push([`wasm NIG, ${enc.encs.length} DL19 pairs (mean ${mean.toFixed(0)} tokens), 2 workers`, `${(wall / 1000).toFixed(1)} s total, ${(wall / enc.encs.length).toFixed(0)} ms/pair`]);
+  const blas = a.torch ? await torchBlas().catch((e: unknown) => `torch unavailable: ${(e as Error).message.split('\n')[0] ?? ''}`) : 'skipped';
+  const torchOk = a.torch && !blas.startsWith('torch unavailable');
+  const nig: Job[] = [];
+  const score: number[] = [];
+  const torch: Torch[] = [];
+  for (let r = 0; r < a.rounds; r++) {
+    nig.push(await attributeJob(inputs(a.pairs), undefined));
+    log(`round ${r + 1}: attribute ${a.pairs}×${T}: ${f1(nig[r]!.ms / 1000)} s, peak RSS ${nig[r]!.peakRssMiB.toFixed(0)} MiB`);
+    if (torchOk) {
+      torch.push(await torchRun());
+      log(`round ${r + 1}: torch NIG one pass ${torch[r]!.nigOnePassMs.toFixed(0)} ms, forward 32×128 ${torch[r]!.forwardMs.toFixed(0)} ms`);
+    }
+    score.push(await scoreJob(256, cores));
+    log(`round ${r + 1}: score 256×${T}: ${f1(score[r]! / 1000)} s`);
   }
-  disposeModel(model);
-  if (a.cpu) {
-    await selectBackend('cpu');
-    model = await loadModel(MODEL_DIR);
-    const cpu = await nigPerPair(model, 1, 10);
-    rows.push(['cpu NIG per pair (m=20)', `${cpu.medianMs.toFixed(0)} ms`]);
-    disposeModel(model);
+  const nigPerPair = best(nig.map((j) => j.ms)) / a.pairs;
+  const pairsPerSec = 256 / (best(score) / 1000);
+  const flops = nigFlops(cfg);
+  const peak = simdPeakGflops();
+  rows.push([`celens attribute ${a.pairs}×${T}, m=${M}, defaults (${cores} workers), per pair`, `${f2(nigPerPair / 1000)} s (runs: ${nig.map((j) => f1(j.ms / 1000)).join(', ')} s for ${a.pairs} pairs)`]);
+  rows.push(['… peak RSS of that command (worker threads included)', `${Math.max(...nig.map((j) => j.peakRssMiB)).toFixed(0)} MiB`]);
+  rows.push(['… matMul work per pair, rate', `${f1(flops / 1e9)} GFLOP, ${f1(flops / 1e6 / nigPerPair)} GFLOP/s over ${cores} cores`]);
+  rows.push(['WebAssembly SIMD128 peak of one core (mul+add, measured)', `${f1(peak)} GFLOP/s (${f1(peak * cores)} for ${cores} cores)`]);
+  rows.push([`celens scoring 256×${T} (score/rerank path, ${cores} workers)`, `${f1(pairsPerSec)} pairs/s`]);
+  rows.push(['PyTorch BLAS', blas]);
+  if (torch.length > 0) {
+    const tOne = best(torch.map((t) => t.nigOnePassMs));
+    const tPer = best(torch.map((t) => t.nigPerLayerMs));
+    const tFwd = 32 / (best(torch.map((t) => t.forwardMs)) / 1000);
+    rows.push(['PyTorch NIG per pair, one pass / one layer per pass (2 threads)', `${f2(tOne / 1000)} s / ${f2(tPer / 1000)} s`]);
+    rows.push(['PyTorch forward 32×128 (2 threads)', `${f1(tFwd)} pairs/s`]);
+    rows.push(['**ratio NIG time celens / PyTorch one-pass** (target ≤ 1.5, at least ≤ 2.5)', `**${f2(nigPerPair / tOne)}**`]);
+    rows.push(['ratio NIG time celens / PyTorch per-layer (Captum way)', f2(nigPerPair / tPer)]);
+    rows.push(['**ratio scoring throughput celens / PyTorch** (target ≥ 0.8, at least ≥ 0.4)', `**${f2(pairsPerSec / tFwd)}**`]);
+    res.torch = torch;
   }
-  rows.push(['peak RSS (this process)', `${mib(highWaterMark() ?? 0).toFixed(0)} MiB`]);
-  if (a.torch) {
-    const t = await torch(a.runs);
-    res.torch = t;
-    if (typeof t === 'string') rows.push(['PyTorch yardstick', t]);
-    else {
-      const [tf1, tOne, tPer] = [t.forward_ms, t.nig_one_pass_ms, t.nig_per_layer_ms].map((v) => (v as number[])[0] as number);
-      rows.push(['PyTorch forward 32 × 128 (2 threads)', `${(32 / ((tf1 as number) / 1000)).toFixed(1)} pairs/s`]);
-      rows.push(['PyTorch NIG one pass / per layer', `${(tOne as number).toFixed(0)} ms / ${(tPer as number).toFixed(0)} ms`]);
-      rows.push(['ratio forward throughput celens/PyTorch', `${(fwd.pairsPerSec / (32 / ((tf1 as number) / 1000))).toFixed(2)}`]);
-      rows.push(['ratio NIG time celens(1 thread)/PyTorch one-pass', `${(nig10.medianMs / (tOne as number)).toFixed(2)}`]);
-      rows.push(['ratio NIG time celens(1 thread)/PyTorch per-layer', `${(nig10.medianMs / (tPer as number)).toFixed(2)}`]);
+  if (a.scale) {
+    for (const n of [20, 2]) {
+      const w1 = await attributeJob(inputs(n), 1);
+      const w2 = await attributeJob(inputs(n), 2);
+      log(`${n} pairs: 1 worker ${f1(w1.ms / 1000)} s, 2 workers ${f1(w2.ms / 1000)} s`);
+      rows.push([`attribute ${n}×${T}: 1 worker / 2 workers (whole command)`, `${f1(w1.ms / 1000)} s / ${f1(w2.ms / 1000)} s = ×${f2(w1.ms / w2.ms)} (peak RSS ${w1.peakRssMiB.toFixed(0)} / ${w2.peakRssMiB.toFixed(0)} MiB)`]);
     }
   }
+  if (a.profile) {
+    await selectBackend('wasm');
+    const model = await loadModel(MODEL_DIR);
+    const one = pairs(cfg, 1);
+    await nigBatch(model, one, { steps: M });
+    const p = await profileKernels(async () => void (await nigBatch(model, one, { steps: M })));
+    disposeModel(model);
+    res.profile = p;
+    const prof = ['| kernel | calls | ms | share | GFLOP/s |', '| --- | ---: | ---: | ---: | ---: |', ...p.kernels.slice(0, 12).map((k) => `| ${k.kernel} | ${k.calls} | ${k.ms.toFixed(0)} | ${(100 * k.share).toFixed(1)}% | ${k.gflops !== undefined ? f1(k.gflops) : ''} |`)].join('\n');
+    res.profileTable = prof;
+    process.stdout.write(`\nPer-kernel profile, one NIG pair in one thread (wall ${p.wallMs.toFixed(0)} ms under tf.profile):\n\n${prof}\n\n`);
+  }
+  await rm(work, { recursive: true, force: true });
   const table = ['| measurement | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
   process.stdout.write(`${table}\n`);
   await mkdir(dirname(a.out), { recursive: true });
-  await writeFile(a.out, `${JSON.stringify({ ...res, rows, table, tf: tf.version_core }, null, 1)}\n`);
+  await writeFile(a.out, `${JSON.stringify({ ...res, nig, score, rows, table, tf: tf.version_core }, null, 1)}\n`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
