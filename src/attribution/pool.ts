@@ -38,6 +38,13 @@ export function workerFile(): string {
   return file;
 }
 
+/** Worker threads for a pool: `workers`, or the number of cores; refuses anything but an integer >= 1. */
+export function poolSize(workers: number | undefined): number {
+  const n = workers ?? availableParallelism();
+  if (!Number.isInteger(n) || n < 1) throw new CelensError(`workers must be an integer >= 1, got ${n}`);
+  return n;
+}
+
 /** The groups this run computes: attributeStream's plan, a shard's share of it where one is asked for. */
 function plan(pairs: readonly PairEncoding[], o: AttributeOptions): number[][] {
   return shardGroups(planGroups(pairs.map((x) => x.inputIds.length), o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch), o.shard);
@@ -50,8 +57,7 @@ export async function* attributeStreamParallel(
   o: AttributeOptions = {},
   p: PoolOptions & StreamOptions = {},
 ): AsyncGenerator<AttributionRecord> {
-  const workers = p.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new CelensError(`workers must be an integer >= 1, got ${workers}`);
+  const workers = poolSize(p.workers);
   const skip = p.skip ?? new Set<number>();
   const groups = plan(pairs, o);
   const tasks: PoolTask[] = [];
@@ -92,7 +98,7 @@ export function poolStream(
   opts: PoolOptions,
 ): (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord> {
   return (model, pairs, o, s) => {
-    const workers = opts.workers ?? availableParallelism();
+    const workers = poolSize(opts.workers);
     const skip = s.skip ?? new Set<number>();
     const todo = plan(pairs, o).filter((g) => !g.every((i) => skip.has(i))).length;
     return Math.min(workers, todo) > 1 ? attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts }) : attributeStream(model, pairs, o, s);

@@ -1,6 +1,7 @@
 /**
  * An attribution and scoring worker thread (see pool.ts): its own tfjs, backend and model copy,
- * computing whole groups (or scoring whole batches). The wasm backend is single-threaded in Node, so N of these use N cores.
+ * computing whole groups (or scoring whole batches). The wasm backend is single-threaded in
+ * Node, so N of these use N cores.
  * Runs from dist/ (a worker cannot load .ts); `npm run build` makes it.
  */
 import { parentPort, workerData } from 'node:worker_threads';

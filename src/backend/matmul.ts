@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MATMUL_WASM_BASE64 } from './kernels/matmul-wasm.js';
+import { isCelensKernel, replaceWasmKernel } from './replace-kernel.js';
 
 /** The few WebAssembly globals used here (the project's lib settings carry no WebAssembly types). */
 interface WebAssemblyApi {
@@ -106,17 +107,11 @@ function makeKernel(fallback: tf.KernelFunc): tf.KernelFunc {
 
 /** Replaces wasm's BatchMatMul by the SIMD kernel (idempotent; tfjs' kernel stays the fallback). */
 export function registerWasmMatMul(): void {
-  const current = tf.getKernel('BatchMatMul', 'wasm');
-  if (current === undefined || (current as { celens?: boolean }).celens === true) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  // setupFunc/disposeFunc stay: tfjs' kernel (the fallback) binds its C function in setupFunc.
-  const config = { ...current, kernelFunc: makeKernel(current.kernelFunc), celens: true };
-  tf.registerKernel(config as tf.KernelConfig);
+  replaceWasmKernel('BatchMatMul', makeKernel);
 }
 
 /** Whether the SIMD kernel serves the active wasm backend (false off wasm or where tfjs hides its memory). */
 export function wasmMatMulActive(): boolean {
   if (tf.getBackend() !== 'wasm') return false;
-  const k = tf.getKernel('BatchMatMul', 'wasm') as { celens?: boolean } | undefined;
-  return k?.celens === true && kernelFor(tf.backend() as unknown as WasmBackendLike) !== null;
+  return isCelensKernel('BatchMatMul') && kernelFor(tf.backend() as unknown as WasmBackendLike) !== null;
 }

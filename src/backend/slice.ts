@@ -6,6 +6,7 @@
  * from a view of the heap. Non-contiguous and string slices go to tfjs' kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './replace-kernel.js';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -32,8 +33,5 @@ function makeKernel(fallback: tf.KernelFunc): tf.KernelFunc {
 
 /** Replaces wasm's Slice (idempotent; tfjs' kernel stays the fallback). */
 export function registerWasmSlice(): void {
-  const current = tf.getKernel('Slice', 'wasm');
-  if (current === undefined || (current as { celens?: boolean }).celens === true) return;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ ...current, kernelFunc: makeKernel(current.kernelFunc), celens: true } as tf.KernelConfig);
+  replaceWasmKernel('Slice', makeKernel);
 }

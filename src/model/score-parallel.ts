@@ -4,16 +4,14 @@
  * their padding are those of scoreEncoded, and the kernels give an element the same value
  * wherever it is computed, so the scores are identical to scoreEncoded's for any worker count.
  */
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { workerFile } from '../attribution/pool.js';
+import { poolSize, workerFile } from '../attribution/pool.js';
 import type { PoolOptions } from '../attribution/pool.js';
 import { WorkerPool } from '../attribution/pool-workers.js';
 import type { PoolTask } from '../attribution/pool-workers.js';
-import { CelensError } from '../errors.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import type { BertModel } from './bert.js';
-import { scoreEncoded, SCORE_DEFAULTS, scoringOrder } from './score.js';
+import { scoreEncoded, SCORE_DEFAULTS, scoringBatches } from './score.js';
 import type { ScoreOptions } from './score.js';
 
 /** Like scoreEncoded; `modelDir` is the folder `model` was loaded from (each worker loads its own copy). */
@@ -24,12 +22,8 @@ export async function scoreEncodedParallel(
   opts: ScoreOptions = {},
   pool: PoolOptions = {},
 ): Promise<number[][]> {
-  const workers = pool.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new CelensError(`workers must be an integer >= 1, got ${workers}`);
-  const batchSize = opts.batchSize ?? SCORE_DEFAULTS.batchSize;
-  const order = scoringOrder(encs);
-  const batches: number[][] = [];
-  for (let start = 0; start < order.length; start += batchSize) batches.push(order.slice(start, start + batchSize));
+  const workers = poolSize(pool.workers);
+  const batches = scoringBatches(encs, opts.batchSize ?? SCORE_DEFAULTS.batchSize);
   // One batch, or one worker: a worker's start would cost more than it saves.
   if (Math.min(workers, batches.length) <= 1) return scoreEncoded(model, encs, opts);
   const score = { activation: opts.activation ?? SCORE_DEFAULTS.activation, masks: opts.masks };

@@ -26,20 +26,22 @@ export interface ScoreOptions {
 
 export const SCORE_DEFAULTS = { batchSize: 32, activation: 'none' } as const;
 
-/** Input indices by token length (then index): the order batches are cut from. */
-export function scoringOrder(encs: readonly PairEncoding[]): number[] {
-  return encs.map((e, i) => [e.inputIds.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+/** The batches pairs are scored in: input indices sorted by token length (then index), cut every batchSize. */
+export function scoringBatches(encs: readonly PairEncoding[], batchSize: number): number[][] {
+  const order = encs.map((e, i) => [e.inputIds.length, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) batches.push(order.slice(start, start + batchSize));
+  return batches;
 }
 
 /** Scores encoded pairs; returns one row of numLabels values per pair, in input order. */
 export async function scoreEncoded(model: BertModel, encs: readonly PairEncoding[], opts: ScoreOptions = {}): Promise<number[][]> {
   const batchSize = opts.batchSize ?? SCORE_DEFAULTS.batchSize;
   const act = opts.activation ?? SCORE_DEFAULTS.activation;
-  const order = scoringOrder(encs);
   const out: number[][] = new Array<number[]>(encs.length);
   const pad = model.config.padTokenId;
-  for (let start = 0; start < order.length; start += batchSize) {
-    const idx = order.slice(start, start + batchSize);
+  let done = 0;
+  for (const idx of scoringBatches(encs, batchSize)) {
     const batch = padBatch(idx.map((i) => encs[i] as PairEncoding), pad);
     const inputs = toInputs(batch, model.config);
     try {
@@ -56,7 +58,8 @@ export async function scoreEncoded(model: BertModel, encs: readonly PairEncoding
     } finally {
       disposeInputs(inputs);
     }
-    opts.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+    done += idx.length;
+    opts.onProgress?.(done, encs.length);
   }
   return out;
 }

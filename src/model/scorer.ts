@@ -12,7 +12,7 @@ import type { PairScorer } from '../ir/rerank.js';
 import type { PairTokenizer, Truncation } from '../tokenize/tokenizer.js';
 import type { BertModel } from './bert.js';
 import type { Masks } from './masks.js';
-import { SCORE_DEFAULTS } from './score.js';
+import { scoreEncoded, SCORE_DEFAULTS } from './score.js';
 import { scoreEncodedParallel } from './score-parallel.js';
 import type { PoolOptions } from '../attribution/pool.js';
 import type { Activation } from './score.js';
@@ -56,8 +56,7 @@ export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: Sco
       ...(opts.masks && { masks: opts.masks }),
       ...(onProgress && { onProgress }),
     };
-    const { modelDir, ...pool } = opts.pool ?? { modelDir: '', workers: 1 };
-    const rows = await scoreEncodedParallel(modelDir, model, encs, so, pool);
+    const rows = opts.pool ? await scoreEncodedParallel(opts.pool.modelDir, model, encs, so, opts.pool) : await scoreEncoded(model, encs, so);
     return rows.map((r) => r[label] as number);
   };
 }

@@ -6,7 +6,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { ATTRIBUTE_DEFAULTS, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
-import { availableParallelism } from 'node:os';
 import type { PairSource } from '../../attribution/records.js';
 import { samplePairs } from '../../analysis/sample.js';
 import type { Negatives } from '../../analysis/sample.js';
@@ -27,14 +26,14 @@ import type { LoadedModel } from '../../model/load.js';
 import { readTokenBatch } from '../../model/inputs.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { PairEncoding } from '../../tokenize/tokenizer.js';
-import { optionalMasks, setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
-import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+import { optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
+import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { runAttributeJob } from '../../attribution/job.js';
 import { poolStream } from '../../attribution/pool.js';
 import { printConvergence, printSummary } from '../attribute-print.js';
 
-export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs {
+export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   model: string;
   inputs: string | undefined;
   pairs: string | undefined;
@@ -62,14 +61,13 @@ export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs {
   out: string | undefined;
   convergence: string | undefined;
   top: number;
-  workers: number;
 }
 
 export const attributeCommand: CommandModule<object, AttributeArgs> = {
   command: 'attribute <model>',
   describe: 'Neuron Integrated Gradients (or layer IG) for every FFN neuron of every layer',
   builder: (y: Argv<object>): Argv<AttributeArgs> =>
-    withBackend(
+    withWorkers(withBackend(
       withTokenizer(withHub(y))
         .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a downloaded hub id' })
         .option('inputs', { type: 'string', describe: 'safetensors with input_ids, attention_mask, token_type_ids' })
@@ -98,10 +96,9 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('out', { type: 'string', describe: 'OUT.safetensors or OUT.jsonl (resumable); without it a summary is printed' })
         .option('convergence', { type: 'string', describe: 'comma-separated step counts: print the completeness error against m' })
         .option('top', { type: 'number', default: 5, describe: 'neurons per layer in the printed summary' })
-        .option('workers', { type: 'number', default: availableParallelism(), defaultDescription: 'the number of cores', describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count' })
         .conflicts('inputs', ['pairs', 'collection'])
         .conflicts('pairs', 'collection'),
-    ),
+    )),
   handler: async (argv) => {
     if ([argv.inputs, argv.pairs, argv.collection].filter((v) => v !== undefined).length !== 1) {
       throw new UsageError('give exactly one of --inputs IN.safetensors, --pairs FILE.tsv or --collection C');
