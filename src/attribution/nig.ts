@@ -50,8 +50,9 @@ export interface NigOptions {
   chunk?: number;
   /**
    * Cap on rows × tokens per pass (the chunk shrinks to fit): a pass keeps every layer's
-   * activations for its backward, and the wasm heap is 4 GiB (MiniLM: ~2 GiB at 8 × 128).
-   * @default 1536
+   * activations for its backward (MiniLM-L6: a 0.4 GiB heap at 256, 2.2 GiB at 1536 before the
+   * custom gradients of ops.ts). Larger passes are no faster on wasm, and fresh heap pages are slow.
+   * @default 256
    */
   maxTokensPerPass?: number;
   /** Path points to use instead of k/(m−1) (ascending; e.g. Gauss–Legendre nodes for conductance). */
@@ -63,7 +64,7 @@ export interface NigOptions {
   masks?: Masks;
 }
 
-export const NIG_DEFAULTS = { baseline: 'padq', steps: 20, rule: 'right', sites: ['ffn.pre'], chunk: 10, maxTokensPerPass: 512, perToken: false } as const;
+export const NIG_DEFAULTS = { baseline: 'padq', steps: 20, rule: 'right', sites: ['ffn.pre'], chunk: 10, maxTokensPerPass: 256, perToken: false } as const;
 
 /** NIG for the rows of one padded batch (pairs of similar length). */
 export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOptions = {}): Promise<PairAttribution[]> {

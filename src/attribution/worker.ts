@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
 import { loadModel } from '../model/load.js';
+import type { BertModel } from '../model/bert.js';
 import { padBatch } from '../tokenize/tokenizer.js';
 import { attributeGroup } from './attribute.js';
 import { scoreEncoded } from '../model/score.js';
@@ -18,9 +19,12 @@ if (!port) throw new Error('celens attribution worker: run as a worker thread (s
 const init = workerData as WorkerInit;
 
 // Load once, while the first group is on its way; a failure is reported with that group.
-const ready = (async () => {
+// The float32 copies of the weights (`params`, for export and inspect) are dropped: the tensors
+// on the backend are all a worker needs, and two copies of MiniLM cost ~90 MiB per worker.
+const ready = (async (): Promise<BertModel> => {
   await selectBackend(init.backend);
-  return loadModel(init.modelDir);
+  const { params: _unused, ...model } = await loadModel(init.modelDir);
+  return model;
 })();
 ready.catch(() => undefined);
 

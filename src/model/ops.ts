@@ -26,6 +26,8 @@ export interface Norm {
   gamma: tf.Tensor1D;
   beta: tf.Tensor1D;
   eps: number;
+  /** Differentiate gamma and beta too (training): tfjs' own gradient of the composed ops. */
+  trainable?: boolean;
 }
 
 /** y = x W^T + b for x [N, in] → [N, out]. */
@@ -71,20 +73,61 @@ export function linearNd<R extends tf.Rank>(x: tf.Tensor<R>, p: Linear): tf.Tens
 
 /** LayerNorm over the last axis, population variance, as torch.nn.LayerNorm. */
 export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
-  const axis = x.rank - 1;
-  const { mean, variance } = tf.moments(x, axis, true);
-  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, p.eps)));
-  return tf.add(tf.mul(normed, p.gamma), p.beta) as tf.Tensor<R>;
+  if (p.trainable) return tf.add(tf.mul(normalize(x, p.eps).normed, p.gamma), p.beta) as tf.Tensor<R>;
+  // A custom gradient for x alone: the tape keeps x̂ and 1/σ instead of every intermediate of
+  // `moments`, and the backward pass frees its own temporaries (tidy) instead of holding them
+  // until the whole gradient is done. Same maths: dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, g = dy·γ.
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
+    const { normed, rstd } = normalize(xx, p.eps);
+    save([normed, rstd]);
+    return {
+      value: tf.add(tf.mul(normed, p.gamma), p.beta) as tf.Tensor<R>,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
+        const [sn, sr] = saved as [tf.Tensor, tf.Tensor];
+        const axis = sn.rank - 1;
+        const g = tf.mul(dy, p.gamma);
+        const centred = tf.sub(g, tf.mean(g, axis, true));
+        return [tf.mul(tf.sub(centred, tf.mul(sn, tf.mean(tf.mul(g, sn), axis, true))), sr)];
+      }),
+    };
+  });
+  return f(x) as tf.Tensor<R>;
+}
+
+function normalize(x: tf.Tensor, eps: number): { normed: tf.Tensor; rstd: tf.Tensor } {
+  const { mean, variance } = tf.moments(x, x.rank - 1, true);
+  const rstd = tf.rsqrt(tf.add(variance, eps));
+  return { normed: tf.mul(tf.sub(x, mean), rstd), rstd };
 }
 
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** x·Φ(x) with Φ from erf; its gradient Φ(x) + x·φ(x) is written out, so the tape keeps x alone. */
+function geluErf<R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> {
+  const cdf = (t: tf.Tensor): tf.Tensor => tf.mul(tf.add(1, tf.erf(tf.mul(t, SQRT_HALF))), 0.5);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
+    save([xx]);
+    return {
+      value: tf.mul(tf.mul(xx, 0.5), tf.add(1, tf.erf(tf.mul(xx, SQRT_HALF)))) as tf.Tensor<R>,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
+        const s = saved[0] as tf.Tensor;
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(s), -0.5)), INV_SQRT_2PI);
+        return [tf.mul(dy, tf.add(cdf(s), tf.mul(s, pdf)))];
+      }),
+    };
+  });
+  return f(x) as tf.Tensor<R>;
+}
 
 /** HF ACT2FN: `gelu` is the exact erf form, `gelu_new` the tanh approximation. */
 export function activation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.Tensor<R> {
   switch (act) {
     case 'gelu':
-      return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, SQRT_HALF))));
+      return geluErf(x);
     case 'gelu_new': {
       const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
       return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));

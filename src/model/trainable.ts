@@ -43,7 +43,7 @@ export function trainableBert(config: BertConfig, state: ReadonlyMap<string, { s
     const w = get(`${n}.weight`) as unknown as tf.Tensor2D;
     return { w, wT: w, b: get(`${n}.bias`) as unknown as tf.Tensor1D, trainable: true };
   };
-  const norm = (n: string): Norm => ({ gamma: get(`${n}.weight`) as unknown as tf.Tensor1D, beta: get(`${n}.bias`) as unknown as tf.Tensor1D, eps: config.layerNormEps });
+  const norm = (n: string): Norm => ({ gamma: get(`${n}.weight`) as unknown as tf.Tensor1D, beta: get(`${n}.bias`) as unknown as tf.Tensor1D, eps: config.layerNormEps, trainable: true });
   const e = 'bert.embeddings';
   const weights: BertWeights = {
     wordEmbeddings: get(`${e}.word_embeddings.weight`) as unknown as tf.Tensor2D,
