@@ -7,6 +7,7 @@
  */
 import { HUB_URL } from '@huggingface/hub';
 import { readFile } from 'node:fs/promises';
+import { hubFetch, hubToken } from './hub/auth.js';
 import { boundedFetch } from './hub/bounded-fetch.js';
 import { checkRepoId, checkRevision, hubCacheDir, repoCacheDir, snapshotDir, writeRef } from './hub/cache-layout.js';
 import { downloadRepoFile } from './hub/download-repo-file.js';
@@ -15,14 +16,17 @@ import { planModelFiles, shardFiles } from './hub/model-files.js';
 import { listRepoFiles, repoCommit } from './hub/repo-info.js';
 import type { RepoEntry } from './hub/repo-info.js';
 
+import { HubError } from './hub/errors.js';
+
 export { HubError } from './hub/errors.js';
 export { resolveModel } from './hub/resolve-model.js';
 export type { ResolveModelOptions } from './hub/resolve-model.js';
 export { hubCacheDir, isRepoId } from './hub/cache-layout.js';
+export { hubToken, hubTokenPath } from './hub/auth.js';
 export type { RepoFileResult } from './hub/download-repo-file.js';
 
 export interface DownloadModelParams {
-  /** Model id on the Hub, `org/name`. */
+  /** Model id on the Hub: `org/name`, or a bare legacy id such as `bert-base-uncased`. */
   repo: string;
   /** Branch, tag or commit. @default "main" */
   revision?: string;
@@ -30,6 +34,11 @@ export interface DownloadModelParams {
   cacheDir?: string;
   /** @default `$HF_ENDPOINT`, else https://huggingface.co */
   hubUrl?: string;
+  /**
+   * Access token for gated or private models, sent only to `hubUrl`'s origin (never to the CDN a
+   * file redirects to); false: send none. @default `$HF_TOKEN`, else the token file `$HF_HOME/token` (see `hubToken`)
+   */
+  token?: string | false;
   /** Custom fetch (tests, proxies). @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Tries after the first, per API request and per file (each file try resumes). @default 3 */
@@ -65,17 +74,22 @@ export async function downloadModel(params: DownloadModelParams): Promise<Downlo
   const revision = params.revision ?? 'main';
   checkRevision(revision);
   const cacheDir = hubCacheDir(params.cacheDir);
-  const hubUrl = (params.hubUrl ?? process.env['HF_ENDPOINT'] ?? HUB_URL).replace(/\/+$/, '');
+  const hubUrl = hubEndpoint(params.hubUrl);
   const retries = params.retries ?? 3;
+  const token = params.token === false ? undefined : await hubToken(params.token);
+  const authenticated = token !== undefined;
+  // Every request, API and bytes alike, goes through hubFetch: it alone decides who sees the token.
+  // `data` (the bytes) has no overall timeout; `api` bounds each small request and retries it.
+  const data = hubFetch({ hubUrl, token, ...(params.fetch && { fetch: params.fetch }) });
   const api = boundedFetch({
-    ...(params.fetch && { fetch: params.fetch }),
+    fetch: data,
     ...(params.timeoutMs !== undefined && { timeoutMs: params.timeoutMs }),
     retries,
     ...(params.retryDelayMs !== undefined && { retryDelayMs: params.retryDelayMs }),
   });
 
-  const commit = await repoCommit({ repo, revision, hubUrl, fetch: api });
-  const listing = await listRepoFiles({ repo, commit, hubUrl, fetch: api });
+  const commit = await repoCommit({ repo, revision, hubUrl, fetch: api, authenticated });
+  const listing = await listRepoFiles({ repo, commit, hubUrl, fetch: api, authenticated });
   const plan = planModelFiles(listing, `${repo}@${commit}`);
 
   const fetchOne = (entry: RepoEntry, onProgress?: (done: number) => void): Promise<RepoFileResult> =>
@@ -86,7 +100,8 @@ export async function downloadModel(params: DownloadModelParams): Promise<Downlo
       cacheDir,
       hubUrl,
       fetch: api,
-      ...(params.fetch && { dataFetch: params.fetch }),
+      dataFetch: data,
+      authenticated,
       retries,
       ...(params.retryDelayMs !== undefined && { retryDelayMs: params.retryDelayMs }),
       ...(params.idleTimeoutMs !== undefined && { idleTimeoutMs: params.idleTimeoutMs }),
@@ -116,4 +131,21 @@ export async function downloadModel(params: DownloadModelParams): Promise<Downlo
   const repoDir = repoCacheDir(cacheDir, repo);
   if (revision !== commit) await writeRef(repoDir, revision, commit);
   return { repo, commit, dir: snapshotDir(repoDir, commit), files: results };
+}
+
+/** The endpoint every request goes to: `hubUrl`, else `$HF_ENDPOINT` (as huggingface_hub reads it), else huggingface.co. */
+export function hubEndpoint(hubUrl?: string): string {
+  const fromEnv = process.env['HF_ENDPOINT'];
+  const url = (hubUrl ?? (fromEnv || undefined) ?? HUB_URL).replace(/\/+$/, '');
+  const source = hubUrl === undefined && fromEnv ? 'HF_ENDPOINT' : 'hub URL';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new HubError(`not an http(s) URL`, { file: `${source} '${url}'` });
+  }
+  return url;
 }

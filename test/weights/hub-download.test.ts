@@ -171,7 +171,7 @@ test('API errors are one line naming the repository; 5xx answers are retried a b
   await expect(downloadModel({ repo: BARE_ID, cacheDir: cache, hubUrl: hub.url, ...fast })).rejects.toThrow(
     /^celens-test\/no-weights@c{40}: the repository has no model\.safetensors or model\.safetensors\.index\.json/,
   );
-  await expect(downloadModel({ repo: 'no-namespace', cacheDir: cache, hubUrl: hub.url })).rejects.toThrow(/^'no-namespace': not a Hugging Face model id/);
+  await expect(downloadModel({ repo: 'a/b/c', cacheDir: cache, hubUrl: hub.url })).rejects.toThrow(/^'a\/b\/c': not a Hugging Face model id; expected org\/name or a bare name/);
   await expect(downloadModel({ repo: TINY_ID, revision: '../../x', cacheDir: cache, hubUrl: hub.url })).rejects.toThrow(/not a usable revision/);
 
   let calls = 0;

@@ -58,9 +58,35 @@ test('a hub id that is not cached gives the offline message with the command to 
 
 test('other strings are handed back for the loader to report', async () => {
   expect(await resolveModel('no/such/folder', { cacheDir: cache })).toBe('no/such/folder');
-  expect(await resolveModel('nothing-here', { cacheDir: cache })).toBe('nothing-here');
-  expect(['org/name', 'cross-encoder/ms-marco-MiniLM-L-6-v2', 'a.b/c_d'].every(isRepoId)).toBe(true);
-  expect(['name', 'a/b/c', '/abs/x', 'a--b/c', 'a/..', './x', 'a/b.'].some(isRepoId)).toBe(false);
+  expect(await resolveModel('./nothing-here', { cacheDir: cache })).toBe('./nothing-here');
+  // huggingface_hub's validate_repo_id: an optional namespace, then the name; no `--` or `..`.
+  expect(['org/name', 'cross-encoder/ms-marco-MiniLM-L-6-v2', 'a.b/c_d', 'bert-base-uncased', 'gpt2', 'name'].every(isRepoId)).toBe(true);
+  expect(['a/b/c', '/abs/x', 'a--b/c', 'a/..', './x', 'a/b.', 'bert--x', '-x', '', 'x/', '/x'].some(isRepoId)).toBe(false);
+});
+
+test('a bare id (legacy canonical model) resolves from models--<name>; an existing path of that name wins', async () => {
+  const snap = join(cache, 'models--bert-tiny', 'snapshots', C1);
+  await mkdir(snap, { recursive: true });
+  await mkdir(join(cache, 'models--bert-tiny', 'refs'), { recursive: true });
+  await writeFile(join(cache, 'models--bert-tiny', 'refs', 'main'), C1);
+  expect(await resolveModel('bert-tiny', { cacheDir: cache })).toBe(snap);
+  await expect(resolveModel('never-downloaded', { cacheDir: cache })).rejects.toThrow(
+    `model 'never-downloaded' is not a folder and is not in the Hugging Face cache (${cache}); run: celens download never-downloaded --cache-dir ${cache}`,
+  );
+  // from_pretrained('bert-tiny') loads ./bert-tiny when that folder exists; so does celens.
+  const cwd = process.cwd();
+  const work = await mkdtemp(join(tmpdir(), 'celens-cwd-'));
+  try {
+    await mkdir(join(work, 'bert-tiny'));
+    await writeFile(join(work, 'config.json'), '{}');
+    process.chdir(work);
+    expect(await resolveModel('bert-tiny', { cacheDir: cache })).toBe('bert-tiny');
+    // A file is a path too: the loader reports it, not the hub cache.
+    expect(await resolveModel('config.json', { cacheDir: cache })).toBe('config.json');
+  } finally {
+    process.chdir(cwd);
+    await rm(work, { recursive: true, force: true });
+  }
 });
 
 test('the default cache follows huggingface_hub: HF_HUB_CACHE, HF_HOME/hub, XDG_CACHE_HOME, ~/.cache', () => {

@@ -69,7 +69,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
   builder: (y: Argv<object>): Argv<AttributeArgs> =>
     withWorkers(withBackend(
       withTokenizer(withHub(y))
-        .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a downloaded hub id' })
+        .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
         .option('inputs', { type: 'string', describe: 'safetensors with input_ids, attention_mask, token_type_ids' })
         .option('pairs', { type: 'string', describe: 'TSV file: query<TAB>passage per line' })
         .option('collection', { type: 'string', describe: 'sample judged pairs from a collection (folder or file; see celens eval)' })

@@ -28,7 +28,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y: Argv<object>): Argv<DemoArgs> =>
     withBackend(
       withTokenizer(withHub(y))
-        .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder (default: the embedded model, weights/celens-ce-tiny)' })
+        .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder or hub id (default: the embedded model, weights/celens-ce-tiny)' })
         .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage[<TAB>grade] pairs (grades mark the relevant pairs)' })
         .option('top', { type: 'number', default: 10, describe: 'neurons to mask per layer' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the random control mask' }),

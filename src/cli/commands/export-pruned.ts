@@ -29,7 +29,7 @@ export const exportPrunedCommand: CommandModule<object, ExportArgs> = {
   describe: 'write a physically smaller model: masked FFN neurons removed, per-layer sizes in config.json',
   builder: (y: Argv<object>): Argv<ExportArgs> =>
     withTokenizer(withBackend(withHub(y)))
-      .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
       .option('mask', { type: 'string', demandOption: true, describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]}' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
       .option('means', { type: 'string', describe: 'ffn-means file (celens prune): fold the removed neurons\' means into the bias (mean ablation)' })

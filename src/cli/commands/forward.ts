@@ -29,7 +29,7 @@ export const forwardCommand: CommandModule<object, ForwardArgs> = {
   builder: (y: Argv<object>): Argv<ForwardArgs> =>
     withBackend(
       withHub(y)
-        .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+        .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
         .option('inputs', { type: 'string', demandOption: true, describe: 'safetensors with input_ids, attention_mask[, token_type_ids] (I64 or I32)' })
         .option('capture', { type: 'string', array: true, default: [] as string[], describe: 'site or glob to capture, e.g. layer.*.ffn.post (repeatable)' })
         .option('grad', { type: 'string', array: true, default: [] as string[], describe: 'site or glob: gradient of the summed logits w.r.t. it, written as grad.<site>' })

@@ -17,7 +17,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (y: Argv<object>): Argv<InspectArgs> =>
     withBackend(
       withHub(y)
-        .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+        .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
         .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
     ),
   handler: async (argv) => {

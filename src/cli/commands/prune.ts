@@ -52,7 +52,7 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
   describe: 'pruning sweep: remove top/bottom/random/… neurons or heads at several budgets, rerank, evaluate',
   builder: (y: Argv<object>): Argv<PruneArgs> =>
     withTokenizer(withBackend(withHub(y)))
-      .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
       .option('collection', { type: 'string', demandOption: true, describe: 'collection folder or file with queries, docs, qrels and a first-stage run' })
       .option('out', { type: 'string', demandOption: true, describe: 'sweep JSONL (appended cell by cell; rerun to resume)' })
       .option('unit', { choices: UNITS, default: SWEEP_DEFAULTS.unit, describe: 'FFN neurons or attention heads' })

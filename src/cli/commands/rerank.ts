@@ -53,7 +53,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
     withWorkers(withTokenizer(
       withBackend(
         withHub(y)
-          .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout, or a cached hub id' })
+          .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
           .option('collection', { type: 'string', demandOption: true, describe: 'collection folder or file: query and document texts (qrels for --eval)' })
           .option('format', { choices: COLLECTION_FORMATS, describe: 'force the collection format' })
           .option('split', { type: 'string', describe: 'BEIR qrels split (default: test)' })

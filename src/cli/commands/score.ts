@@ -31,7 +31,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
   builder: (y: Argv<object>): Argv<ScoreArgs> =>
     withWorkers(withBackend(
       withTokenizer(withHub(y))
-        .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+        .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
         .option('query', { type: 'string', describe: 'the query' })
         .option('passage', { type: 'string', array: true, describe: 'a passage to score against --query (repeatable)' })
         .option('pairs', { type: 'string', describe: 'TSV file, query<TAB>passage per line' })

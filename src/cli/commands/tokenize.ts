@@ -26,7 +26,7 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
   describe: 'encode query<TAB>passage pairs as [CLS] q [SEP] p [SEP], one JSON line per pair',
   builder: (y: Argv<object>): Argv<TokenizeArgs> =>
     withTokenizer(withHub(y))
-      .positional('model', { type: 'string', demandOption: true, describe: 'model folder in Hugging Face layout' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
       .option('pairs', { type: 'string', demandOption: true, describe: 'TSV file: query<TAB>passage per line' })
       .option('max-length', {
         type: 'number',

@@ -21,13 +21,17 @@ export function hubCacheDir(cacheDir?: string): string {
   return cacheDir ?? getHFHubCachePath();
 }
 
-/** `org/name`, as the Hub spells model ids (huggingface_hub's `validate_repo_id`, namespace required). */
+/**
+ * A model id as the Hub spells it: `org/name`, or a bare `name` (legacy canonical models such as
+ * `bert-base-uncased`, which the Hub still serves), as huggingface_hub's `validate_repo_id`
+ * allows: word characters, `.` and `-`, at most 96 per part, no `--` or `..`.
+ */
 export function isRepoId(s: string): boolean {
-  return /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/.test(s) && !/--|\.\.|[.-]$/.test(s);
+  return /^(?:[A-Za-z0-9][\w.-]{0,95}\/)?[A-Za-z0-9][\w.-]{0,95}$/.test(s) && !/--|\.\.|[.-]$/.test(s);
 }
 
 export function checkRepoId(repo: string): void {
-  if (!isRepoId(repo)) throw new HubError(`not a Hugging Face model id; expected org/name`, { file: `'${repo}'` });
+  if (!isRepoId(repo)) throw new HubError(`not a Hugging Face model id; expected org/name or a bare name such as bert-base-uncased`, { file: `'${repo}'` });
 }
 
 /** Branch, tag or commit; may hold `/` (`refs/pr/1`) but must stay inside `refs/`. */
@@ -42,7 +46,7 @@ export function isCommitHash(revision: string): boolean {
   return REGEX_COMMIT_HASH.test(revision);
 }
 
-/** `<cache>/models--org--name`. */
+/** `<cache>/models--org--name`; `<cache>/models--name` for a bare id. */
 export function repoCacheDir(cacheDir: string, repo: string): string {
   return join(cacheDir, getRepoFolderName({ type: 'model', name: repo }));
 }
@@ -74,6 +78,16 @@ export async function writeRef(repoDir: string, revision: string, commit: string
   await mkdir(dirname(file), { recursive: true });
   await writeFile(`${file}.tmp`, commit);
   await rename(`${file}.tmp`, file);
+}
+
+/** Whether anything (file, folder, link target) is at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function isDirectory(path: string): Promise<boolean> {

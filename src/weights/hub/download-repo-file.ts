@@ -22,6 +22,8 @@ export interface RepoFileParams {
   hubUrl: string;
   /** For the resolve probe (bounded: timeout and retries). */
   fetch: typeof fetch;
+  /** Whether the fetches send a token (for the hint on a 401/403). */
+  authenticated?: boolean;
   /** For the bytes (no overall timeout: `idleTimeoutMs` bounds a stalled transfer). @default globalThis.fetch */
   dataFetch?: typeof fetch;
   retries?: number;
@@ -61,7 +63,7 @@ export async function downloadRepoFile(p: RepoFileParams): Promise<RepoFileResul
   try {
     info = await fileDownloadInfo({ repo: p.repo, path: entry.path, revision: p.commit, hubUrl: p.hubUrl, fetch: p.fetch });
   } catch (err) {
-    throw hubError(place, err);
+    throw hubError(place, err, p.authenticated);
   }
   if (!info) throw new HubError(`listed by the hub, but its resolve URL answers 404`, { file: place });
   if (info.size !== entry.size) {

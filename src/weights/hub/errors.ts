@@ -50,14 +50,31 @@ export function describeError(err: unknown): string {
   return parts.join(': ').replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
-/** Any error from a hub request, as a HubError placed at `file` (CelensErrors pass through). */
-export function hubError(file: string, err: unknown): CelensError {
+/**
+ * What to add to a 401/403 from the Hub. Without a token the model is likely gated or private
+ * (the Hub also answers 401 for a repository that does not exist); with one, the token is wrong
+ * (401) or its account has not been granted access (403).
+ */
+export function accessHint(status: number, authenticated: boolean): string {
+  if (status !== 401 && status !== 403) return '';
+  if (!authenticated) return '; the model may be gated or private (or not exist): set HF_TOKEN or pass --token';
+  return status === 401
+    ? '; the token was refused: check HF_TOKEN, --token or the token file'
+    : '; the token has no access to this model: accept its terms on its Hub page with the token\'s account, or use another token';
+}
+
+/**
+ * Any error from a hub request, as a HubError placed at `file` (CelensErrors pass through).
+ * `authenticated`: whether a token was sent, for the hint a 401/403 gets.
+ */
+export function hubError(file: string, err: unknown, authenticated = false): CelensError {
   if (err instanceof CelensError) return err;
   if (err instanceof HubApiError) {
     const data = err.data as { error?: unknown; message?: unknown } | undefined;
     const detail = typeof data?.error === 'string' ? data.error : typeof data?.message === 'string' ? data.message : '';
     const why = detail.replace(/\s+/g, ' ').trim().slice(0, 200);
-    return new HubError(`the hub answered ${err.statusCode} to ${shortUrl(err.url)}${why ? ` (${why})` : ''}`, {
+    const hint = accessHint(err.statusCode, authenticated);
+    return new HubError(`the hub answered ${err.statusCode} to ${shortUrl(err.url)}${why ? ` (${why})` : ''}${hint}`, {
       file,
       url: err.url,
       status: err.statusCode,

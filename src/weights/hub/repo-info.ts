@@ -8,12 +8,14 @@ import { HubError, hubError } from './errors.js';
 import { isCommitHash } from './cache-layout.js';
 
 export interface RepoParams {
-  /** `org/name`. */
+  /** `org/name`, or a bare legacy id such as `bert-base-uncased`. */
   repo: string;
   /** Branch, tag or commit. */
   revision: string;
   hubUrl: string;
   fetch: typeof fetch;
+  /** Whether `fetch` sends a token (for the hint on a 401/403). */
+  authenticated?: boolean;
 }
 
 /** One file of the listing; `lfs` for files stored in LFS (or Xet), whose oid is their sha256. */
@@ -34,7 +36,7 @@ export async function repoCommit(p: RepoParams): Promise<string> {
     const info = await modelInfo({ name: p.repo, revision: p.revision, additionalFields: ['sha'], hubUrl: p.hubUrl, fetch: p.fetch });
     sha = info.sha;
   } catch (err) {
-    throw hubError(`${p.repo}@${p.revision}`, err);
+    throw hubError(`${p.repo}@${p.revision}`, err, p.authenticated);
   }
   if (typeof sha !== 'string' || !isCommitHash(sha)) {
     throw new HubError(`the hub's model info has no commit sha`, { file: `${p.repo}@${p.revision}`, found: JSON.stringify(sha) });
@@ -53,7 +55,7 @@ export async function listRepoFiles(p: Omit<RepoParams, 'revision'> & { commit: 
       files.set(e.path, { path: e.path, size: e.lfs?.size ?? e.size, oid: e.oid, lfs: e.lfs && { oid: e.lfs.oid, size: e.lfs.size } });
     }
   } catch (err) {
-    throw hubError(`${p.repo}@${p.commit}`, err);
+    throw hubError(`${p.repo}@${p.commit}`, err, p.authenticated);
   }
   return files;
 }

@@ -1,9 +1,12 @@
 /**
- * The MODEL argument of every command: a local folder, or a hub id (`org/name`) served from the
- * Hugging Face cache without touching the network (huggingface_hub's `local_files_only=True`).
+ * The MODEL argument of every command: a local folder, or a hub id (`org/name`, or a bare legacy
+ * id such as `bert-base-uncased`) served from the Hugging Face cache without touching the network
+ * (huggingface_hub's `local_files_only=True`). A path that exists always wins over a hub id, as
+ * `from_pretrained` prefers a local folder: `bert-base-uncased` is the folder of that name in the
+ * working directory when there is one.
  */
 import { HubError } from './errors.js';
-import { checkRevision, hubCacheDir, isCommitHash, isDirectory, isRepoId, readRef, repoCacheDir, snapshotDir } from './cache-layout.js';
+import { checkRevision, exists, hubCacheDir, isCommitHash, isDirectory, isRepoId, readRef, repoCacheDir, snapshotDir } from './cache-layout.js';
 
 export interface ResolveModelOptions {
   /** Root of the Hugging Face cache. @default `$HF_HUB_CACHE`, `$HF_HOME/hub` or `~/.cache/huggingface/hub` */
@@ -13,12 +16,13 @@ export interface ResolveModelOptions {
 }
 
 /**
- * `arg` itself when it is a folder; the cached snapshot folder when it is a hub id that
- * `celens download` (or huggingface_hub) has fetched; otherwise `arg` unchanged if it does not look
- * like a hub id (the loader then says what is missing), and a HubError naming the cache if it does.
+ * `arg` itself when something is there (a folder; a file, whose error the loader gives); the
+ * cached snapshot folder when it is a hub id that `celens download` (or huggingface_hub) has
+ * fetched; otherwise `arg` unchanged if it does not look like a hub id (the loader then says what
+ * is missing), and a HubError naming the cache if it does.
  */
 export async function resolveModel(arg: string, opts: ResolveModelOptions = {}): Promise<string> {
-  if (await isDirectory(arg)) return arg;
+  if (await exists(arg)) return arg;
   if (!isRepoId(arg)) return arg;
   const cacheDir = hubCacheDir(opts.cacheDir);
   const revision = opts.revision ?? 'main';
