@@ -64,3 +64,73 @@ test('errors: one line naming file and line, non-zero exit', async () => {
   expect(m.stderr).toMatch(/^celens: unknown measure 'MAP'/);
   expect((await runCli(['eval', '--run', RUN])).stderr).toMatch(/give --qrels/);
 });
+
+describe('--format trec_eval', () => {
+  /**
+   * ir_measures name → the name trec_eval prints for the same measure, from trec_eval's own
+   * documentation (`-m ndcg_cut.10` prints `ndcg_cut_10`, `-m map_cut.100` `map_cut_100`, …).
+   */
+  const TREC: Record<string, string> = {
+    'nDCG@10': 'ndcg_cut_10',
+    RR: 'recip_rank',
+    AP: 'map',
+    'AP@100': 'map_cut_100',
+    'P@10': 'P_10',
+    'R@100': 'recall_100',
+    nDCG: 'ndcg',
+    R: 'set_recall',
+  };
+  const base = ['eval', '--qrels', QRELS, '--run', RUN];
+
+  test('trec_eval names carry the values of the ir_measures names, per query and all; num_q leads the all block', async () => {
+    const args = [...base, '--metrics', ...Object.keys(TREC), '--per-query'];
+    const ir = await runCli(args);
+    const te = await runCli([...args, '--format', 'trec_eval']);
+    expect([ir.code, te.code]).toEqual([0, 0]);
+    const renamed = Object.fromEntries(
+      Object.entries(table(ir.stdout)).map(([key, v]) => {
+        const [m, qid] = key.split(' ');
+        return [`${TREC[m as string] ?? `unmapped ${m}`} ${qid}`, v];
+      }),
+    );
+    expect(table(te.stdout)).toEqual({ ...renamed, 'num_q all': '43' });
+    // trec_eval's figures for this BM25 run (README), under trec_eval's names.
+    expect(table(te.stdout)).toMatchObject({ 'ndcg_cut_10 all': '0.5058', 'recip_rank all': '0.8245', 'map all': '0.2993', 'P_10 all': '0.6186', 'recall_100 all': '0.4531' });
+    const all = te.stdout.split('\n').filter((l) => l.includes('\tall\t'));
+    expect(all.slice(0, 2)).toEqual(['num_q                 \tall\t43', 'ndcg_cut_10           \tall\t0.5058']);
+    expect(te.stdout.split('\n').filter((l) => l.startsWith('num_q'))).toHaveLength(1);
+  });
+
+  test('--rel-level 2 is trec_eval -l 2: bare names with the level-2 values', async () => {
+    const r = await runCli([...base, '--metrics', 'AP', 'RR', 'nDCG@10', '--rel-level', '2', '--format', 'trec_eval']);
+    expect(table(r.stdout)).toEqual({ 'num_q all': '43', 'map all': '0.2476', 'recip_rank all': '0.7036', 'ndcg_cut_10 all': '0.5058' });
+  });
+
+  test('the floor lines use the same names', async () => {
+    const r = await runCli(['eval', '--collection', DL19, '--metrics', 'nDCG@10', '--floor', '--format', 'trec_eval']);
+    expect(Object.keys(table(r.stdout))).toEqual(['num_q all', 'ndcg_cut_10 all', 'ndcg_cut_10 floor']);
+  });
+
+  test('measures without a trec_eval name are refused before any file is read, naming them', async () => {
+    const defaults = await runCli(['eval', '--qrels', 'no-such-qrels', '--run', RUN, '--format', 'trec_eval']);
+    expect([defaults.code, defaults.stdout]).toEqual([1, '']);
+    expect(defaults.stderr).toBe(
+      "celens: --format trec_eval: 'RR@10' has no trec_eval name: recip_rank looks at the whole ranking (ask for RR), and trec_eval -M 10 would cut every other measure too; " +
+        'keep the ir_measures names for RR@10 (it is one of the default --metrics; pass e.g. --metrics nDCG@10 RR AP P@10 R@100)\n',
+    );
+    const rel = await runCli([...base, '--metrics', 'AP(rel=2)', '--format', 'trec_eval']);
+    expect(rel.stderr).toMatch(/^celens: --format trec_eval: 'AP\(rel=2\)' has no trec_eval name at relevance level 1: .*\(--rel-level 2\)/);
+    const typo = await runCli([...base, '--metrics', 'MAP', '--format', 'trec_eval']);
+    expect(typo.stderr).toMatch(/^celens: unknown measure 'MAP'/);
+  });
+
+  test('--json keeps ir_measures keys and does not combine with --format trec_eval; other formats are refused', async () => {
+    const both = await runCli([...base, '--json', '--format', 'trec_eval', '--metrics', 'AP']);
+    expect([both.code, both.stderr]).toEqual([1, 'celens: --json writes ir_measures names as keys; leave out --format trec_eval or --json\n']);
+    const json = await runCli([...base, '--json', '--format', 'ir_measures', '--metrics', 'AP']);
+    expect((JSON.parse(json.stdout) as { aggregate: Record<string, number> }).aggregate['AP']).toBeCloseTo(0.2993, 4);
+    const bogus = await runCli([...base, '--format', 'csv']);
+    expect(bogus.code).toBe(1);
+    expect(bogus.stderr).toMatch(/Invalid values:[\s\S]*format/);
+  });
+});

@@ -1,15 +1,20 @@
 /**
- * `celens eval --qrels Q --run R [--metrics …] [--rel-level N] [--per-query] [--json]`:
+ * `celens eval --qrels Q --run R [--metrics …] [--rel-level N] [--per-query] [--format F] [--json]`:
  * trec_eval-exact measures under ir_measures names, printed as trec_eval prints them
- * (`measure  qid  value`). `--collection C` stands in for --qrels (and for --run, with the
- * collection's first stage); `--floor` adds the random-reranking floor of the same candidates.
+ * (`measure  qid  value`); `--format trec_eval` prints trec_eval's own names instead (`ndcg_cut_10`,
+ * `map`, …, with `num_q`) for tools that parse trec_eval output. `--collection C` stands in for
+ * --qrels (and for --run, with the collection's first stage); `--floor` adds the random-reranking
+ * floor of the same candidates.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import type { Qrels, Run } from '../../ir/collection.js';
 import { loadCollection } from '../../ir/detect.js';
 import { evaluate, EVALUATE_DEFAULTS } from '../../ir/metrics/evaluate.js';
-import { evaluationToJson, formatTrecEval } from '../../ir/metrics/report.js';
+import { evaluationToJson, formatTrecEval, MEASURE_NAMINGS, trecEvalLine } from '../../ir/metrics/report.js';
+import type { MeasureNaming } from '../../ir/metrics/report.js';
+import { parseMeasure } from '../../ir/metrics/measures.js';
+import { trecEvalNames } from '../../ir/metrics/trec-eval-names.js';
 import { randomFloor, RANDOM_FLOOR_DEFAULTS } from '../../ir/random-floor.js';
 import { describeTies, findTopKTies } from '../../ir/ties.js';
 import { readQrels, readRun } from '../../ir/trec.js';
@@ -22,6 +27,7 @@ interface EvalArgs {
   'rel-level': number;
   'per-query': boolean;
   json: boolean;
+  format: MeasureNaming;
   complete: boolean;
   floor: boolean;
   'ties-k': number;
@@ -38,11 +44,20 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('metrics', { type: 'string', array: true, default: [...EVALUATE_DEFAULTS.metrics], describe: 'measures as ir_measures writes them: nDCG@10 RR RR@10 AP AP@k P@10 R@100 AP(rel=2)' })
       .option('rel-level', { type: 'number', default: EVALUATE_DEFAULTS.relLevel, describe: 'grade at which a doc counts as relevant (trec_eval -l); nDCG always uses the grades' })
       .option('per-query', { type: 'boolean', default: false, describe: 'also print each query (trec_eval -q)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of trec_eval lines' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON (keys: ir_measures names) instead of trec_eval lines' })
+      .option('format', {
+        choices: MEASURE_NAMINGS,
+        default: 'ir_measures' as MeasureNaming,
+        describe: "measure names in the trec_eval lines: ir_measures' (nDCG@10, RR, AP, P@10, R@100) or trec_eval's (ndcg_cut_10, recip_rank, map, P_10, recall_100, plus num_q)",
+      })
       .option('complete', { type: 'boolean', default: false, describe: 'average over every judged query, scoring missing ones 0 (trec_eval -c)' })
       .option('floor', { type: 'boolean', default: false, describe: `also print the random floor: mean of ${RANDOM_FLOOR_DEFAULTS.shuffles} shuffles of each query's top ${RANDOM_FLOOR_DEFAULTS.depth}` })
       .option('ties-k', { type: 'number', default: 10, describe: 'warn when tied scores decide the top k' }),
   handler: async (argv) => {
+    const trec = argv.format === 'trec_eval';
+    if (trec && argv.json) throw new UsageError('--json writes ir_measures names as keys; leave out --format trec_eval or --json');
+    // Refuse measures trec_eval has no name for before reading any file.
+    if (trec) checkTrecEvalNames(argv.metrics, argv['rel-level']);
     const { qrels, run, runName } = await inputs(argv);
     if (!Number.isInteger(argv['ties-k']) || argv['ties-k'] < 1) throw new UsageError('--ties-k must be a positive integer');
     const opts = { metrics: argv.metrics, relLevel: argv['rel-level'], complete: argv.complete };
@@ -59,11 +74,25 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       return;
     }
-    let out = formatTrecEval(ev, { perQuery: argv['per-query'] });
-    if (floor) for (const m of ev.measures) out += `${m.padEnd(22)}\tfloor\t${(floor.aggregate[m] ?? 0).toFixed(4)}\n`;
+    let out = formatTrecEval(ev, { perQuery: argv['per-query'], naming: argv.format });
+    const names = trec ? trecEvalNames(ev.measures, ev.relLevel) : ev.measures;
+    if (floor) ev.measures.forEach((m, i) => (out += trecEvalLine(names[i] as string, 'floor', floor.aggregate[m] ?? 0)));
     process.stdout.write(out);
   },
 };
+
+/** trecEvalNames, its refusals prefixed with the flag, and a pointer to --metrics when the defaults hold the measure. */
+function checkTrecEvalNames(metrics: string[], relLevel: number): void {
+  const measures = metrics.map((m) => parseMeasure(m)); // a misspelt measure keeps its own message
+  try {
+    trecEvalNames(measures, relLevel);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    const defaults = metrics.length === EVALUATE_DEFAULTS.metrics.length && metrics.every((m, i) => m === EVALUATE_DEFAULTS.metrics[i]);
+    const hint = defaults ? ' (it is one of the default --metrics; pass e.g. --metrics nDCG@10 RR AP P@10 R@100)' : '';
+    throw new UsageError(`--format trec_eval: ${err.message}${hint}`);
+  }
+}
 
 async function inputs(argv: EvalArgs): Promise<{ qrels: Qrels; run: Run; runName: string }> {
   if (argv.qrels !== undefined && argv.collection !== undefined) throw new UsageError('give --qrels or --collection, not both');

@@ -10,5 +10,6 @@ export { parseMeasure, measureName, computeMeasure, MEASURE_KINDS } from './meas
 export type { Measure, MeasureKind } from './measures.js';
 export { evaluate, EVALUATE_DEFAULTS } from './evaluate.js';
 export type { Evaluation, EvaluateOptions } from './evaluate.js';
-export { formatTrecEval, evaluationToJson } from './report.js';
-export type { EvaluationJson } from './report.js';
+export { formatTrecEval, evaluationToJson, trecEvalLine, MEASURE_NAMINGS } from './report.js';
+export type { EvaluationJson, MeasureNaming, TrecEvalFormatOptions } from './report.js';
+export { trecEvalName, trecEvalNames } from './trec-eval-names.js';

@@ -21,6 +21,25 @@ test('measure padded to 22, tab, qid, tab, 4 decimals; per-query blocks before a
   expect(lines[4]).toMatch(/^nDCG@10 +\tall\t0\.5000$/);
 });
 
+test('trec_eval names: num_q (an integer) leads the all block and is not printed per query, as trec_eval -q does', () => {
+  // %-22s: 'ndcg_cut_10' + 11 spaces, 'map' + 19, 'num_q' + 17.
+  expect(formatTrecEval(ev, { naming: 'trec_eval' })).toBe(
+    'num_q                 \tall\t2\nndcg_cut_10           \tall\t0.5000\nmap                   \tall\t0.1867\n',
+  );
+  const lines = formatTrecEval(ev, { naming: 'trec_eval', perQuery: true }).trimEnd().split('\n');
+  expect(lines.map((l) => l.split('\t').map((c) => c.trim()).join(' '))).toEqual([
+    'ndcg_cut_10 1 1.0000',
+    'map 1 0.2500',
+    'ndcg_cut_10 2 0.0000',
+    'map 2 0.1235',
+    'num_q all 2',
+    'ndcg_cut_10 all 0.5000',
+    'map all 0.1867',
+  ]);
+  // The default naming is unchanged: no num_q.
+  expect(formatTrecEval(ev, { naming: 'ir_measures' })).toBe(formatTrecEval(ev));
+});
+
 test('JSON keeps full precision and adds per-query only when asked', () => {
   expect(evaluationToJson(ev)).not.toHaveProperty('perQuery');
   const j = evaluationToJson(ev, { perQuery: true });
