@@ -233,6 +233,8 @@ export async function train(o: TrainOptions): Promise<void> {
   const shape: ModelShape = { vocabSize: tok.vocabSize, hiddenSize: o.hidden, numLayers: o.layers, numHeads: o.heads, intermediateSize: o.ffn, maxPositionEmbeddings: o.maxLength, typeVocabSize: 2, numLabels: 1 };
   const raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
   delete raw.celens_random_init;
+  // The model's relevance score is its raw logit, as the ms-marco cross-encoders state it (relevance.ts).
+  raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
   raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);

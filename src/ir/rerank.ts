@@ -14,7 +14,7 @@ import { open, readFile, truncate } from 'node:fs/promises';
 import { CelensError, UsageError } from '../errors.js';
 import type { Collection, Run, RunEntry } from './collection.js';
 import { plural, sample } from './collection.js';
-import { compareTrec, trecOrder } from './trec.js';
+import { compareBytes, compareTrec, trecOrder } from './trec.js';
 
 /** Scores pairs in input order; `onProgress(done, total)` counts pairs within the call. */
 export type PairScorer = (pairs: ReadonlyArray<readonly [string, string]>, onProgress?: (done: number, total: number) => void) => Promise<number[]>;
@@ -59,6 +59,15 @@ interface Candidate {
 export function firstStage(c: Pick<Collection, 'name' | 'run'>): Run {
   if (c.run) return c.run;
   throw new UsageError(`${c.name}: the collection has no first-stage run to rerank; run \`celens bm25 --collection ${c.name} --out first.run\` first and pass --run first.run`);
+}
+
+/** The collection limited to its first `maxQueries` judged queries of the first stage. */
+export function limitQueries<C extends Pick<Collection, 'run' | 'qrels'>>(c: C, maxQueries: number | undefined): C {
+  if (maxQueries === undefined) return c;
+  if (!Number.isInteger(maxQueries) || maxQueries < 1) throw new UsageError(`max queries must be a positive integer, found ${maxQueries}`);
+  if (!c.run) return c;
+  const keep = [...c.run.keys()].filter((q) => c.qrels.has(q)).sort(compareBytes).slice(0, maxQueries);
+  return { ...c, run: new Map(keep.map((q) => [q, c.run?.get(q) ?? []])), qrels: new Map(keep.map((q) => [q, c.qrels.get(q) ?? new Map<string, number>()])) };
 }
 
 /**

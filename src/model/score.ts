@@ -1,8 +1,7 @@
 /**
- * Scoring (query, passage) pairs with a cross-encoder, as sentence-transformers' CrossEncoder.predict
- * does: raw logits by default (its Identity activation for ms-marco MiniLM), sigmoid or softmax on
- * request. Pairs are sorted by token length and batched, so little work goes to padding; scores
- * come back in input order.
+ * Scoring (query, passage) pairs with a cross-encoder: every output of the head, raw logits unless
+ * an activation is asked for (commands ask for the model's rule, relevance.ts). Pairs are sorted by
+ * token length and batched, so little work goes to padding; scores come back in input order.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertModel } from './bert.js';
@@ -12,12 +11,15 @@ import type { Masks } from './masks.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import { padBatch } from '../tokenize/tokenizer.js';
 
-export type Activation = 'none' | 'sigmoid' | 'softmax';
+import type { Activation } from './relevance.js';
+import { relevanceRule } from './relevance.js';
+
+export type { Activation } from './relevance.js';
 
 export interface ScoreOptions {
   /** @default 32 */
   batchSize?: number;
-  /** @default 'none' */
+  /** @default 'none' (raw logits); relevanceRule(config).activation is the model's own */
   activation?: Activation;
   masks?: Masks;
   /** Called after each batch with the number of pairs scored so far. */
@@ -25,6 +27,20 @@ export interface ScoreOptions {
 }
 
 export const SCORE_DEFAULTS = { batchSize: 32, activation: 'none' } as const;
+
+/** The activation on logits [B, labels] (softmax over the labels). */
+export function applyActivation(logits: tf.Tensor2D, act: Activation): tf.Tensor2D {
+  switch (act) {
+    case 'none':
+      return logits;
+    case 'sigmoid':
+      return tf.sigmoid(logits);
+    case 'softmax':
+      return tf.softmax(logits, -1);
+    case 'tanh':
+      return tf.tanh(logits);
+  }
+}
 
 /** The batches pairs are scored in: input indices sorted by token length (then index), cut every batchSize. */
 export function scoringBatches(encs: readonly PairEncoding[], batchSize: number): number[][] {
@@ -47,7 +63,7 @@ export async function scoreEncoded(model: BertModel, encs: readonly PairEncoding
     try {
       const logits = tf.tidy(() => {
         const l = bertForward(model, inputs, opts.masks ? { masks: opts.masks } : {});
-        return act === 'sigmoid' ? tf.sigmoid(l) : act === 'softmax' ? tf.softmax(l, -1) : l;
+        return applyActivation(l, act);
       });
       const data = await logits.data();
       logits.dispose();
@@ -62,4 +78,11 @@ export async function scoreEncoded(model: BertModel, encs: readonly PairEncoding
     opts.onProgress?.(done, encs.length);
   }
   return out;
+}
+
+/** Each pair's relevance score under the model's rule (relevance.ts), or under `activation`; input order. */
+export async function relevanceScores(model: BertModel, encs: readonly PairEncoding[], opts: ScoreOptions = {}): Promise<number[]> {
+  const rule = relevanceRule(model.config, opts.activation);
+  const rows = await scoreEncoded(model, encs, { ...opts, activation: rule.activation });
+  return rows.map((r) => r[rule.label] as number);
 }

@@ -11,8 +11,9 @@ import type { BertModel } from '../model/bert.js';
 import { embedStage, forwardContext } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';
 import type { TokenBatch } from '../model/inputs.js';
-import type { Activation } from '../model/score.js';
-import { scoredLabel } from '../model/scorer.js';
+import { relevanceRule, scoredLabel } from '../model/relevance.js';
+import type { Activation } from '../model/relevance.js';
+import { applyActivation } from '../model/score.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import { padBatch } from '../tokenize/tokenizer.js';
 import type { Intervention } from './ablate.js';
@@ -21,13 +22,13 @@ import { forwardFrom, forwardSaving, planCachePoints, restartPoint } from './pre
 export interface EngineOptions {
   /** @default 32 */
   batchSize?: number;
-  /** @default 'none' */
+  /** @default the model's rule (relevanceRule) */
   activation?: Activation;
   /** Memory for cached residual streams, in bytes; 0 turns reuse off. @default 1 GiB */
   cacheBytes?: number;
 }
 
-export const ENGINE_DEFAULTS = { batchSize: 32, activation: 'none' as Activation, cacheBytes: 1024 * 1024 * 1024 };
+export const ENGINE_DEFAULTS = { batchSize: 32, cacheBytes: 1024 * 1024 * 1024 };
 
 export interface ScoreEngine {
   model: BertModel;
@@ -54,7 +55,7 @@ export function makeEngine(model: BertModel, encs: readonly PairEncoding[], opts
     batches.push(padBatch(idx.map((i) => encs[i] as PairEncoding), model.config.padTokenId));
   }
   const cacheBytes = opts.cacheBytes ?? ENGINE_DEFAULTS.cacheBytes;
-  return { model, batches, rows, count: encs.length, activation: opts.activation ?? ENGINE_DEFAULTS.activation, cacheBytes, cache: new Map(), work: { run: 0, skipped: 0 } };
+  return { model, batches, rows, count: encs.length, activation: relevanceRule(model.config, opts.activation).activation, cacheBytes, cache: new Map(), work: { run: 0, skipped: 0 } };
 }
 
 /** Bytes one cached point takes over all batches ([B*T,H] float32 each). */
@@ -113,7 +114,7 @@ async function runBatches(e: ScoreEngine, fwd: (s: BatchStep) => tf.Tensor2D, iv
       const scores = tf.tidy(() => {
         const ctx = forwardContext(e.model, inputs.attentionMask, { ...(iv?.masks && { masks: iv.masks }), ...(iv?.hook && { hook: iv.hook }) });
         const logits = fwd({ ctx, inputs, b, batch });
-        return e.activation === 'sigmoid' ? tf.sigmoid(logits) : e.activation === 'softmax' ? tf.softmax(logits, -1) : logits;
+        return applyActivation(logits, e.activation);
       });
       const data = await scores.data();
       scores.dispose();

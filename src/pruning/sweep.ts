@@ -11,11 +11,12 @@ import { UsageError } from '../errors.js';
 import type { Collection, Run, RunEntry } from '../ir/collection.js';
 import { evaluate } from '../ir/metrics/evaluate.js';
 import { randomFloor } from '../ir/random-floor.js';
-import { planCandidates, RERANK_DEFAULTS } from '../ir/rerank.js';
+import { limitQueries, planCandidates, RERANK_DEFAULTS } from '../ir/rerank.js';
 import { findTopKTies } from '../ir/ties.js';
-import { compareBytes, compareTrec } from '../ir/trec.js';
+import { compareTrec } from '../ir/trec.js';
 import type { BertModel } from '../model/bert.js';
-import type { Activation } from '../model/score.js';
+import { relevanceRule } from '../model/relevance.js';
+import type { Activation } from '../model/relevance.js';
 import type { PairTokenizer, Truncation } from '../tokenize/tokenizer.js';
 import { intervention } from './ablate.js';
 import type { Ablation } from './ablate.js';
@@ -32,6 +33,8 @@ import type { Strategy, StrategyScores } from './select.js';
 export interface SweepOptions {
   /** @default 'neurons' */
   unit?: Unit;
+  /** The first-stage run file, when it is not the collection's own (recorded in the sweep's header). */
+  runFile?: string;
   /** @default those the scores allow (cells.ts defaultStrategies) */
   strategies?: Strategy[];
   /** `0.5%`, `0.005` or a count. @default SWEEP_DEFAULTS.budgets */
@@ -106,7 +109,7 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
   // Fail on bad budgets or missing rankings before any model work (magnitude may wait for the means).
   planCells(model.config, { ...plan, strategies: strategies.filter((x) => x !== 'magnitude' || scores.magnitude) }, scores);
 
-  const c = subset(collection, opts.maxQueries);
+  const c = limitQueries(collection, opts.maxQueries);
   const { cands, warnings } = planCandidates(c, topK);
   if (cands.length === 0) throw new UsageError(`${collection.name}: no candidates to rerank`);
   const encs = await tokenizer.encodePairs(
@@ -133,10 +136,12 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
     options: {
       unit, ablation, strategies, budgets: cells.map((x) => x.budgetLabel).filter((b, i, a) => a.indexOf(b) === i), seeds: plan.seeds,
       topK, maxQueries: opts.maxQueries ?? null, metrics, relLevel,
-      activation: opts.activation ?? ENGINE_DEFAULTS.activation, batchSize: opts.batchSize ?? ENGINE_DEFAULTS.batchSize,
+      activation: relevanceRule(model.config, opts.activation).activation, batchSize: opts.batchSize ?? ENGINE_DEFAULTS.batchSize,
       maxLength: opts.maxLength ?? null, truncation: opts.truncation ?? 'longest_first',
       ranking: fp('ranking') ?? null, rankingNonrel: fp('nonrel') ?? null, magnitude: fp('magnitude') ?? null,
       means: ablation === 'mean' ? (means?.reference ?? null) : null,
+      // Only when given: sweeps written before --run existed keep their header and resume.
+      ...(opts.runFile !== undefined && { run: opts.runFile }),
     },
   };
   const { journal, done } = await SweepJournal.open(opts.out, header);
@@ -205,14 +210,6 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
   }
 }
 
-/** The collection limited to its first `maxQueries` judged queries of the first stage. */
-function subset(c: Collection, maxQueries: number | undefined): Collection {
-  if (maxQueries === undefined) return c;
-  if (!Number.isInteger(maxQueries) || maxQueries < 1) throw new UsageError(`max queries must be a positive integer, found ${maxQueries}`);
-  if (!c.run) return c;
-  const keep = [...c.run.keys()].filter((q) => c.qrels.has(q)).sort(compareBytes).slice(0, maxQueries);
-  return { ...c, run: new Map(keep.map((q) => [q, c.run?.get(q) ?? []])), qrels: new Map(keep.map((q) => [q, c.qrels.get(q) ?? new Map<string, number>()])) };
-}
 
 /** Candidates with scores → a run ranked as trec_eval ranks it. */
 function buildRun(cands: ReadonlyArray<{ qid: string; docid: string }>, score: (i: number) => number): Run {

@@ -110,10 +110,13 @@ describe('scorer', () => {
     }
   });
 
-  test('equals scoreEncoded on the same pairs (output 0 of a one-logit head)', async () => {
+  test('equals scoreEncoded on the same pairs (output 0 of a one-logit head, after the model\'s sigmoid)', async () => {
     const encs = await tokenizer.encodePairs(pairs, { maxLength: 128 });
-    const rows = await scoreEncoded(model, encs, { batchSize: 32 });
+    // The fixture's config names no activation: sentence-transformers' default for 1 label, sigmoid.
+    const rows = await scoreEncoded(model, encs, { batchSize: 32, activation: 'sigmoid' });
     expect(await scorer(pairs)).toEqual(rows.map((r) => r[0]));
+    const raw = await scoreEncoded(model, encs, { batchSize: 32 });
+    (await scorer(pairs)).forEach((s, i) => expect(Math.abs(s - 1 / (1 + Math.exp(-(raw[i]?.[0] as number))))).toBeLessThan(1e-6));
   });
 
   test('batch size moves no score by more than 1e-5', async () => {

@@ -9,7 +9,8 @@ import { attribute } from '../../attribution/attribute.js';
 import { DEFAULT_MODEL_DIR, EXAMPLE_PAIRS } from '../../defaults.js';
 import { disposeModel } from '../../model/load.js';
 import { parseMasks } from '../../model/masks.js';
-import { scoreEncoded } from '../../model/score.js';
+import { relevanceScores } from '../../model/score.js';
+import { describeRule, relevanceRule } from '../../model/relevance.js';
 import { loadTokenizer, readGradedPairsTsv } from '../../tokenize/tokenizer.js';
 import { mulberry32, sampleIndices } from '../../util/random.js';
 import { setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
@@ -45,7 +46,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: c.maxPositionEmbeddings });
       const { pairs, grades } = await readGradedPairsTsv(argv.pairs);
       const encs = await tokenizer.encodePairs(pairs);
-      const base = (await scoreEncoded(model, encs)).map((s) => s[0] as number);
+      const base = await relevanceScores(model, encs);
       const relevant = grades.map((g) => g !== undefined && g > 0);
       const labelled = grades.every((g) => g !== undefined) && relevant.some(Boolean);
 
@@ -78,10 +79,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
         random[`layer.${l}.ffn`] = sampleIndices(I, top.length, rng);
         say(`  layer ${l}: ${top.slice(0, 5).map((j) => `#${j} ${(mean[j] as number) >= 0 ? '+' : ''}${(mean[j] as number).toFixed(4)}`).join('   ')}`);
       });
-      const masked = (await scoreEncoded(model, encs, { masks: parseMasks(chosen, c) })).map((s) => s[0] as number);
-      const ctrl = (await scoreEncoded(model, encs, { masks: parseMasks(random, c) })).map((s) => s[0] as number);
+      const masked = await relevanceScores(model, encs, { masks: parseMasks(chosen, c) });
+      const ctrl = await relevanceScores(model, encs, { masks: parseMasks(random, c) });
       say();
-      say(`scores (raw logits): unpruned → top-${argv.top}/layer masked | random-${argv.top}/layer masked`);
+      say(`scores, ${describeRule(relevanceRule(c), c.numLabels)}: unpruned → top-${argv.top}/layer masked | random-${argv.top}/layer masked`);
       pairs.forEach(([q, p], i) => {
         const fmt = (v: number): string => v.toFixed(3).padStart(8);
         const tag = grades[i] === undefined ? '' : relevant[i] ? ' rel' : ' non';

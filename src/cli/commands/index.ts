@@ -11,6 +11,7 @@ import { inspectCommand } from './inspect.js';
 import { mergeCommand } from './merge.js';
 import { neuronsCommand } from './neurons.js';
 import { pruneCommand } from './prune.js';
+import { rankCommand } from './rank.js';
 import { reportCommand } from './report.js';
 import { rerankCommand } from './rerank.js';
 import { scoreCommand } from './score.js';
@@ -22,6 +23,7 @@ export type Register = (y: Argv<object>) => Argv<object>;
 export const commands: Register[] = [
   (y) => y.command(inspectCommand),
   (y) => y.command(scoreCommand),
+  (y) => y.command(rankCommand),
   (y) => y.command(forwardCommand),
   (y) => y.command(attributeCommand),
   (y) => y.command(mergeCommand),

@@ -3,6 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { countParams } from '../../weights/hf-names.js';
 import { disposeModel } from '../../model/load.js';
 import { allSites, parseSite, siteShape } from '../../model/sites.js';
+import { describeRule, relevanceRule } from '../../model/relevance.js';
+import { defaultTarget } from '../../attribution/targets.js';
 import { setup, withBackend, withHub } from '../common.js';
 import type { BackendArgs, HubArgs } from '../common.js';
 
@@ -25,6 +27,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     try {
       const c = model.config;
       const counts = countParams(model.params);
+      // The one rule score, rank, rerank, prune and demo use; attribute's default target reads the same label.
+      const rule = relevanceRule(c);
       // Shapes with symbolic batch B and length T: sizes come from the config, [B, T] stand as 1 and are renamed.
       const sites = allSites(c).map((s) => ({ site: s, shape: symbolic(siteShape(parseSite(s, c), c, -1, -2)) }));
       const info = {
@@ -43,6 +47,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
           layer_norm_eps: c.layerNormEps,
           pad_token_id: c.padTokenId,
         },
+        relevance_score: { label: rule.label, activation: rule.activation, from: rule.from, text: describeRule(rule, c.numLabels) },
+        attribution_target: defaultTarget(c),
         parameters: counts,
         unused_tensors: model.unused,
         sites,
@@ -57,6 +63,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
         `layers     ${c.numLayers}   hidden ${c.hiddenSize}   heads ${c.numHeads} (size ${c.hiddenSize / c.numHeads})   ffn ${[...new Set(c.intermediateSizes)].join('/')}`,
         `vocab      ${c.vocabSize}   max positions ${c.maxPositionEmbeddings}   token types ${c.typeVocabSize}   labels ${c.numLabels}`,
         `activation ${c.hiddenAct}   layer_norm_eps ${c.layerNormEps}   pad id ${c.padTokenId}`,
+        `score      ${info.relevance_score.text}   attribution target ${info.attribution_target}`,
         `parameters ${counts.total.toLocaleString('en-US')} (embeddings ${counts.embeddings.toLocaleString('en-US')}, encoder ${counts.encoder.toLocaleString('en-US')}, pooler+classifier ${counts.head.toLocaleString('en-US')})`,
         ...(model.unused.length ? [`unused     ${model.unused.length} tensors (${model.unused.slice(0, 3).join(', ')}${model.unused.length > 3 ? ', …' : ''})`] : []),
         'sites',

@@ -1,12 +1,14 @@
 /**
  * `celens score MODEL --query Q --passage P [--passage P2 …]` or `--pairs FILE.tsv`: cross-encoder
- * scores, one line per pair in input order (tab-separated values for multi-label heads).
+ * scores, one line per pair in input order (tab-separated values for multi-label heads), after the
+ * model's activation as sentence-transformers' CrossEncoder.predict applies it (relevance.ts).
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { disposeModel } from '../../model/load.js';
 import { scoreEncodedParallel } from '../../model/score-parallel.js';
-import type { Activation } from '../../model/score.js';
+import { ACTIVATIONS, describeRule, relevanceRule } from '../../model/relevance.js';
+import type { Activation } from '../../model/relevance.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { progressBar } from '../progress.js';
@@ -19,7 +21,7 @@ interface ScoreArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   passage: string[] | undefined;
   pairs: string | undefined;
   'batch-size': number;
-  activation: Activation;
+  activation: Activation | undefined;
   'max-length': number | undefined;
   truncation: Truncation;
   mask: string | undefined;
@@ -36,7 +38,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
         .option('passage', { type: 'string', array: true, describe: 'a passage to score against --query (repeatable)' })
         .option('pairs', { type: 'string', describe: 'TSV file, query<TAB>passage per line' })
         .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass (sorted by length)' })
-        .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation, describe: 'applied to the logits (none = raw logit, as sentence-transformers for ms-marco models)' })
+        .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits (default: the model's, as sentence-transformers: config.json's activation, else sigmoid for 1 label, softmax for more; see celens inspect)" })
         .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials (default: the model\'s, at most 512)' })
         .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
         .option('mask', { type: 'string', describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]}' })
@@ -52,12 +54,15 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     const { model, dir } = await setup(argv);
     const bar = progressBar('score');
     try {
+      const rule = relevanceRule(model.config, argv.activation);
+      // Every output is printed; the relevance score (rank, rerank) is one of them: say both.
+      process.stderr.write(`celens: outputs: ${rule.activation === 'none' ? 'raw logits' : rule.activation} (${rule.from}); relevance score: ${describeRule(rule, model.config.numLabels)}\n`);
       const masks = await optionalMasks(argv.mask, model);
       const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
       const encs = await tokenizer.encodePairs(pairs, { ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }), truncation: argv.truncation });
       const scores = await scoreEncodedParallel(dir, model, encs, {
         batchSize: argv['batch-size'],
-        activation: argv.activation,
+        activation: rule.activation,
         ...(masks && { masks }),
         onProgress: (d, t) => bar.update(d, t),
       }, { workers: argv.workers, backend: argv.backend });
