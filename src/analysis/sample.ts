@@ -81,6 +81,17 @@ export function samplePairs(c: Collection, o: SampleOptions = {}): { pairs: Samp
     const takeR = Math.min(r.length, Math.max(half, o.maxPairs - n.length));
     pairs = [...r.slice(0, takeR), ...n.slice(0, o.maxPairs - takeR)];
   }
+  // Half and half is the promise; when the collection cannot keep it, say why instead of silently
+  // returning (say) 10 relevant and 0 non-relevant pairs.
+  const want = o.maxPairs === undefined ? 1 : Math.floor(o.maxPairs / 2);
+  const got = pairs.length - pairs.filter((p) => p.relevant).length;
+  if (got < want) {
+    const why = [
+      negatives === 'unjudged' ? 'judged non-relevant pairs are off (--negatives unjudged)' : `its judgements hold ${non.filter((p) => p.grade !== null).length} non-relevant grades`,
+      negatives === 'judged' ? 'unjudged negatives are off (--negatives judged)' : c.run ? `its first stage gave ${non.filter((p) => p.grade === null).length} unjudged candidates` : 'it has no first-stage run for unjudged negatives (pass --run; celens bm25 makes one)',
+    ];
+    warnings.push(`${c.name}: only ${got} non-relevant pair${got === 1 ? '' : 's'}${o.maxPairs === undefined ? '' : ` of the ${want} that --max-pairs ${o.maxPairs} asks for`}: ${why.join(', and ')}`);
+  }
   return { pairs, warnings };
 }
 

@@ -42,3 +42,14 @@ test('cap balances relevant and non-relevant; the seed fixes the sample', () => 
 test('no relevant pair is an error naming the collection', () => {
   expect(() => samplePairs(collection(), { relLevel: 4 })).toThrow(/toy: no relevant pairs at relevance level 4/);
 });
+
+test('too few non-relevant pairs for half and half is said, with the reason (no run, no judged negatives)', () => {
+  // MEDLINE-like: only relevant grades and no first-stage run.
+  const c = { ...collection(), qrels: new Map([['q1', new Map([['d1', 1], ['d2', 1]])], ['q2', new Map([['d5', 1]])]]) };
+  delete (c as { run?: unknown }).run;
+  const { pairs, warnings } = samplePairs(c, { maxPairs: 4 });
+  expect(pairs.every((p) => p.relevant)).toBe(true);
+  expect(warnings).toContain('toy: only 0 non-relevant pairs of the 2 that --max-pairs 4 asks for: its judgements hold 0 non-relevant grades, and it has no first-stage run for unjudged negatives (pass --run; celens bm25 makes one)');
+  // Enough negatives: nothing to say.
+  expect(samplePairs(collection(), { relLevel: 1, maxPairs: 4 }).warnings.filter((w) => w.includes('non-relevant'))).toEqual([]);
+});

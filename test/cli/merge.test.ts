@@ -27,6 +27,9 @@ test('three shards merged into .jsonl and .safetensors equal the unsharded files
   expect(Buffer.compare(await readFile(join(dir, 'merged.jsonl')), await readFile(join(dir, 'full.jsonl')))).toBe(0);
   expect((await runCli(['merge', join(dir, 'merged.safetensors'), ...shards])).code).toBe(0);
   expect(Buffer.compare(await readFile(join(dir, 'merged.safetensors')), await readFile(join(dir, 'full.safetensors')))).toBe(0);
+  // --out, as every other command names its output, says the same.
+  expect((await runCli(['merge', '--out', join(dir, 'merged2.jsonl'), ...shards])).code).toBe(0);
+  expect(Buffer.compare(await readFile(join(dir, 'merged2.jsonl')), await readFile(join(dir, 'full.jsonl')))).toBe(0);
 });
 
 test('a missing shard: one line on stderr, exit 1', async () => {

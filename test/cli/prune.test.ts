@@ -56,3 +56,20 @@ test('mean ablation and heads; errors are one line', async () => {
   expect(budget.code).toBe(1);
   expect(budget.stderr).toMatch(/^celens: budget 'lots' is not a percentage/);
 });
+
+test('a collection without a first stage: the message names --run before the model loads, and --run works', async () => {
+  const adi = path.join(path.dirname(DL20), 'adi');
+  const out = path.join(tmp, 'adi.jsonl');
+  const pruneAdi = (...more: string[]): string[] => ['prune', FIXTURE_DIR, '--tokenizer', MINILM, '--collection', adi, '--out', out, '--top-k', '5', '--max-queries', '2', '--budgets', '2%', '--strategies', 'random', '--seeds', '1', '--reference-pairs', '4', '--backend', 'cpu', ...more];
+  const none = await runCli(pruneAdi());
+  expect(none.code).toBe(1);
+  expect(none.stderr).toMatch(/no first-stage run to rerank; run `celens bm25 .*` first and pass --run first\.run/);
+  const run = path.join(tmp, 'adi-bm25.run');
+  expect((await runCli(['bm25', '--collection', adi, '--out', run, '--hits', '10'])).code).toBe(0);
+  const r = await runCli(pruneAdi('--run', run));
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('random@2%');
+  // The run file is part of the sweep's identity.
+  expect(JSON.parse((await readFile(out, 'utf8')).split('\n')[0] as string).options.run).toBe(run);
+});

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadCollection } from '../../src/ir/detect.js';
 import { parseRun } from '../../src/ir/trec.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE_DIR, SHARED } from '../helpers/fixture.js';
@@ -89,4 +90,13 @@ test('refusals come before the model is loaded', async () => {
   const badTag = await runCli(['rerank', noModel, '--collection', DL19, '--out', path.join(tmp, 'x.run'), '--tag', 'two words']);
   expect(badTag.stderr).toMatch(/run tag must be one word/);
   expect((await runCli(['rerank', noModel, '--collection', DL19, '--out', path.join(tmp, 'x.run'), '--top-k', '0'])).stderr).toMatch(/--top-k must be a positive integer/);
+});
+
+test('--max-queries N reranks the first N judged queries of the first stage (byte order of qid)', async () => {
+  const c = await loadCollection(DL19);
+  const want = [...(c.run ?? new Map()).keys()].filter((q) => c.qrels.has(q)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, 3);
+  const out = path.join(tmp, 'three.txt');
+  const r = await runCli(['rerank', FIXTURE_DIR, '--tokenizer', TOKENIZER, '--collection', DL19, '--top-k', '2', '--max-queries', '3', '--out', out, '--workers', '1']);
+  expect(r.code).toBe(0);
+  expect([...parseRun(await readFile(out, 'utf8'), out).keys()].sort()).toEqual(want);
 });

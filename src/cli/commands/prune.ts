@@ -5,9 +5,14 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { COLLECTION_FORMATS } from '../../ir/collection.js';
+import type { CollectionFormat } from '../../ir/collection.js';
 import { loadCollection } from '../../ir/detect.js';
+import { firstStage } from '../../ir/rerank.js';
+import { readRun } from '../../ir/trec.js';
 import { disposeModel } from '../../model/load.js';
-import type { Activation } from '../../model/score.js';
+import { ACTIVATIONS } from '../../model/relevance.js';
+import type { Activation } from '../../model/relevance.js';
 import { ABLATIONS } from '../../pruning/ablate.js';
 import type { Ablation } from '../../pruning/ablate.js';
 import { readFfnMeans, writeFfnMeans } from '../../pruning/means.js';
@@ -25,6 +30,9 @@ import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
 interface PruneArgs extends BackendArgs, HubArgs, TokenizerArgs {
   model: string;
   collection: string;
+  format: CollectionFormat | undefined;
+  split: string | undefined;
+  run: string | undefined;
   out: string;
   unit: Unit;
   strategies: Strategy[] | undefined;
@@ -41,7 +49,7 @@ interface PruneArgs extends BackendArgs, HubArgs, TokenizerArgs {
   metrics: string[];
   'rel-level': number;
   'batch-size': number;
-  activation: Activation;
+  activation: Activation | undefined;
   'max-length': number | undefined;
   truncation: Truncation;
   'cache-mb': number;
@@ -54,6 +62,9 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
     withTokenizer(withBackend(withHub(y)))
       .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
       .option('collection', { type: 'string', demandOption: true, describe: 'collection folder or file with queries, docs, qrels and a first-stage run' })
+      .option('format', { choices: COLLECTION_FORMATS, describe: 'force the collection format' })
+      .option('split', { type: 'string', describe: 'BEIR qrels split (default: test)' })
+      .option('run', { type: 'string', describe: "first-stage TREC run (default: the collection's own; celens bm25 makes one)" })
       .option('out', { type: 'string', demandOption: true, describe: 'sweep JSONL (appended cell by cell; rerun to resume)' })
       .option('unit', { choices: UNITS, default: SWEEP_DEFAULTS.unit, describe: 'FFN neurons or attention heads' })
       .option('strategies', { choices: STRATEGIES, array: true, describe: 'default: those the given scores allow (top bottom nonrel random magnitude)' })
@@ -70,7 +81,7 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       .option('metrics', { type: 'string', array: true, default: SWEEP_DEFAULTS.metrics, describe: 'measures as ir_measures names them' })
       .option('rel-level', { type: 'number', default: SWEEP_DEFAULTS.relLevel, describe: 'grade at which a doc counts as relevant (trec_eval -l)' })
       .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass' })
-      .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation })
+      .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits before ranking (default: the model's relevance rule, see celens inspect)" })
       .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials' })
       .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
       .option('cache-mb', { type: 'number', default: 1024, describe: 'memory for reused unpruned activations (0: recompute every cell)' }),
@@ -78,6 +89,10 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
     if (!(argv['cache-mb'] >= 0)) throw new UsageError('--cache-mb must be ≥ 0');
     if (!(Number.isInteger(argv['reference-pairs']) && argv['reference-pairs'] >= 1)) throw new UsageError('--reference-pairs must be a positive integer');
+    // The collection and its first stage first: a missing run is said before the model loads.
+    const collection = await loadCollection(argv.collection, { ...(argv.format && { format: argv.format }), ...(argv.split !== undefined && { split: argv.split }) });
+    if (argv.run !== undefined) Object.assign(collection, { run: await readRun(argv.run), runSource: argv.run });
+    firstStage(collection);
     const { model, dir } = await setup(argv);
     const stop = { requested: false };
     const onSigint = (): void => {
@@ -95,10 +110,10 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       const meansFile = argv.means ?? `${argv.out}.means.json`;
       const means = await readFfnMeans(meansFile, c);
       if (means) process.stderr.write(`celens: means from ${meansFile} (${means.pairs} pairs, ${means.tokens} tokens)\n`);
-      const collection = await loadCollection(argv.collection);
       const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: c.maxPositionEmbeddings });
       const result = await runSweep(model, tokenizer, collection, {
         unit: argv.unit,
+        ...(argv.run !== undefined && { runFile: argv.run }),
         ...(argv.strategies && { strategies: argv.strategies }),
         budgets: argv.budgets.map(String),
         seeds: argv.seeds,

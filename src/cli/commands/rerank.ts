@@ -14,12 +14,13 @@ import type { Collection, CollectionFormat, Run } from '../../ir/collection.js';
 import { loadCollection } from '../../ir/detect.js';
 import { evaluate, EVALUATE_DEFAULTS } from '../../ir/metrics/evaluate.js';
 import { randomFloor, RANDOM_FLOOR_DEFAULTS } from '../../ir/random-floor.js';
-import { firstStage, rerank, RERANK_DEFAULTS } from '../../ir/rerank.js';
+import { firstStage, limitQueries, rerank, RERANK_DEFAULTS } from '../../ir/rerank.js';
 import { describeTies, findTopKTies } from '../../ir/ties.js';
 import { formatRun, readRun, trecOrder } from '../../ir/trec.js';
 import { disposeModel } from '../../model/load.js';
 import { masksToJson } from '../../model/masks.js';
-import type { Activation } from '../../model/score.js';
+import { ACTIVATIONS, relevanceRule } from '../../model/relevance.js';
+import type { Activation } from '../../model/relevance.js';
 import { makeScorer } from '../../model/scorer.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
@@ -34,12 +35,13 @@ interface RerankArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   split: string | undefined;
   run: string | undefined;
   'top-k': number;
+  'max-queries': number | undefined;
   'batch-size': number;
   'chunk-size': number;
   mask: string | undefined;
   'max-length': number | undefined;
   truncation: Truncation;
-  activation: Activation;
+  activation: Activation | undefined;
   out: string;
   tag: string;
   eval: boolean;
@@ -59,12 +61,13 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
           .option('split', { type: 'string', describe: 'BEIR qrels split (default: test)' })
           .option('run', { type: 'string', describe: "first-stage TREC run (default: the collection's own, e.g. rank_llm's BM25)" })
           .option('top-k', { type: 'number', default: RERANK_DEFAULTS.topK, describe: 'candidates per query to rerank, by first-stage order' })
+          .option('max-queries', { type: 'number', describe: 'only the first N judged queries of the first stage (byte order of qid, as prune)' })
           .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass (sorted by length)' })
           .option('chunk-size', { type: 'number', default: RERANK_DEFAULTS.chunkSize, describe: 'pairs scored between two journal writes' })
           .option('mask', { type: 'string', describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]} (a pruned model)' })
           .option('max-length', { type: 'number', describe: "tokens per pair incl. specials (default: the model's, at most 512)" })
           .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
-          .option('activation', { choices: ['none', 'sigmoid', 'softmax'] as const, default: 'none' as Activation, describe: 'applied to the logits before ranking' })
+          .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits before ranking (default: the model's relevance rule, see celens inspect)" })
           .option('out', { type: 'string', demandOption: true, describe: 'TREC run file to write' })
           .option('tag', { type: 'string', default: 'celens', describe: 'run tag (last column)' })
           .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' })
@@ -81,6 +84,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
     const c = await loadCollection(argv.collection, { ...(argv.format && { format: argv.format }), ...(argv.split !== undefined && { split: argv.split }) });
     if (argv.run !== undefined) Object.assign(c, { run: await readRun(argv.run), runSource: argv.run });
     firstStage(c); // no first stage: say so before loading the model
+    if (argv['max-queries'] !== undefined) Object.assign(c, limitQueries(c, argv['max-queries']));
     for (const w of c.warnings) process.stderr.write(`celens: warning: ${w}\n`);
 
     const { model, dir } = await setup(argv);
@@ -97,7 +101,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       const masks = await optionalMasks(argv.mask, model);
       const tokDir = tokenizerDir(argv, dir);
       const tokenizer = await loadTokenizer(tokDir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
-      const opts = { batchSize: argv['batch-size'], activation: argv.activation, truncation: argv.truncation, ...(masks && { masks }), ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }) };
+      const opts = { batchSize: argv['batch-size'], activation: relevanceRule(model.config, argv.activation).activation, truncation: argv.truncation, ...(masks && { masks }), ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }) };
       // Worker count changes no score (score-parallel.ts), so it stays out of scorerId.
       const scorer = makeScorer(model, tokenizer, { ...opts, pool: { modelDir: dir, workers: argv.workers, backend: argv.backend } });
       // Everything that changes a score; a journal made with other settings is refused.
