@@ -106,17 +106,23 @@ describe('--format trec_eval', () => {
     expect(table(r.stdout)).toEqual({ 'num_q all': '43', 'map all': '0.2476', 'recip_rank all': '0.7036', 'ndcg_cut_10 all': '0.5058' });
   });
 
+  test('without --metrics, trec_eval names of our defaults with RR for RR@10 (trec_eval has no cut-off RR)', async () => {
+    const r = await runCli([...base, '--format', 'trec_eval']);
+    expect(r.code).toBe(0);
+    expect(Object.keys(table(r.stdout))).toEqual(['num_q all', 'ndcg_cut_10 all', 'recip_rank all', 'map all', 'P_10 all', 'recall_100 all']);
+  });
+
   test('the floor lines use the same names', async () => {
     const r = await runCli(['eval', '--collection', DL19, '--metrics', 'nDCG@10', '--floor', '--format', 'trec_eval']);
     expect(Object.keys(table(r.stdout))).toEqual(['num_q all', 'ndcg_cut_10 all', 'ndcg_cut_10 floor']);
   });
 
   test('measures without a trec_eval name are refused before any file is read, naming them', async () => {
-    const defaults = await runCli(['eval', '--qrels', 'no-such-qrels', '--run', RUN, '--format', 'trec_eval']);
-    expect([defaults.code, defaults.stdout]).toEqual([1, '']);
-    expect(defaults.stderr).toBe(
+    const rr10 = await runCli(['eval', '--qrels', 'no-such-qrels', '--run', RUN, '--format', 'trec_eval', '--metrics', 'RR@10']);
+    expect([rr10.code, rr10.stdout]).toEqual([1, '']);
+    expect(rr10.stderr).toBe(
       "celens: --format trec_eval: 'RR@10' has no trec_eval name: recip_rank looks at the whole ranking (ask for RR), and trec_eval -M 10 would cut every other measure too; " +
-        'keep the ir_measures names for RR@10 (it is one of the default --metrics; pass e.g. --metrics nDCG@10 RR AP P@10 R@100)\n',
+        'keep the ir_measures names for RR@10\n',
     );
     const rel = await runCli([...base, '--metrics', 'AP(rel=2)', '--format', 'trec_eval']);
     expect(rel.stderr).toMatch(/^celens: --format trec_eval: 'AP\(rel=2\)' has no trec_eval name at relevance level 1: .*\(--rel-level 2\)/);

@@ -23,7 +23,7 @@ interface EvalArgs {
   qrels: string | undefined;
   run: string | undefined;
   collection: string | undefined;
-  metrics: string[];
+  metrics: string[] | undefined;
   'rel-level': number;
   'per-query': boolean;
   json: boolean;
@@ -41,7 +41,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('qrels', { type: 'string', describe: 'TREC qrels file (qid 0 docno grade)' })
       .option('run', { type: 'string', describe: 'TREC run file (qid Q0 docno rank score tag)' })
       .option('collection', { type: 'string', describe: 'collection folder or file: its qrels, and its first-stage run when --run is not given' })
-      .option('metrics', { type: 'string', array: true, default: [...EVALUATE_DEFAULTS.metrics], describe: 'measures as ir_measures writes them: nDCG@10 RR RR@10 AP AP@k P@10 R@100 AP(rel=2)' })
+      .option('metrics', { type: 'string', array: true, describe: `measures as ir_measures writes them: nDCG@10 RR RR@10 AP AP@k P@10 R@100 AP(rel=2) (default: ${EVALUATE_DEFAULTS.metrics.join(' ')}; with --format trec_eval, ${TREC_EVAL_DEFAULT_METRICS.join(' ')})` })
       .option('rel-level', { type: 'number', default: EVALUATE_DEFAULTS.relLevel, describe: 'grade at which a doc counts as relevant (trec_eval -l); nDCG always uses the grades' })
       .option('per-query', { type: 'boolean', default: false, describe: 'also print each query (trec_eval -q)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON (keys: ir_measures names) instead of trec_eval lines' })
@@ -56,11 +56,13 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
   handler: async (argv) => {
     const trec = argv.format === 'trec_eval';
     if (trec && argv.json) throw new UsageError('--json writes ir_measures names as keys; leave out --format trec_eval or --json');
+    // trec_eval has no RR@10 (recip_rank has no cutoff): its defaults say RR where ours say RR@10.
+    const metrics = argv.metrics ?? [...(trec ? TREC_EVAL_DEFAULT_METRICS : EVALUATE_DEFAULTS.metrics)];
     // Refuse measures trec_eval has no name for before reading any file.
-    if (trec) checkTrecEvalNames(argv.metrics, argv['rel-level']);
+    if (trec) checkTrecEvalNames(metrics, argv['rel-level']);
     const { qrels, run, runName } = await inputs(argv);
     if (!Number.isInteger(argv['ties-k']) || argv['ties-k'] < 1) throw new UsageError('--ties-k must be a positive integer');
-    const opts = { metrics: argv.metrics, relLevel: argv['rel-level'], complete: argv.complete };
+    const opts = { metrics, relLevel: argv['rel-level'], complete: argv.complete };
     const ev = evaluate(qrels, run, opts);
     const notes: string[] = [];
     const ties = describeTies(findTopKTies(run, argv['ties-k']), runName);
@@ -81,16 +83,17 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
   },
 };
 
-/** trecEvalNames, its refusals prefixed with the flag, and a pointer to --metrics when the defaults hold the measure. */
+/** The measures `--format trec_eval` prints without --metrics: ours, with RR for RR@10. */
+export const TREC_EVAL_DEFAULT_METRICS = ['nDCG@10', 'RR', 'AP', 'P@10', 'R@100'] as const;
+
+/** trecEvalNames, its refusals prefixed with the flag. */
 function checkTrecEvalNames(metrics: string[], relLevel: number): void {
   const measures = metrics.map((m) => parseMeasure(m)); // a misspelt measure keeps its own message
   try {
     trecEvalNames(measures, relLevel);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    const defaults = metrics.length === EVALUATE_DEFAULTS.metrics.length && metrics.every((m, i) => m === EVALUATE_DEFAULTS.metrics[i]);
-    const hint = defaults ? ' (it is one of the default --metrics; pass e.g. --metrics nDCG@10 RR AP P@10 R@100)' : '';
-    throw new UsageError(`--format trec_eval: ${err.message}${hint}`);
+    throw new UsageError(`--format trec_eval: ${err.message}`);
   }
 }
 
