@@ -11,6 +11,8 @@ import type { SegmentName } from '../attribution/baselines.js';
 import type { PairRecord } from '../attribution/records.js';
 import { CelensError } from '../errors.js';
 import { openAttribution } from './read-records.js';
+import { matchSiteName } from '../model/sites.js';
+import { MAX_LAYERS } from '../weights/config.js';
 
 export type PairGroup = 'all' | 'relevant' | 'nonrelevant';
 export const PAIR_GROUPS: readonly PairGroup[] = ['all', 'relevant', 'nonrelevant'];
@@ -63,11 +65,15 @@ export interface Aggregation {
   zeroNormalized: number;
 }
 
-const LAYER_KEY = /^layer\.(0|[1-9]\d*)\.(.+)$/;
+/** A record key's layer and site kind (`layer.3.ffn.pre` → 3, `ffn.pre`), by the one site-name parser; undefined for other keys. */
+function layerSiteKey(k: string): { layer: number; kind: string } | undefined {
+  const p = matchSiteName(k);
+  return p && 'layer' in p && p.kind !== 'layer' && p.layer < MAX_LAYERS ? { layer: p.layer, kind: p.kind } : undefined;
+}
 
 /** Site kinds in a record's `sum` (`layer.3.ffn.pre` → `ffn.pre`). */
 export function siteKinds(r: PairRecord): string[] {
-  return [...new Set(Object.keys(r.sum).flatMap((k) => LAYER_KEY.exec(k)?.[2] ?? []))];
+  return [...new Set(Object.keys(r.sum).flatMap((k) => layerSiteKey(k)?.kind ?? []))];
 }
 
 export function datasetOf(r: PairRecord, file: string): string {
@@ -78,8 +84,8 @@ export function datasetOf(r: PairRecord, file: string): string {
 export function siteWidths(r: PairRecord, site: string): number[] {
   const widths: number[] = [];
   for (const [k, v] of Object.entries(r.sum)) {
-    const m = LAYER_KEY.exec(k);
-    if (m?.[2] === site) widths[Number(m[1])] = v.length;
+    const m = layerSiteKey(k);
+    if (m?.kind === site) widths[m.layer] = v.length;
   }
   return Array.from(widths, (w) => w ?? 0);
 }

@@ -14,6 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
 import type { LayerValues } from './aggregate.js';
+import { matchSiteName } from '../model/sites.js';
 
 export interface Magnitudes {
   values: LayerValues;
@@ -22,19 +23,18 @@ export interface Magnitudes {
   file: string;
 }
 
-const KEY = /^layer\.(0|[1-9]\d*)$/;
-
 export function parseMagnitudes(raw: unknown, widths: readonly number[], file: string): Magnitudes {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CelensError('activation magnitudes are a JSON object {"layer.0": [numbers], …}', { file });
   const values: LayerValues = widths.map(() => new Float64Array(0));
   const meta: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    const m = KEY.exec(k);
-    if (!m) {
+    // `layer.{l}` keys (the site vocabulary's per-layer name) hold data; anything else is metadata.
+    const m = matchSiteName(k);
+    if (m?.kind !== 'layer') {
       meta[k] = v;
       continue;
     }
-    const l = Number(m[1]);
+    const l = m.layer;
     const w = widths[l] ?? 0;
     if (w === 0) throw new CelensError(`'${k}': the attribution records have no layer ${l}`, { file });
     if (!Array.isArray(v) || v.length !== w) throw new CelensError(`'${k}' must be a list of ${w} numbers, one per neuron (found ${Array.isArray(v) ? `${v.length}` : typeof v})`, { file });

@@ -1,4 +1,8 @@
-/** BertSelfAttention + BertSelfOutput, with the attention-probabilities site and head mask. */
+/**
+ * BertSelfAttention + BertSelfOutput, with the attention-probabilities site and head mask, in two
+ * parts around the `attn.out` site: the block's output projection (self-output dense; its dropout
+ * is the identity in eval), then the residual add and LayerNorm.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { linear, layerNorm } from './ops.js';
 import type { LayerWeights } from './params.js';
@@ -19,6 +23,16 @@ export interface AttentionArgs {
 
 /** Returns the attention block's output after its residual LayerNorm, [B*T, H]. */
 export function attention(w: LayerWeights, a: AttentionArgs): tf.Tensor2D {
+  return attentionResidual(w, attentionOutput(w, a), a.x);
+}
+
+/** LayerNorm(out + x): the residual add and LayerNorm that close the attention block, [B*T, H]. */
+export function attentionResidual(w: LayerWeights, out: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+  return layerNorm(tf.add(out, x) as tf.Tensor2D, w.attnNorm);
+}
+
+/** The attention block's output projection (self-output dense), before the residual add, [B*T, H]. */
+export function attentionOutput(w: LayerWeights, a: AttentionArgs): tf.Tensor2D {
   const { x, B, T, heads } = a;
   const H = x.shape[1];
   const hs = H / heads;
@@ -30,7 +44,7 @@ export function attention(w: LayerWeights, a: AttentionArgs): tf.Tensor2D {
   if (a.headMask) probs = tf.mul(probs, tf.reshape(a.headMask, [1, heads, 1, 1]));
   probs = a.onProbs(probs);
   const ctx: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * T, H]); // [B*T,H]
-  return layerNorm(tf.add(linear(ctx, w.attnOut), x) as tf.Tensor2D, w.attnNorm);
+  return linear(ctx, w.attnOut);
 }
 
 /**

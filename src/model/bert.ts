@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../weights/config.js';
-import { attention } from './attention.js';
+import { attentionOutput, attentionResidual } from './attention.js';
 import { embed } from './embeddings.js';
 import { ffnFromPost, ffnIn, ffnPost } from './ffn.js';
 import { layerNorm, linear } from './ops.js';
@@ -85,12 +85,17 @@ export function embedStage(ctx: ForwardContext, inputs: BertInputs): tf.Tensor2D
   return tf.reshape(ctx.hook('embeddings', emb), [ctx.B * ctx.T, ctx.model.config.hiddenSize]);
 }
 
-/** Layer l's attention block (with the `attn.probs` site) → its output, the FFN's input [B*T,H]. */
+/** Layer l's attention block (with the `attn.probs` and `attn.out` sites) → its output, the FFN's input [B*T,H]. */
 export function attentionStage(ctx: ForwardContext, l: number, x: tf.Tensor2D): tf.Tensor2D {
+  return attentionResidualStage(ctx, l, x, attentionOutStage(ctx, l, x));
+}
+
+/** Layer l's attention block up to the `attn.out` site: the output projection before the residual, [B,T,H]. */
+export function attentionOutStage(ctx: ForwardContext, l: number, x: tf.Tensor2D): tf.Tensor3D {
   const c = ctx.model.config;
   const heads = ctx.masks?.[l]?.heads ?? [];
   const headMask = heads.length ? zeroAt(c.numHeads, heads) : undefined;
-  return attention(ctx.model.weights.layers[l] as BertWeights['layers'][number], {
+  const out = attentionOutput(ctx.model.weights.layers[l] as BertWeights['layers'][number], {
     x,
     B: ctx.B,
     T: ctx.T,
@@ -99,6 +104,13 @@ export function attentionStage(ctx: ForwardContext, l: number, x: tf.Tensor2D): 
     ...(headMask && { headMask }),
     onProbs: (p) => ctx.hook(layerSite(l, 'attn.probs'), p),
   });
+  return ctx.hook(layerSite(l, 'attn.out'), tf.reshape(out, [ctx.B, ctx.T, c.hiddenSize]) as tf.Tensor3D);
+}
+
+/** The rest of layer l's attention block from `attn.out` [B,T,H]: LayerNorm(attn.out + x) → [B*T,H]. */
+export function attentionResidualStage(ctx: ForwardContext, l: number, x: tf.Tensor2D, out: tf.Tensor3D): tf.Tensor2D {
+  const H = ctx.model.config.hiddenSize;
+  return attentionResidual(ctx.model.weights.layers[l] as BertWeights['layers'][number], tf.reshape(out, [ctx.B * ctx.T, H]), x);
 }
 
 /** Layer l's FFN from its input `a` [B*T,H], through `ffn.pre`, `ffn.post` and `out` → [B*T,H]. */

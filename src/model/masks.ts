@@ -1,11 +1,15 @@
 /**
  * Masks, the pruning primitive: `{"layer.0.ffn": [1,5,7], "layer.2.attn.heads": [3]}` zeroes FFN
  * neurons (after the activation, as HF's prune_linear_layer removes them) and attention heads
- * (multiplying the attention probabilities, as HF's head_mask does).
+ * (multiplying the attention probabilities, as HF's head_mask does). Keys are unit names of the
+ * site vocabulary (model/sites.ts): FFN neurons as `layer.{l}.ffn` (the spelling masks are written
+ * in), `layer.{l}.ffn.pre` or `layer.{l}.ffn.post` (the same neurons), heads as `layer.{l}.attn.heads`.
  */
 import { readFile } from 'node:fs/promises';
 import { SiteError } from '../errors.js';
 import type { BertConfig } from '../weights/config.js';
+import { parseLayerName, unitOf } from './sites.js';
+import type { LayerNameKind } from './sites.js';
 
 export type MaskTarget = `layer.${number}.ffn` | `layer.${number}.attn.heads`;
 
@@ -19,7 +23,8 @@ export interface LayerMask {
 /** Validated masks, one entry per layer (empty lists where nothing is masked). */
 export type Masks = LayerMask[];
 
-const TARGET_RE = /^layer\.(0|[1-9]\d*)\.(ffn|attn\.heads)$/;
+/** Mask keys: the written spelling first (messages list them in this order). */
+export const MASK_TARGET_KINDS: readonly LayerNameKind[] = ['ffn', 'attn.heads', 'ffn.pre', 'ffn.post'];
 
 export function emptyMasks(c: Pick<BertConfig, 'numLayers'>): Masks {
   return Array.from({ length: c.numLayers }, () => ({ ffn: [], heads: [] }));
@@ -36,11 +41,9 @@ export function parseMasks(raw: unknown, c: BertConfig, file = 'mask'): Masks {
   }
   const masks = emptyMasks(c);
   for (const [target, list] of Object.entries(raw as Record<string, unknown>)) {
-    const m = TARGET_RE.exec(target);
-    if (!m) throw new SiteError(`${file}: unknown mask target '${target}' (targets: layer.{l}.ffn, layer.{l}.attn.heads)`);
-    const layer = Number(m[1]);
-    if (layer >= c.numLayers) throw new SiteError(`${file}: '${target}': layer ${layer} does not exist (the model has layers 0…${c.numLayers - 1})`);
-    const isFfn = m[2] === 'ffn';
+    const p = parseLayerName(target, { accept: MASK_TARGET_KINDS, config: c, what: 'mask target', place: { file } });
+    const layer = p.layer;
+    const isFfn = unitOf(p.kind) === 'neurons';
     const size = isFfn ? (c.intermediateSizes[layer] as number) : c.numHeads;
     if (!Array.isArray(list)) throw new SiteError(`${file}: '${target}' must be a list of indices`);
     const seen = new Set<number>();

@@ -22,12 +22,15 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { SiteError } from '../errors.js';
 import type { BertConfig } from '../weights/config.js';
+import { matchSiteName, nameTemplate, parseLayerName, templateKind, unitOf } from '../model/sites.js';
+import type { LayerNameKind, Unit } from '../model/sites.js';
 
-export type Unit = 'neurons' | 'heads';
+export type { Unit };
 export const UNITS: readonly Unit[] = ['neurons', 'heads'];
 
 export type ScoreSite = 'layer.{l}.ffn.pre' | 'layer.{l}.ffn.post' | 'layer.{l}.attn.heads';
-const SITE_UNIT: Record<ScoreSite, Unit> = { 'layer.{l}.ffn.pre': 'neurons', 'layer.{l}.ffn.post': 'neurons', 'layer.{l}.attn.heads': 'heads' };
+/** The site kinds a score file may name (parsed by model/sites.ts, the one parser of site and unit names). */
+const SCORE_KINDS: readonly LayerNameKind[] = ['ffn.pre', 'ffn.post', 'attn.heads'];
 
 export interface UnitScores {
   site: ScoreSite;
@@ -49,17 +52,16 @@ export function unitsInLayer(c: Pick<BertConfig, 'intermediateSizes' | 'numHeads
 export function parseUnitScores(raw: unknown, c: BertConfig, file = 'scores'): UnitScores {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SiteError(`${file}: expected a JSON object {"site": …, "values": {"layer.0": […], …}}`);
   let o = raw as Record<string, unknown>;
-  if (o.values === undefined && Object.keys(o).some((k) => LAYER_KEY.test(k))) o = fromFlat(o);
+  if (o.values === undefined && Object.keys(o).some(isLayerKey)) o = fromFlat(o);
   const site = o.site;
-  if (typeof site !== 'string' || !Object.hasOwn(SITE_UNIT, site)) {
-    throw new SiteError(`${file}: "site" must be one of ${Object.keys(SITE_UNIT).join(', ')} (found ${JSON.stringify(site)})`);
+  const kind = typeof site === 'string' ? templateKind(site) : undefined;
+  const unit = kind !== undefined && SCORE_KINDS.includes(kind) ? unitOf(kind) : undefined;
+  if (unit === undefined) {
+    throw new SiteError(`${file}: "site" must be one of ${SCORE_KINDS.map(nameTemplate).join(', ')} (found ${JSON.stringify(site)})`);
   }
-  const unit = SITE_UNIT[site as ScoreSite];
   if (typeof o.values !== 'object' || o.values === null || Array.isArray(o.values)) throw new SiteError(`${file}: "values" must be an object {"layer.0": […], …}`);
   const given = o.values as Record<string, unknown>;
-  const expected = new Set(Array.from({ length: c.numLayers }, (_v, l) => `layer.${l}`));
-  const extra = Object.keys(given).find((k) => !expected.has(k));
-  if (extra !== undefined) throw new SiteError(`${file}: values has '${extra}', but the model has layers layer.0…layer.${c.numLayers - 1}`);
+  for (const k of Object.keys(given)) parseLayerName(k, { accept: ['layer'], config: c, what: 'values key', place: { file } });
   const values = Array.from({ length: c.numLayers }, (_v, l) => {
     const list = given[`layer.${l}`];
     const n = unitsInLayer(c, unit, l);
@@ -75,13 +77,16 @@ export function parseUnitScores(raw: unknown, c: BertConfig, file = 'scores'): U
   return out;
 }
 
-const LAYER_KEY = /^layer\.(0|[1-9]\d*)$/;
+/** A `layer.{l}` key (the per-layer name of the site vocabulary). */
+function isLayerKey(k: string): boolean {
+  return matchSiteName(k)?.kind === 'layer';
+}
 
 /** The flat form → the documented one (layer keys moved under `values`, short site kinds templated). */
 function fromFlat(o: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) (LAYER_KEY.test(k) ? values : rest)[k] = v;
+  for (const [k, v] of Object.entries(o)) (isLayerKey(k) ? values : rest)[k] = v;
   const site = rest.site === undefined ? 'layer.{l}.ffn.post' : typeof rest.site === 'string' && !rest.site.startsWith('layer.') ? `layer.{l}.${rest.site}` : rest.site;
   return { ...rest, site, values };
 }

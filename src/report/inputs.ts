@@ -11,6 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CelensError } from '../errors.js';
 import { jsonErrorOffset, lineAt } from './json-place.js';
+import { MASK_TARGET_KINDS } from '../model/masks.js';
+import { parseLayerName, unitOf } from '../model/sites.js';
 
 /** Baseline rows of a sweep: the model unpruned, the first-stage run, randomly ordered candidates. */
 export const BASELINE_STRATEGIES = ['unpruned', 'first-stage', 'random-ranking'] as const;
@@ -120,9 +122,6 @@ export interface NeuronSetInput {
   layers: number[][];
 }
 
-const FFN_KEY = /^layer\.(0|[1-9]\d*)\.ffn$/;
-const HEADS_KEY = /^layer\.(0|[1-9]\d*)\.attn\.heads$/;
-
 /** Reads a mask JSON as a neuron set (attention-head entries are left out: they are not neurons). */
 export async function readNeuronSetInput(file: string): Promise<NeuronSetInput> {
   const text = await readText(file);
@@ -133,13 +132,13 @@ export async function readNeuronSetInput(file: string): Promise<NeuronSetInput> 
   const layers: number[][] = [];
   for (const [key, list] of Object.entries(raw as Record<string, unknown>)) {
     const line = lineOf(text, `"${key}"`);
-    if (HEADS_KEY.test(key)) continue;
-    const m = FFN_KEY.exec(key);
-    if (!m) throw new CelensError(`unknown mask target '${key}' (targets: layer.{l}.ffn, layer.{l}.attn.heads)`, { file, line });
+    // The mask keys of model/masks.ts, parsed by the one site-name parser (no model here: layers are bounded by MAX_LAYERS).
+    const p = parseLayerName(key, { accept: MASK_TARGET_KINDS, what: 'mask target', place: { file, line } });
+    if (unitOf(p.kind) !== 'neurons') continue;
     if (!Array.isArray(list)) throw new CelensError(`'${key}' must be a list of neuron indices`, { file, line });
     const bad = list.find((i: unknown) => typeof i !== 'number' || !Number.isInteger(i) || i < 0);
     if (bad !== undefined) throw new CelensError(`'${key}': ${JSON.stringify(bad)} is not a neuron index`, { file, line });
-    const l = Number(m[1]);
+    const l = p.layer;
     while (layers.length <= l) layers.push([]);
     layers[l] = [...new Set([...(layers[l] as number[]), ...(list as number[])])].sort((a, b) => a - b);
   }

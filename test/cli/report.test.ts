@@ -72,7 +72,7 @@ test('errors: bad files name file and line; nothing to draw; unknown metric', as
   const badSet = path.join(tmp, 'bad-set.json');
   await writeFile(badSet, '{\n "layer.0.ffn": [1],\n "layer.x.ffn": [2]\n}\n');
   const r2 = await runCli(['report', '--sets', badSet, '--out', path.join(tmp, 'x')]);
-  expect(r2.stderr).toBe(`celens: ${badSet}:3: unknown mask target 'layer.x.ffn' (targets: layer.{l}.ffn, layer.{l}.attn.heads)\n`);
+  expect(r2.stderr).toBe(`celens: ${badSet}:3: unknown mask target 'layer.x.ffn' (targets: layer.{l}.ffn, layer.{l}.attn.heads, layer.{l}.ffn.pre, layer.{l}.ffn.post)\n`);
 
   const badAttr = path.join(tmp, 'bad-attr.jsonl');
   await writeFile(badAttr, '{"celens":"attribute","version":1,"method":"nig","model":"m","count":1,"options":{}}\n{"index":0\n');

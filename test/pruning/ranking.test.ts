@@ -45,7 +45,8 @@ test.each([
   [{ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1, 2, 3] } }, /lacks 'layer.1'/],
   [{ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1, 2, 3], 'layer.1': [1, 2] } }, /'layer.1' has 2 values, the model's layer 1 has 3 neurons/],
   [{ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1, 2, 3], 'layer.1': [1, null, 2] } }, /'layer.1'\[1\] is not a finite number/],
-  [{ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1, 2, 3], 'layer.1': [1, 2, 3], 'layer.2': [] } }, /has 'layer.2'/],
+  [{ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1, 2, 3], 'layer.1': [1, 2, 3], 'layer.2': [] } }, /x.json: values key 'layer.2': layer 2 does not exist \(the model has layers 0…1\)/],
+  [{ site: 'layer.{l}.ffn.pre', values: { 'layer.0': [1, 2, 3], 'layer.1': [1, 2, 3], 'layer.1.ffn': [] } }, /unknown values key 'layer.1.ffn' \(keys: layer.\{l\}\)/],
   [[1, 2], /expected a JSON object/],
 ])('invalid scores are a SiteError naming the place: %j', (raw, msg) => {
   expect(() => parseUnitScores(raw, config, 'x.json')).toThrow(SiteError);

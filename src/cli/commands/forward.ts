@@ -7,7 +7,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { disposeModel } from '../../model/load.js';
 import { toInputs, disposeInputs, readTokenBatch } from '../../model/inputs.js';
-import { expandSites } from '../../model/sites.js';
+import { resolveSites } from '../../model/sites.js';
 import { runModel, disposeRun } from '../../hooks/run.js';
 import { writeSafetensors } from '../../weights/safetensors-write.js';
 import type { TensorToWrite } from '../../weights/safetensors-write.js';
@@ -41,8 +41,9 @@ export const forwardCommand: CommandModule<object, ForwardArgs> = {
     const { model } = await setup(argv);
     try {
       const c = model.config;
-      const capture = expandSites(argv.capture, c);
-      const grad = expandSites(argv.grad, c);
+      // The same check runModel makes; done here first so that a bad name fails before the masks are read.
+      const capture = resolveSites(argv.capture, c);
+      const grad = resolveSites(argv.grad, c);
       const masks = await optionalMasks(argv.mask, model);
       const inputs = toInputs(batch, c, argv.inputs);
       try {
