@@ -5,7 +5,7 @@
  * Grouping depends only on the lengths and options, never on what was already done or on the
  * number of workers, so a resumed or parallel run computes exactly the same numbers.
  */
-import { UsageError } from '../errors.js';
+import { SiteError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { TokenBatch } from '../model/inputs.js';
 import type { Masks } from '../model/masks.js';
@@ -14,7 +14,9 @@ import type { PairEncoding } from '../tokenize/tokenizer.js';
 import type { BaselineKind } from './baselines.js';
 import { layerIgBatch, LAYER_IG_DEFAULTS } from './layer-ig.js';
 import { nigBatch, NIG_DEFAULTS } from './nig.js';
-import type { NigRule, NigSite } from './nig.js';
+import type { NigRule } from './nig.js';
+import { layersByKind, resolveAttributionSites } from './site-specs.js';
+import type { AttributionSiteSpec } from './site-specs.js';
 import type { LayerIgRule } from './quadrature.js';
 import type { PairAttribution } from './summary.js';
 import type { TargetSpec } from './targets.js';
@@ -25,8 +27,12 @@ export const METHODS: readonly Method[] = ['nig', 'layer-ig'];
 export interface AttributeOptions {
   /** @default 'nig' */
   method?: Method;
-  /** Site kinds. @default ['ffn.pre'] for NIG, ['ffn.post'] for layer IG */
-  sites?: readonly NigSite[];
+  /**
+   * Sites: a kind for every layer (`ffn.pre`, `ffn.post`, `out`, `attn.out`), or site names and
+   * globs (`layer.3.ffn.pre`, `layer.*.ffn.post`). NIG reads them all in one pass per path chunk;
+   * layer IG runs its suffix passes for the chosen layers only. @default ['ffn.pre'] for NIG, ['ffn.post'] for layer IG
+   */
+  sites?: readonly AttributionSiteSpec[];
   /** NIG only. @default 'padq' */
   baseline?: BaselineKind;
   target?: TargetSpec;
@@ -40,7 +46,7 @@ export interface AttributeOptions {
   pairsPerBatch?: number;
   perToken?: boolean;
   unkId?: number;
-  /** Layer IG only: which layers. @default all */
+  /** Layer IG only: keeps only these layers of the chosen sites. @default all */
   layers?: readonly number[];
   masks?: Masks;
   /** Compute only the groups k of the plan with k % count === index (Slurm/Kubernetes array jobs). */
@@ -90,11 +96,18 @@ export async function attributeGroup(model: BertModel, batch: TokenBatch, o: Att
       ...(o.unkId !== undefined && { unkId: o.unkId }),
     });
   }
-  const sites = o.sites ?? [LAYER_IG_DEFAULTS.site];
+  // Layer IG's cost is per layer (a suffix pass per α chunk), so it runs the chosen layers only, one kind at a time.
+  const byKind = layersByKind(resolveAttributionSites(o.sites ?? [LAYER_IG_DEFAULTS.site], model.config));
+  const L = model.config.numLayers;
+  const outside = o.layers?.find((l) => !Number.isInteger(l) || l < 0 || l >= L);
+  if (outside !== undefined) throw new SiteError(`layer ${outside} does not exist (the model has layers 0…${L - 1})`);
   const results: PairAttribution[][] = [];
-  for (const site of sites) {
-    results.push(await layerIgBatch(model, batch, { ...common, site, ...(o.rule !== undefined && { rule: o.rule as LayerIgRule }), ...(o.layers !== undefined && { layers: o.layers }) }));
+  for (const [site, chosen] of byKind) {
+    const layers = o.layers ? chosen.filter((l) => o.layers?.includes(l)) : chosen;
+    if (layers.length === 0) continue;
+    results.push(await layerIgBatch(model, batch, { ...common, site, layers, ...(o.rule !== undefined && { rule: o.rule as LayerIgRule }) }));
   }
+  if (results.length === 0) throw new UsageError(`layer IG: none of the chosen sites is in --layers ${o.layers?.join(' ') ?? ''}`);
   return mergeSites(results);
 }
 

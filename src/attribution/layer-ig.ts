@@ -6,7 +6,7 @@
  * (Captum's default). Completeness: Σ attributions = F(y) − F(0) up to the quadrature error.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionStage, embedStage, ffnStageFromPost, ffnStageFromPre, forwardContext, headStage, layerStage, neuronMask } from '../model/bert.js';
+import { attentionOutStage, attentionResidualStage, embedStage, ffnStage, ffnStageFromPost, ffnStageFromPre, forwardContext, headStage, layerStage, neuronMask } from '../model/bert.js';
 import type { BertModel, ForwardContext } from '../model/bert.js';
 import { ffnIn, ffnPost } from '../model/ffn.js';
 import type { TokenBatch } from '../model/inputs.js';
@@ -26,7 +26,7 @@ import type { TargetSpec } from './targets.js';
 export interface LayerIgOptions {
   /** Layers to attribute. @default every layer */
   layers?: readonly number[];
-  /** @default 'ffn.post' (the FFN activation, Dai et al.'s knowledge neurons) */
+  /** One site kind, in each of `layers`. @default 'ffn.post' (the FFN activation, Dai et al.'s knowledge neurons) */
   site?: NigSite;
   /** @default 20 */
   steps?: number;
@@ -42,7 +42,7 @@ export interface LayerIgOptions {
 export const LAYER_IG_DEFAULTS = { site: 'ffn.post', steps: 20, rule: 'gauss-legendre', chunk: 10, perToken: false } as const;
 
 interface Prefix {
-  /** The FFN input of layer l (the residual), [P*T,H]. */
+  /** What the suffix adds back as the residual, [P*T,H]: the layer's input for `attn.out`, else the FFN input. */
   a: tf.Tensor2D;
   /** The site's value, [P,T,W]. */
   y: tf.Tensor3D;
@@ -73,12 +73,13 @@ export async function layerIgBatch(model: BertModel, batch: TokenBatch, opts: La
           x = layerStage(ctx, l, x);
           continue;
         }
-        const a = attentionStage(ctx, l, x);
+        const attnOut = attentionOutStage(ctx, l, x);
+        const a = attentionResidualStage(ctx, l, x, attnOut);
         const pre = ffnIn(model.weights.layers[l] as BertModel['weights']['layers'][number], a, P, T);
         const post = ffnPost(pre, c.hiddenAct, neuronMask(ctx, l));
         const out = ffnStageFromPost(ctx, l, a, post);
-        const y = kind === 'ffn.pre' ? pre : kind === 'ffn.post' ? post : (tf.reshape(out, [P, T, c.hiddenSize]) as tf.Tensor3D);
-        prefixes.set(l, { a: tf.keep(a), y: tf.keep(y) });
+        const y = kind === 'ffn.pre' ? pre : kind === 'ffn.post' ? post : kind === 'attn.out' ? attnOut : (tf.reshape(out, [P, T, c.hiddenSize]) as tf.Tensor3D);
+        prefixes.set(l, { a: tf.keep(kind === 'attn.out' ? x : a), y: tf.keep(y) });
         x = out;
       }
     });
@@ -146,7 +147,9 @@ function suffix(ctx: ForwardContext, l: number, kind: NigSite, a: tf.Tensor2D, v
       ? ffnStageFromPost(ctx, l, a, v)
       : kind === 'ffn.pre'
         ? ffnStageFromPre(ctx, l, a, v)
-        : (tf.reshape(v, [ctx.B * ctx.T, c.hiddenSize]) as tf.Tensor2D);
+        : kind === 'attn.out'
+          ? ffnStage(ctx, l, attentionResidualStage(ctx, l, a, v))
+          : (tf.reshape(v, [ctx.B * ctx.T, c.hiddenSize]) as tf.Tensor2D);
   for (let k = l + 1; k < c.numLayers; k++) x = layerStage(ctx, k, x);
   return headStage(ctx, x);
 }

@@ -21,6 +21,8 @@ import type { TokenBatch } from '../model/inputs.js';
 import type { Masks } from '../model/masks.js';
 import { layerSite } from '../model/sites.js';
 import type { SiteName } from '../model/sites.js';
+import { resolveAttributionSites } from './site-specs.js';
+import type { AttributionSiteSpec } from './site-specs.js';
 import { runModel, disposeRun } from '../hooks/run.js';
 import { baselineIds, rowSegments } from './baselines.js';
 import type { BaselineKind, Segments } from './baselines.js';
@@ -30,8 +32,8 @@ import type { TargetSpec } from './targets.js';
 import { summarize } from './summary.js';
 import type { PairAttribution } from './summary.js';
 
-export type NigSite = 'ffn.pre' | 'ffn.post' | 'out';
-export const NIG_SITES: readonly NigSite[] = ['ffn.pre', 'ffn.post', 'out'];
+export { NIG_SITES } from './site-specs.js';
+export type { NigSite } from './site-specs.js';
 export type NigRule = 'right' | 'left' | 'trapezoid';
 export const NIG_RULES: readonly NigRule[] = ['right', 'left', 'trapezoid'];
 
@@ -42,8 +44,12 @@ export interface NigOptions {
   steps?: number;
   /** @default 'right' */
   rule?: NigRule;
-  /** Site kinds attributed in every layer. @default ['ffn.pre'] */
-  sites?: readonly NigSite[];
+  /**
+   * Sites attributed: a kind (`ffn.pre`, `ffn.post`, `out`, `attn.out`) for every layer, or site
+   * names and globs (`layer.3.ffn.pre`, `layer.*.ffn.post`). One pass per path chunk reads every
+   * chosen site, so a subset of layers saves only its accumulators. @default ['ffn.pre']
+   */
+  sites?: readonly AttributionSiteSpec[];
   /** @default 'logit' for 1-label models, 'class:1' otherwise */
   target?: TargetSpec;
   /** α points per forward/backward pass. @default 10 */
@@ -77,9 +83,12 @@ export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOpt
   const m = alphas.length;
   const budget = Math.max(1, Math.floor((opts.maxTokensPerPass ?? NIG_DEFAULTS.maxTokensPerPass) / (P * T)));
   const chunk = Math.max(1, Math.min(opts.chunk ?? NIG_DEFAULTS.chunk, m, budget));
-  const kinds = [...new Set<NigSite>([...(opts.sites ?? NIG_DEFAULTS.sites), 'out'])];
+  // The chosen sites, and every layer's output (a cut) for the completeness check.
+  const chosen = resolveAttributionSites(opts.sites ?? NIG_DEFAULTS.sites, c);
+  const requested = new Set(chosen.sites);
+  const kinds = chosen.kinds.includes('out') ? chosen.kinds : [...chosen.kinds, 'out' as const];
   const sites: SiteName[] = [];
-  for (let l = 0; l < c.numLayers; l++) for (const k of kinds) sites.push(layerSite(l, k));
+  for (let l = 0; l < c.numLayers; l++) for (const k of kinds) if (k === 'out' || requested.has(layerSite(l, k))) sites.push(layerSite(l, k));
   const segments: Segments[] = Array.from({ length: P }, (_v, r) => rowSegments(batch, r));
 
   const base = baselineIds(opts.baseline ?? NIG_DEFAULTS.baseline, batch, { pad: c.padTokenId, unk: opts.unkId });
@@ -122,7 +131,6 @@ export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOpt
     }
     const perSite = new Map<SiteName, Float32Array>();
     for (const s of sites) perSite.set(s, (await (acc.get(s) as tf.Tensor).data()) as Float32Array);
-    const requested = new Set(sites.filter((s) => (opts.sites ?? NIG_DEFAULTS.sites).some((k) => s.endsWith(`.${k}`))));
     return summarize({
       perSite,
       requested,

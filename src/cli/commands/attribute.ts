@@ -17,8 +17,8 @@ import { scoreEncoded } from '../../model/score.js';
 import type { AttributeOptions, Method } from '../../attribution/attribute.js';
 import { BASELINES } from '../../attribution/baselines.js';
 import type { BaselineKind } from '../../attribution/baselines.js';
-import { NIG_RULES, NIG_SITES } from '../../attribution/nig.js';
-import type { NigSite } from '../../attribution/nig.js';
+import { NIG_RULES } from '../../attribution/nig.js';
+import { canonicalSiteSpecs, NIG_SITES } from '../../attribution/site-specs.js';
 import { LAYER_IG_RULES } from '../../attribution/quadrature.js';
 import { parseTarget, defaultTarget } from '../../attribution/targets.js';
 import { disposeModel } from '../../model/load.js';
@@ -47,7 +47,7 @@ export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs, Work
   'correct-only': boolean;
   shard: string | undefined;
   method: Method;
-  site: NigSite[] | undefined;
+  site: string[] | undefined;
   baseline: BaselineKind;
   target: string | undefined;
   steps: number;
@@ -82,7 +82,11 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('correct-only', { type: 'boolean', default: false, describe: 'collection: keep only pairs the model classifies correctly (logit > 0 for relevant)' })
         .option('shard', { type: 'string', describe: 'i/N: compute every N-th group starting at i (array jobs); combine with celens merge' })
         .option('method', { choices: METHODS, default: 'nig' as Method })
-        .option('site', { choices: NIG_SITES, array: true, describe: 'site kind(s) in every layer (default ffn.pre for nig, ffn.post for layer-ig)' })
+        .option('site', {
+          type: 'string',
+          array: true,
+          describe: `site kind in every layer (${NIG_SITES.join(', ')}), or site names and globs as forward --capture takes them (layer.3.ffn.pre, 'layer.*.ffn.post'); repeatable. nig reads every chosen site in one pass per α chunk (every layer's out too, for completeness), so fewer layers are hardly faster; layer-ig runs only the chosen layers. Default ffn.pre for nig, ffn.post for layer-ig`,
+        })
         .option('baseline', { choices: BASELINES, default: 'padq' as BaselineKind, describe: 'NIG baseline: padq = query tokens → [PAD]' })
         .option('target', { type: 'string', describe: 'logit | prob | class:N (default: logit for 1-label models, class:1 otherwise)' })
         .option('steps', { type: 'number', default: 20, describe: 'path points m (NIG: α = k/(m−1), both ends included)' })
@@ -110,12 +114,15 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
     if (argv.rule !== undefined && !rules.includes(argv.rule)) throw new UsageError(`--rule ${argv.rule} is not a ${argv.method} rule (${rules.join(', ')})`);
     const { model, dir } = await setup(argv);
     try {
+      // Validated first (a SiteError before any work), and written in one form: `ffn.pre` and
+      // `layer.*.ffn.pre` give the same job header, so either resumes the other.
+      const sites = argv.site && canonicalSiteSpecs(argv.site, model.config);
       const { pairs, ids, sources } = await readPairs(argv, model, dir);
       const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(tokenizerDir(argv, dir))).unkId : undefined);
       const masks = await optionalMasks(argv.mask, model);
       const options: AttributeOptions = {
         method: argv.method,
-        ...(argv.site && { sites: argv.site }),
+        ...(sites && { sites }),
         baseline: argv.baseline,
         target: argv.target !== undefined ? parseTarget(argv.target, model.config) : defaultTarget(model.config),
         steps: argv.steps,
