@@ -1,7 +1,7 @@
 /**
  * NIG against the fixture's direct-formula references (HF transformers + PyTorch): per-token,
  * summed and per-segment attributions, F(x), F(x′) and the completeness deltas, for both
- * baselines, both targets, both rules and the three sites, on cpu and wasm. Tolerance 1e-4 abs.
+ * baselines, both targets, both rules and the three sites, on cpu and wasm. Tolerance 1e-5 abs (observed ≤ 7e-7).
  */
 import * as tf from '@tensorflow/tfjs';
 import { nigBatch } from '../../src/attribution/nig.js';
@@ -14,7 +14,7 @@ import { toInt32 } from '../../src/weights/dtypes.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { FIXTURE_DIR, fixtureBatch, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
 
-const TOL = 1e-4;
+const TOL = 1e-5;
 const RULES: Record<string, NigRule> = { right: 'right', trap: 'trapezoid' };
 const SITES: Record<string, 'ffn.pre' | 'ffn.post' | 'out'> = { pre: 'ffn.pre', post: 'ffn.post', out: 'out' };
 
@@ -119,6 +119,22 @@ describe('completeness', () => {
           expect(e50[l]).toBeLessThan(e25[l] as number);
         }
       }
+      // Absolute, from the fixture's F(x) and F(x′): completeness is Σ of a layer's out-site
+      // attributions − (F(x) − F(x′)), and with 50 trapezoid steps that sum is F(x) − F(x′) to 1% of the largest |F(x) − F(x′)| of the batch
+      // (a flipped sign or a missing term would be off by the whole difference).
+      const Fx = ref(refs, 'nig.F.input.logit').data as Float32Array;
+      const Fb = ref(refs, 'nig.F.padq.logit').data as Float32Array;
+      const res = await nigBatch(model, fixtureBatch(refs), { steps: 50, rule: 'trapezoid', sites: ['out'], chunk: 25 });
+      const scale = Math.max(...res.map((_p, row) => Math.abs((Fx[row] as number) - (Fb[row] as number))));
+      expect(scale).toBeGreaterThan(0.1);
+      res.forEach((p, row) => {
+        const dF = (Fx[row] as number) - (Fb[row] as number);
+        for (let l = 0; l < 3; l++) {
+          const total = (p.sum.get(`layer.${l}.out`) as Float32Array).reduce((a, v) => a + v, 0);
+          expect(Math.abs((p.completeness[l] as number) - (total - dF))).toBeLessThanOrEqual(1e-5);
+          expect(Math.abs(total - dF)).toBeLessThanOrEqual(0.01 * scale);
+        }
+      });
     } finally {
       disposeModel(model);
     }

@@ -29,7 +29,7 @@ describe('celens forward', () => {
         const key = n.startsWith('grads.') ? `grad.${fixtureSite(n)}` : fixtureSite(n);
         const t = got.get(key);
         expect(t?.shape).toEqual(ref(refs, n).shape);
-        expect(maxAbsDiff(t?.data as Float32Array, ref(refs, n).data as Float32Array)).toBeLessThanOrEqual(1e-4);
+        expect(maxAbsDiff(t?.data as Float32Array, ref(refs, n).data as Float32Array)).toBeLessThanOrEqual(1e-5); // observed ≈ 2e-6
       }
     }
   });

@@ -1,7 +1,9 @@
 /**
  * Parity with Hugging Face transformers (PyTorch, fp32) on the tiny-bert-ce fixture: logits, every
  * hidden state, FFN activations, attention probabilities, pooled output and gradients.
- * Tolerance: 1e-4 abs (the brief's fp32 bound); the observed maxima are printed.
+ * Tolerance: 1e-5 abs, ten times tighter than the brief's fp32 bound of 1e-4: the observed maxima
+ * (printed) are ≈ 2e-6 on cpu and wasm, while GELU's tanh form or a LayerNorm eps of 1e-5 instead of
+ * 1e-12 moves the outputs by more than 1e-5.
  */
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, disposeModel } from '../../src/model/load.js';
@@ -13,7 +15,7 @@ import { parseMasks } from '../../src/model/masks.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { FIXTURE_DIR, fixtureInputs, fixtureMaskJson, fixtureSite, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
 
-const TOL = 1e-4;
+const TOL = 1e-5;
 
 describeEachBackend('BERT forward vs HF', (backend) => {
   let model: LoadedModel;
@@ -22,7 +24,7 @@ describeEachBackend('BERT forward vs HF', (backend) => {
   });
   afterAll(() => disposeModel(model));
 
-  test('every output and gradient within 1e-4', async () => {
+  test('every output and gradient within 1e-5', async () => {
     const refs = await reference();
     const inputs = fixtureInputs(refs);
     const outputs = [...refs.keys()].filter((n) => /^outputs\./.test(n));
