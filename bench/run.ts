@@ -14,7 +14,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { BackendName } from '../src/backend/select.js';
 import { readConfig } from '../src/weights/config.js';
 import { PRESETS } from '../scripts/make-random-model.js';
 import type { PresetName } from '../scripts/make-random-model.js';
