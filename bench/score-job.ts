@@ -9,7 +9,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
 import { loadModel } from '../src/model/load.js';
-import { scoreEncodedParallel } from '../src/model/score-parallel.js';
+import { scoreEncodedParallel } from '../src/jobs/score-parallel.js';
 import { unpad } from '../src/attribution/attribute.js';
 import { syntheticBatch } from './forward.js';
 

@@ -1,6 +1,6 @@
 /**
  * Trains the embedded BERT cross-encoder from scratch on this machine, with TensorFlow.js and the
- * project's own model code (src/model/bert.ts through src/model/trainable.ts).
+ * project's own model code (src/model/bert.ts through src/training/trainable.ts).
  *
  *   npm run train -- --out weights/celens-ce-tiny            (defaults = the committed model)
  *
@@ -24,8 +24,8 @@ import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
 import { progressBar } from '../src/cli/progress.js';
 import { bertForward } from '../src/model/bert.js';
-import { assignStateDict, stateDictOf, trainableBert } from '../src/model/trainable.js';
-import type { TrainableBert } from '../src/model/trainable.js';
+import { assignStateDict, stateDictOf, trainableBert } from '../src/training/trainable.js';
+import type { TrainableBert } from '../src/training/trainable.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
 import type { PairTokenizer } from '../src/tokenize/encode.js';

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkResumable, fromRecord, readJournal, toRecord, writeAttributionSafetensors } from '../../src/attribution/records.js';
-import type { JournalHeader } from '../../src/attribution/records.js';
+import { checkResumable, fromRecord, readJournal, toRecord, writeAttributionSafetensors } from '../../src/jobs/records.js';
+import type { JournalHeader } from '../../src/jobs/records.js';
 import type { PairAttribution } from '../../src/attribution/summary.js';
 import type { SiteName } from '../../src/model/sites.js';
 import { onlyCelensErrors, scratch } from '../oracle.js';

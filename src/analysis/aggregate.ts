@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { SEGMENT_NAMES } from '../attribution/baselines.js';
 import type { SegmentName } from '../attribution/baselines.js';
-import type { PairRecord } from '../attribution/records.js';
+import type { PairRecord } from '../jobs/records.js';
 import { CelensError } from '../errors.js';
 import { openAttribution } from './read-records.js';
 import { matchSiteName } from '../model/sites.js';

@@ -8,8 +8,8 @@
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { planGroups } from '../attribution/attribute.js';
-import { fromRecord, removeFile, writeAttributionSafetensors } from '../attribution/records.js';
-import type { JournalHeader, PairRecord } from '../attribution/records.js';
+import { fromRecord, removeFile, writeAttributionSafetensors } from '../jobs/records.js';
+import type { JournalHeader, PairRecord } from '../jobs/records.js';
 import type { PairAttribution } from '../attribution/summary.js';
 import { CelensError } from '../errors.js';
 import { openAttribution } from './read-records.js';

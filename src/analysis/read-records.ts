@@ -1,12 +1,12 @@
 /**
- * Reads attribution journals (see attribution/records.ts) without changing them: `readJournal`
+ * Reads attribution journals (see jobs/records.ts) without changing them: `readJournal`
  * cuts a torn last line so a run can resume, but an analysis or a merge must leave its inputs
  * alone and refuse a torn file. Lines stream with their byte offsets, so a merge can copy records
  * byte for byte without holding a whole collection's attributions in memory.
  */
 import { createReadStream } from 'node:fs';
 import { CelensError } from '../errors.js';
-import type { JournalHeader, PairRecord } from '../attribution/records.js';
+import type { JournalHeader, PairRecord } from '../jobs/records.js';
 
 export interface JsonlLine {
   text: string;

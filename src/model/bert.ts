@@ -11,7 +11,8 @@ import type { BertConfig } from '../weights/config.js';
 import { attentionOutput, attentionResidual } from './attention.js';
 import { embed } from './embeddings.js';
 import { ffnFromPost, ffnIn, ffnPost } from './ffn.js';
-import { layerNorm, linear } from './ops.js';
+import { INFERENCE_OPS } from './ops.js';
+import type { ModelOps } from './ops.js';
 import type { BertWeights } from './params.js';
 import type { Masks } from './masks.js';
 import { layerSite } from './sites.js';
@@ -22,6 +23,8 @@ export interface BertModel {
   weights: BertWeights;
   /** Where the model came from (folder or hub id), for messages. */
   source: string;
+  /** The primitives the forward runs. @default INFERENCE_OPS (a trainable model brings its own) */
+  ops?: ModelOps;
 }
 
 export interface BertInputs {
@@ -52,6 +55,8 @@ export interface ForwardContext {
   extMask: tf.Tensor4D;
   hook: SiteHook;
   masks: Masks | undefined;
+  /** The model's primitives (linear, layerNorm). */
+  ops: ModelOps;
 }
 
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -61,7 +66,7 @@ export function forwardContext(model: BertModel, attentionMask: tf.Tensor2D, opt
   const [B, T] = attentionMask.shape;
   // HF get_extended_attention_mask: (1 - mask) * finfo(float32).min, broadcast over heads and queries.
   const extMask = tf.mul(tf.sub(1, tf.reshape(tf.cast(attentionMask, 'float32'), [B, 1, 1, T])), FLOAT32_MIN) as tf.Tensor4D;
-  return { model, B, T, extMask, hook: opts.hook ?? identity, masks: opts.masks };
+  return { model, B, T, extMask, hook: opts.hook ?? identity, masks: opts.masks, ops: model.ops ?? INFERENCE_OPS };
 }
 
 /** logits [B, numLabels]. Call inside tf.tidy (or tf.grads); intermediates are not disposed here. */
@@ -81,7 +86,7 @@ export function bertForward(model: BertModel, inputs: BertInputs, opts: ForwardO
 /** Embeddings + LayerNorm, through the `embeddings` site → [B*T,H]. */
 export function embedStage(ctx: ForwardContext, inputs: BertInputs): tf.Tensor2D {
   const w = ctx.model.weights;
-  const emb = layerNorm(embed(w, inputs.inputIds, inputs.tokenTypeIds, inputs.wordEmbeddings), w.embeddingsNorm);
+  const emb = ctx.ops.layerNorm(embed(w, inputs.inputIds, inputs.tokenTypeIds, inputs.wordEmbeddings), w.embeddingsNorm);
   return tf.reshape(ctx.hook('embeddings', emb), [ctx.B * ctx.T, ctx.model.config.hiddenSize]);
 }
 
@@ -101,6 +106,7 @@ export function attentionOutStage(ctx: ForwardContext, l: number, x: tf.Tensor2D
     T: ctx.T,
     heads: c.numHeads,
     extMask: ctx.extMask,
+    ops: ctx.ops,
     ...(headMask && { headMask }),
     onProbs: (p) => ctx.hook(layerSite(l, 'attn.probs'), p),
   });
@@ -110,12 +116,12 @@ export function attentionOutStage(ctx: ForwardContext, l: number, x: tf.Tensor2D
 /** The rest of layer l's attention block from `attn.out` [B,T,H]: LayerNorm(attn.out + x) → [B*T,H]. */
 export function attentionResidualStage(ctx: ForwardContext, l: number, x: tf.Tensor2D, out: tf.Tensor3D): tf.Tensor2D {
   const H = ctx.model.config.hiddenSize;
-  return attentionResidual(ctx.model.weights.layers[l] as BertWeights['layers'][number], tf.reshape(out, [ctx.B * ctx.T, H]), x);
+  return attentionResidual(ctx.model.weights.layers[l] as BertWeights['layers'][number], tf.reshape(out, [ctx.B * ctx.T, H]), x, ctx.ops);
 }
 
 /** Layer l's FFN from its input `a` [B*T,H], through `ffn.pre`, `ffn.post` and `out` → [B*T,H]. */
 export function ffnStage(ctx: ForwardContext, l: number, a: tf.Tensor2D): tf.Tensor2D {
-  const pre = ctx.hook(layerSite(l, 'ffn.pre'), ffnIn(ctx.model.weights.layers[l] as BertWeights['layers'][number], a, ctx.B, ctx.T));
+  const pre = ctx.hook(layerSite(l, 'ffn.pre'), ffnIn(ctx.model.weights.layers[l] as BertWeights['layers'][number], a, ctx.B, ctx.T, ctx.ops));
   return ffnStageFromPre(ctx, l, a, pre);
 }
 
@@ -128,7 +134,7 @@ export function ffnStageFromPre(ctx: ForwardContext, l: number, a: tf.Tensor2D, 
 /** The rest of layer l from its FFN activation [B,T,I]: output dense, residual LayerNorm, `out` site. */
 export function ffnStageFromPost(ctx: ForwardContext, l: number, a: tf.Tensor2D, post: tf.Tensor3D): tf.Tensor2D {
   const H = ctx.model.config.hiddenSize;
-  const out = ffnFromPost(ctx.model.weights.layers[l] as BertWeights['layers'][number], post, a);
+  const out = ffnFromPost(ctx.model.weights.layers[l] as BertWeights['layers'][number], post, a, ctx.ops);
   return tf.reshape(ctx.hook(layerSite(l, 'out'), tf.reshape(out, [ctx.B, ctx.T, H]) as tf.Tensor3D), [ctx.B * ctx.T, H]);
 }
 
@@ -144,8 +150,8 @@ export function headStage(ctx: ForwardContext, x: tf.Tensor2D): tf.Tensor2D {
   const H = ctx.model.config.hiddenSize;
   // The pooler reads the [CLS] position only; slice (not gather) keeps the gradient wasm-friendly.
   const cls = tf.reshape(tf.slice(tf.reshape(x, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]) as tf.Tensor2D;
-  const pooled = ctx.hook('pooler', tf.tanh(linear(cls, w.pooler)));
-  return ctx.hook('logits', linear(pooled, w.classifier));
+  const pooled = ctx.hook('pooler', tf.tanh(ctx.ops.linear(cls, w.pooler)));
+  return ctx.hook('logits', ctx.ops.linear(pooled, w.classifier));
 }
 
 /** Layer l's FFN neuron mask ([I] of 0/1), or undefined when none of its neurons is masked. */

@@ -4,9 +4,9 @@
  * `linear` keeps each weight twice, [in,out] for the forward and [out,in] for the backward, and
  * gives tfjs a custom gradient made of plain 2-D matMuls: on the wasm backend a matMul with
  * transposeA/transposeB skips XNNPACK, and the default gradient of matMul uses both. The weight
- * is a constant of the custom gradient (celens differentiates activations, not parameters), except
- * for a `trainable` linear (scripts/train-cross-encoder.ts), which uses tfjs' own matMul gradient so
- * that `tf.variableGrads` reaches w and b.
+ * is a constant of the custom gradient: celens differentiates activations, not parameters. Training,
+ * which needs weight gradients too, brings its own primitives (src/training/ops.ts) through a
+ * model's `ops` (see ModelOps).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from '../weights/config.js';
@@ -18,21 +18,16 @@ export interface Linear {
   wT: tf.Tensor2D;
   /** [out] */
   b: tf.Tensor1D;
-  /** Differentiate w and b too (training); `wT` is then not read. */
-  trainable?: boolean;
 }
 
 export interface Norm {
   gamma: tf.Tensor1D;
   beta: tf.Tensor1D;
   eps: number;
-  /** Differentiate gamma and beta too (training): tfjs' own gradient of the composed ops. */
-  trainable?: boolean;
 }
 
 /** y = x W^T + b for x [N, in] → [N, out]. */
 export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
-  if (p.trainable) return trainableLinear(x, p.w, p.b);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const value = tf.add(tf.matMul(args[0] as tf.Tensor2D, p.w), p.b) as tf.Tensor2D;
     return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, p.wT)] };
@@ -41,39 +36,17 @@ export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
 }
 
 /**
- * The same product with gradients for x, w and b, again as plain matMuls on explicit transposes
- * (tfjs' own matMul gradient uses transposeA/B, which runs several times slower on wasm).
+ * The two parameterised primitives every stage of the forward calls. A model carries its own
+ * (BertModel.ops) when it needs other gradients — training differentiates the weights too — and
+ * otherwise runs these.
  */
-function trainableLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [xx, ww, bb, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    // `save` keeps x and w alive for the backward pass past the per-layer tidy scopes.
-    save([xx, ww]);
-    const value = tf.add(tf.matMul(xx, ww), bb) as tf.Tensor2D;
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const d = dy as tf.Tensor2D;
-        return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d), tf.sum(d, 0)];
-      },
-    };
-  });
-  return f(x, w, b) as tf.Tensor2D;
-}
-
-/** Applies `linear` to the last axis of a [..., in] tensor. */
-export function linearNd<R extends tf.Rank>(x: tf.Tensor<R>, p: Linear): tf.Tensor<R> {
-  const shape = x.shape;
-  const inDim = shape[shape.length - 1] as number;
-  const y = linear(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, p);
-  const out: tf.Tensor = tf.reshape(y, [...shape.slice(0, -1), p.b.shape[0]]);
-  return out as tf.Tensor<R>;
+export interface ModelOps {
+  linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D;
+  layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R>;
 }
 
 /** LayerNorm over the last axis, population variance, as torch.nn.LayerNorm. */
 export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
-  if (p.trainable) return tf.add(tf.mul(normalize(x, p.eps).normed, p.gamma), p.beta) as tf.Tensor<R>;
   // A custom gradient for x alone: the tape keeps x̂ and 1/σ instead of every intermediate of
   // `moments`, and the backward pass frees its own temporaries (tidy) instead of holding them
   // until the whole gradient is done. Same maths: dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, g = dy·γ.
@@ -95,11 +68,15 @@ export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tenso
   return f(x) as tf.Tensor<R>;
 }
 
-function normalize(x: tf.Tensor, eps: number): { normed: tf.Tensor; rstd: tf.Tensor } {
+/** (x − mean) / σ over the last axis, and 1/σ: LayerNorm before its scale and shift. */
+export function normalize(x: tf.Tensor, eps: number): { normed: tf.Tensor; rstd: tf.Tensor } {
   const { mean, variance } = tf.moments(x, x.rank - 1, true);
   const rstd = tf.rsqrt(tf.add(variance, eps));
   return { normed: tf.mul(tf.sub(x, mean), rstd), rstd };
 }
+
+/** Inference: gradients for activations only (linear, layerNorm above). */
+export const INFERENCE_OPS: ModelOps = { linear, layerNorm };
 
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);

@@ -6,16 +6,18 @@
  */
 import { TokenizerError, UsageError } from '../errors.js';
 import type { PairScorer } from '../ir/rerank.js';
-import type { PairTokenizer, Truncation } from '../tokenize/tokenizer.js';
+import type { PairEncoding, PairTokenizer, Truncation } from '../tokenize/tokenizer.js';
 import type { BertModel } from './bert.js';
 import type { Masks } from './masks.js';
 import { scoreEncoded, SCORE_DEFAULTS } from './score.js';
-import { scoreEncodedParallel } from './score-parallel.js';
-import type { PoolOptions } from '../attribution/pool.js';
+import type { ScoreOptions } from './score.js';
 import type { Activation } from './relevance.js';
 import { relevanceRule } from './relevance.js';
 
 export { scoredLabel } from './relevance.js';
+
+/** Scores encoded pairs as scoreEncoded does (rows of labels, input order): in this thread, or on a worker pool. */
+export type EncodedScorer = (encs: readonly PairEncoding[], opts: ScoreOptions) => Promise<number[][]>;
 
 export interface ScorerOptions {
   /** Pairs per forward pass (pairs are length-sorted first). @default 32 */
@@ -27,8 +29,11 @@ export interface ScorerOptions {
   maxLength?: number;
   /** @default 'longest_first' */
   truncation?: Truncation;
-  /** Score on a worker pool (score-parallel.ts): the folder the model came from, and the pool's options. */
-  pool?: PoolOptions & { modelDir: string };
+  /**
+   * How the encoded pairs are scored. @default scoreEncoded on `model`, in this thread; a worker
+   * pool passes its own (poolScorer in jobs/score-parallel.ts), which gives identical scores.
+   */
+  scoreEncoded?: EncodedScorer;
 }
 
 export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: ScorerOptions = {}): PairScorer {
@@ -48,7 +53,7 @@ export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: Sco
       ...(opts.masks && { masks: opts.masks }),
       ...(onProgress && { onProgress }),
     };
-    const rows = opts.pool ? await scoreEncodedParallel(opts.pool.modelDir, model, encs, so, opts.pool) : await scoreEncoded(model, encs, so);
+    const rows = opts.scoreEncoded ? await opts.scoreEncoded(encs, so) : await scoreEncoded(model, encs, so);
     return rows.map((r) => r[label] as number);
   };
 }

@@ -1,13 +1,13 @@
 /**
  * A sweep on disk: JSONL, a header line, then one line per finished cell, appended the moment the
- * cell is evaluated (the attribution journal's style, attribution/records.ts). A kill loses only
+ * cell is evaluated (the attribution journal's style, jobs/records.ts). A kill loses only
  * the cell in flight; a torn last line is cut off on resume; a rerun skips the cells already in
  * the file. Rows hold no times or paths that vary between runs, so a resumed sweep writes the
  * same bytes as an uninterrupted one.
  */
 import { CelensError } from '../errors.js';
 import { readJournalLines } from '../util/jsonl.js';
-import { JournalWriter } from '../attribution/records.js';
+import { JournalWriter } from '../util/jsonl.js';
 
 export interface SweepHeader {
   celens: 'prune';

@@ -1,6 +1,6 @@
 /** Hand-built attribution journals for the analysis tests: small values worked out by hand. */
 import { writeFile } from 'node:fs/promises';
-import type { JournalHeader, PairRecord, PairSource } from '../../src/attribution/records.js';
+import type { JournalHeader, PairRecord, PairSource } from '../../src/jobs/records.js';
 
 export interface PairSpec {
   /** sum per layer for the site (`ffn.pre` unless `site` is given). */

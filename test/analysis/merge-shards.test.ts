@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planGroups, unpad } from '../../src/attribution/attribute.js';
 import type { AttributeOptions } from '../../src/attribution/attribute.js';
-import { runAttributeJob } from '../../src/attribution/job.js';
+import { runAttributeJob } from '../../src/jobs/job.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { mergeShards } from '../../src/analysis/merge-shards.js';
 import { disposeModel, loadModel } from '../../src/model/load.js';

@@ -2,7 +2,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { liveWorkers } from '../../src/attribution/pool.js';
+import { liveWorkers } from '../../src/jobs/pool.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE_DIR } from '../helpers/fixture.js';
 

@@ -11,7 +11,7 @@ import { CelensError, ConfigError, SafetensorsError, TokenizerError } from '../.
 import { loadTokenizer } from '../../src/tokenize/load.js';
 import { readSafetensors } from '../../src/weights/safetensors.js';
 import { readConfig } from '../../src/weights/config.js';
-import { readJournal } from '../../src/attribution/records.js';
+import { readJournal } from '../../src/jobs/records.js';
 import { parseShardIndex } from '../../src/weights/sharded.js';
 import { SEEDS } from '../../fuzz/seeds.js';
 import type { FuzzTarget } from '../../fuzz/engine.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { bertForward } from '../../src/model/bert.js';
-import { trainableBert } from '../../src/model/trainable.js';
+import { trainableBert } from '../../src/training/trainable.js';
 import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import { parseConfig } from '../../src/weights/config.js';
 import { configJson, randomStateDict } from '../../scripts/make-random-model.js';

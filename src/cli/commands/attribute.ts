@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { ATTRIBUTE_DEFAULTS, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
-import type { PairSource } from '../../attribution/records.js';
+import type { PairSource } from '../../jobs/records.js';
 import { samplePairs } from '../../analysis/sample.js';
 import type { Negatives } from '../../analysis/sample.js';
 import { loadCollection } from '../../ir/detect.js';
@@ -29,8 +29,8 @@ import type { PairEncoding } from '../../tokenize/tokenizer.js';
 import { optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
-import { runAttributeJob } from '../../attribution/job.js';
-import { poolStream } from '../../attribution/pool.js';
+import { runAttributeJob } from '../../jobs/job.js';
+import { poolStream } from '../../jobs/pool.js';
 import { printConvergence, printSummary } from '../attribute-print.js';
 
 export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {

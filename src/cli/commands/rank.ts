@@ -11,6 +11,7 @@ import { disposeModel } from '../../model/load.js';
 import { ACTIVATIONS, describeRule, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
 import { makeScorer } from '../../model/scorer.js';
+import { poolScorer } from '../../jobs/score-parallel.js';
 import { SCORE_DEFAULTS } from '../../model/score.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
@@ -71,7 +72,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
         activation: rule.activation,
         truncation: argv.truncation,
         ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }),
-        pool: { modelDir: dir, workers: argv.workers, backend: argv.backend },
+        scoreEncoded: poolScorer(dir, model, { workers: argv.workers, backend: argv.backend }),
       });
       const scores = await scorer(passages.map((p) => [argv.query, p] as const), (d, t) => bar.update(d, t));
       bar.stop();

@@ -22,6 +22,7 @@ import { masksToJson } from '../../model/masks.js';
 import { ACTIVATIONS, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
 import { makeScorer } from '../../model/scorer.js';
+import { poolScorer } from '../../jobs/score-parallel.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { checkWorkers, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
@@ -103,7 +104,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       const tokenizer = await loadTokenizer(tokDir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
       const opts = { batchSize: argv['batch-size'], activation: relevanceRule(model.config, argv.activation).activation, truncation: argv.truncation, ...(masks && { masks }), ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }) };
       // Worker count changes no score (score-parallel.ts), so it stays out of scorerId.
-      const scorer = makeScorer(model, tokenizer, { ...opts, pool: { modelDir: dir, workers: argv.workers, backend: argv.backend } });
+      const scorer = makeScorer(model, tokenizer, { ...opts, scoreEncoded: poolScorer(dir, model, { workers: argv.workers, backend: argv.backend }) });
       // Everything that changes a score; a journal made with other settings is refused.
       const scorerId = { model: resolve(dir), tokenizer: resolve(tokenizer.source), ...opts, masks: masks ? masksToJson(masks) : null, maxLength: argv['max-length'] ?? null };
       const res = await rerank(c, scorer, { topK: argv['top-k'], chunkSize: argv['chunk-size'], journal, scorerId, stop, onProgress: (d, t) => bar.update(d, t) });

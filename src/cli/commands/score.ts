@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { disposeModel } from '../../model/load.js';
-import { scoreEncodedParallel } from '../../model/score-parallel.js';
+import { scoreEncodedParallel } from '../../jobs/score-parallel.js';
 import { ACTIVATIONS, describeRule, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';

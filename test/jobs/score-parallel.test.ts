@@ -1,16 +1,16 @@
 /**
- * Scoring on a worker pool (src/model/score-parallel.ts) against scoreEncoded in this thread, on
+ * Scoring on a worker pool (src/jobs/score-parallel.ts) against scoreEncoded in this thread, on
  * the fixture model (wasm): the same scores bit for bit for 1, 2 and 3 workers, in input order,
  * with masks too; progress reaches the total; every thread is gone afterwards.
  */
-import { liveWorkers } from '../../src/attribution/pool.js';
+import { liveWorkers } from '../../src/jobs/pool.js';
 import { unpad } from '../../src/attribution/attribute.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { disposeModel, loadModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';
 import { parseMasks } from '../../src/model/masks.js';
 import { scoreEncoded } from '../../src/model/score.js';
-import { scoreEncodedParallel } from '../../src/model/score-parallel.js';
+import { scoreEncodedParallel } from '../../src/jobs/score-parallel.js';
 import type { PairEncoding } from '../../src/tokenize/tokenizer.js';
 import { FIXTURE_DIR, fixtureBatch, reference } from '../helpers/fixture.js';
 

@@ -5,15 +5,14 @@
  * shortest round-trip form, so a resumed file holds exactly the bits an uninterrupted one would.
  * Safetensors output is assembled from the same journal when the run completes.
  */
-import { open, rename, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
 import { readJournalLines } from '../util/jsonl.js';
 import type { SiteName } from '../model/sites.js';
 import { writeSafetensors } from '../weights/safetensors-write.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
-import type { Segments } from './baselines.js';
-import type { PairAttribution } from './summary.js';
+import type { Segments } from '../attribution/baselines.js';
+import type { PairAttribution } from '../attribution/summary.js';
 
 export interface JournalHeader {
   celens: 'attribute';
@@ -156,47 +155,6 @@ function checkRecord(v: unknown, count: number, file: string, line: number): Pai
   return v as unknown as PairRecord;
 }
 
-/** Appends records line by line; each line is one write, flushed to the OS before the next. */
-export class JournalWriter {
-  private constructor(
-    private readonly fh: FileHandle,
-    private readonly file: string,
-  ) {}
-
-  /** Opens for appending; writes the header when the file is new (or empty). */
-  static async open(file: string, header: JournalHeader | undefined): Promise<JournalWriter> {
-    let fh: FileHandle;
-    try {
-      fh = await open(file, 'a');
-    } catch (e) {
-      throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-    }
-    const w = new JournalWriter(fh, file);
-    if (header) {
-      // Written before any work: a full disk is reported here, not after the first pair.
-      await w.line(header).catch(async (e: unknown) => {
-        await fh.close().catch(() => undefined);
-        throw e;
-      });
-    }
-    return w;
-  }
-
-  async line(obj: unknown): Promise<void> {
-    try {
-      await this.fh.write(`${JSON.stringify(obj)}\n`);
-    } catch (e) {
-      // A full disk (ENOSPC) or a lost device: the lines before this one are whole and resumable.
-      throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the records before this one are kept: make room and rerun to resume`, { file: this.file });
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.fh.sync().catch(() => undefined);
-    await this.fh.close();
-  }
-}
-
 /** Checks that a journal found at the output path was made by the same run settings. */
 export function checkResumable(file: string, found: JournalHeader, wanted: JournalHeader): void {
   const a = JSON.stringify({ ...found, model: undefined });
@@ -251,5 +209,3 @@ export async function writeAttributionSafetensors(file: string, prefix: 'nig' | 
 export async function removeFile(file: string): Promise<void> {
   await unlink(file).catch(() => undefined);
 }
-
-export { rename };

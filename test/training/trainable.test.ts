@@ -12,7 +12,7 @@ import { bertForward } from '../../src/model/bert.js';
 import { lookup } from '../../src/model/embeddings.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import { runModel, disposeRun } from '../../src/hooks/run.js';
-import { assignStateDict, stateDictOf, trainableBert } from '../../src/model/trainable.js';
+import { assignStateDict, stateDictOf, trainableBert } from '../../src/training/trainable.js';
 import { readStateDict } from '../../src/weights/sharded.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { describeEachBackend } from '../helpers/backends.js';

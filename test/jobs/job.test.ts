@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { attribute, unpad, planGroups } from '../../src/attribution/attribute.js';
-import { runAttributeJob, journalPath } from '../../src/attribution/job.js';
+import { runAttributeJob, journalPath } from '../../src/jobs/job.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';
 import { selectBackend } from '../../src/backend/select.js';

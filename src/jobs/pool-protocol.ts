@@ -5,10 +5,10 @@
 import * as errors from '../errors.js';
 import type { BackendName } from '../backend/select.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import type { AttributeOptions } from './attribute.js';
+import type { AttributeOptions } from '../attribution/attribute.js';
 import type { Activation } from '../model/score.js';
 import type { Masks } from '../model/masks.js';
-import type { PairAttribution } from './summary.js';
+import type { PairAttribution } from '../attribution/summary.js';
 
 /** Given once, as `workerData`: everything a worker needs besides the groups themselves. */
 export interface WorkerInit {

@@ -12,11 +12,11 @@ import type { BackendName } from '../backend/select.js';
 import { CelensError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import { attributeStream, planGroups, shardGroups, ATTRIBUTE_DEFAULTS } from './attribute.js';
-import type { AttributeOptions, AttributionRecord, StreamOptions } from './attribute.js';
+import { attributeStream, planGroups, shardGroups, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
+import type { AttributeOptions, AttributionRecord, StreamOptions } from '../attribution/attribute.js';
 import { WorkerPool } from './pool-workers.js';
 import type { PoolTask } from './pool-workers.js';
-import type { PairAttribution } from './summary.js';
+import type { PairAttribution } from '../attribution/summary.js';
 
 export { liveWorkers } from './pool-workers.js';
 
@@ -29,11 +29,11 @@ export interface PoolOptions {
 
 /**
  * The compiled worker script. A worker cannot run .ts, so from the sources (ts-jest, tsx) it is
- * the built dist/attribution/worker.js of this package; from compiled code, the sibling file.
+ * the built dist/jobs/worker.js of this package; from compiled code, the sibling file.
  */
 export function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  const file = here.endsWith('.ts') ? resolve(dirname(here), '../../dist/attribution/worker.js') : join(dirname(here), 'worker.js');
+  const file = here.endsWith('.ts') ? resolve(dirname(here), '../../dist/jobs/worker.js') : join(dirname(here), 'worker.js');
   if (!existsSync(file)) throw new CelensError('the attribution worker is not built (run npm run build)', { file });
   return file;
 }

@@ -9,13 +9,13 @@ import { selectBackend } from '../backend/select.js';
 import { loadModel } from '../model/load.js';
 import type { BertModel } from '../model/bert.js';
 import { padBatch } from '../tokenize/tokenizer.js';
-import { attributeGroup } from './attribute.js';
+import { attributeGroup } from '../attribution/attribute.js';
 import { scoreEncoded } from '../model/score.js';
 import { toWire, transferables } from './pool-protocol.js';
 import type { GroupTask, WorkerInit, WorkerReply } from './pool-protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('celens attribution worker: run as a worker thread (see attribution/pool.ts)');
+if (!port) throw new Error('celens attribution worker: run as a worker thread (see jobs/pool.ts)');
 const init = workerData as WorkerInit;
 
 // Load once, while the first group is on its way; a failure is reported with that group.

@@ -10,11 +10,12 @@ import { CelensError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { masksToJson } from '../model/masks.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import { attributeStream, ATTRIBUTE_DEFAULTS } from './attribute.js';
-import type { AttributeOptions, AttributionRecord, StreamOptions } from './attribute.js';
-import { checkResumable, fromRecord, JournalWriter, readJournal, removeFile, toRecord, writeAttributionSafetensors } from './records.js';
+import { attributeStream, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
+import type { AttributeOptions, AttributionRecord, StreamOptions } from '../attribution/attribute.js';
+import { checkResumable, fromRecord, readJournal, removeFile, toRecord, writeAttributionSafetensors } from './records.js';
+import { JournalWriter } from '../util/jsonl.js';
 import type { JournalHeader, PairSource } from './records.js';
-import type { PairAttribution } from './summary.js';
+import type { PairAttribution } from '../attribution/summary.js';
 
 export interface AttributeJob {
   model: BertModel;

@@ -1,18 +1,19 @@
 /**
  * scoreEncoded on every core: the same length-sorted batches, each scored by whichever worker of
- * the pool (attribution/pool-workers.ts) is free, scores back in input order. The batches and
+ * the pool (pool-workers.ts) is free, scores back in input order. The batches and
  * their padding are those of scoreEncoded, and the kernels give an element the same value
  * wherever it is computed, so the scores are identical to scoreEncoded's for any worker count.
  */
 import { resolve } from 'node:path';
-import { poolSize, workerFile } from '../attribution/pool.js';
-import type { PoolOptions } from '../attribution/pool.js';
-import { WorkerPool } from '../attribution/pool-workers.js';
-import type { PoolTask } from '../attribution/pool-workers.js';
+import { poolSize, workerFile } from './pool.js';
+import type { PoolOptions } from './pool.js';
+import { WorkerPool } from './pool-workers.js';
+import type { PoolTask } from './pool-workers.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import type { BertModel } from './bert.js';
-import { scoreEncoded, SCORE_DEFAULTS, scoringBatches } from './score.js';
-import type { ScoreOptions } from './score.js';
+import type { BertModel } from '../model/bert.js';
+import { scoreEncoded, SCORE_DEFAULTS, scoringBatches } from '../model/score.js';
+import type { ScoreOptions } from '../model/score.js';
+import type { EncodedScorer } from '../model/scorer.js';
 
 /** Like scoreEncoded; `modelDir` is the folder `model` was loaded from (each worker loads its own copy). */
 export async function scoreEncodedParallel(
@@ -44,4 +45,9 @@ export async function scoreEncodedParallel(
     await p.close();
   }
   return out;
+}
+
+/** makeScorer's `scoreEncoded` for a worker pool: scoreEncodedParallel on `model`, loaded from `modelDir`. */
+export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions = {}): EncodedScorer {
+  return (encs, opts) => scoreEncodedParallel(modelDir, model, encs, opts, pool);
 }

@@ -9,7 +9,7 @@ import { CelensError } from '../errors.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import { fromWire } from './pool-protocol.js';
 import type { GroupTask, WorkerInit, WorkerReply } from './pool-protocol.js';
-import type { PairAttribution } from './summary.js';
+import type { PairAttribution } from '../attribution/summary.js';
 
 export interface PoolTask {
   /** Score the pairs (one batch) instead of attributing them. */

@@ -2,15 +2,16 @@
  * The same BertForSequenceClassification with its parameters as tf.Variables, for training
  * (scripts/train-cross-encoder.ts). Variables are named by their Hugging Face state-dict names;
  * a linear weight is held as [in, out] (the transpose of HF's [out, in]) because that is what the
- * forward multiplies by, and turned back on save. The forward is bert.ts' own code: only the
- * linears switch to their trainable gradient.
+ * forward multiplies by, and turned back on save. The forward is bert.ts' own code: the model
+ * carries training's primitives (./ops.ts), whose gradients reach the weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../weights/config.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
-import type { BertModel } from './bert.js';
-import type { Linear, Norm } from './ops.js';
-import type { BertWeights } from './params.js';
+import type { BertModel } from '../model/bert.js';
+import type { Linear, Norm } from '../model/ops.js';
+import type { BertWeights } from '../model/params.js';
+import { TRAINING_OPS } from './ops.js';
 
 export interface TrainableBert {
   model: BertModel;
@@ -41,9 +42,9 @@ export function trainableBert(config: BertConfig, state: ReadonlyMap<string, { s
   };
   const lin = (n: string): Linear => {
     const w = get(`${n}.weight`) as unknown as tf.Tensor2D;
-    return { w, wT: w, b: get(`${n}.bias`) as unknown as tf.Tensor1D, trainable: true };
+    return { w, wT: w, b: get(`${n}.bias`) as unknown as tf.Tensor1D };
   };
-  const norm = (n: string): Norm => ({ gamma: get(`${n}.weight`) as unknown as tf.Tensor1D, beta: get(`${n}.bias`) as unknown as tf.Tensor1D, eps: config.layerNormEps, trainable: true });
+  const norm = (n: string): Norm => ({ gamma: get(`${n}.weight`) as unknown as tf.Tensor1D, beta: get(`${n}.bias`) as unknown as tf.Tensor1D, eps: config.layerNormEps });
   const e = 'bert.embeddings';
   const weights: BertWeights = {
     wordEmbeddings: get(`${e}.word_embeddings.weight`) as unknown as tf.Tensor2D,
@@ -66,7 +67,7 @@ export function trainableBert(config: BertConfig, state: ReadonlyMap<string, { s
     pooler: lin('bert.pooler.dense'),
     classifier: lin('classifier'),
   };
-  return { model: { config, weights, source }, variables };
+  return { model: { config, weights, source, ops: TRAINING_OPS }, variables };
 }
 
 /** The variables back in HF layout and names, ready for writeSafetensors. */

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attributeStream, unpad } from '../../src/attribution/attribute.js';
 import type { AttributeOptions, AttributionRecord } from '../../src/attribution/attribute.js';
-import { runAttributeJob } from '../../src/attribution/job.js';
-import { attributeStreamParallel, liveWorkers, poolStream, workerFile } from '../../src/attribution/pool.js';
-import { WorkerPool } from '../../src/attribution/pool-workers.js';
+import { runAttributeJob } from '../../src/jobs/job.js';
+import { attributeStreamParallel, liveWorkers, poolStream, workerFile } from '../../src/jobs/pool.js';
+import { WorkerPool } from '../../src/jobs/pool-workers.js';
 import type { PairAttribution } from '../../src/attribution/summary.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { CelensError, ShapeError } from '../../src/errors.js';
@@ -46,7 +46,7 @@ describe('attributeStreamParallel [wasm]', () => {
   afterEach(() => expect(liveWorkers()).toBe(0));
 
   test('the compiled worker is found', () => {
-    expect(workerFile()).toMatch(/dist[\\/]attribution[\\/]worker\.js$/);
+    expect(workerFile()).toMatch(/dist[\\/]jobs[\\/]worker\.js$/);
   });
 
   test.each([
