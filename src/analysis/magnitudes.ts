@@ -9,7 +9,8 @@
  *
  * Keys `layer.{l}` hold one finite, non-negative number per neuron of layer l (as many as the
  * attribution records hold for that layer); every layer of the records must be there. Other keys
- * are metadata, copied into the set's meta file.
+ * are metadata, copied into the set's meta file. `celens prune`'s means file (OUT.means.json) and
+ * a unit-scores document with the same numbers under "values" are read too.
  */
 import { readFile } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
@@ -23,11 +24,30 @@ export interface Magnitudes {
   file: string;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The flat form of the other files that hold mean |activation| per neuron: `celens prune`'s means
+ * file (OUT.means.json: its `mean_abs` document, with the file's model and reference as metadata)
+ * and a unit-scores document (`{"site", "statistic", "values": {"layer.0": […]}}`).
+ */
+function flatten(raw: Record<string, unknown>, file: string): Record<string, unknown> {
+  let doc = raw;
+  if (raw.celens === 'ffn-means') {
+    if (!isObject(raw.mean_abs)) throw new CelensError('a celens ffn-means file without its mean_abs document', { file });
+    const { mean_abs: meanAbs, mean: _mean, ...top } = raw;
+    doc = { ...top, ...meanAbs, celens: 'activations' };
+  }
+  if (!isObject(doc.values)) return doc;
+  const { values, ...meta } = doc;
+  return { ...meta, ...values };
+}
+
 export function parseMagnitudes(raw: unknown, widths: readonly number[], file: string): Magnitudes {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CelensError('activation magnitudes are a JSON object {"layer.0": [numbers], …}', { file });
+  if (!isObject(raw)) throw new CelensError('activation magnitudes are a JSON object {"layer.0": [numbers], …}', { file });
   const values: LayerValues = widths.map(() => new Float64Array(0));
   const meta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(flatten(raw, file))) {
     // `layer.{l}` keys (the site vocabulary's per-layer name) hold data; anything else is metadata.
     const m = matchSiteName(k);
     if (m?.kind !== 'layer') {

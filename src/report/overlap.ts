@@ -145,7 +145,7 @@ export function jaccardSpec(sets: readonly NeuronSetInput[]): TopLevelSpec {
   const side = Math.max(36, Math.min(72, Math.floor(480 / Math.max(1, sets.length))));
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: 'Jaccard similarity of the neuron sets', subtitle: '|A ∩ B| / |A ∪ B| over the (layer, neuron) pairs of all layers' },
+    title: { text: 'Jaccard similarity of the neuron sets', subtitle: 'neurons in both sets / neurons in either set, over the (layer, neuron) pairs of all layers' },
     config: REPORT_CONFIG,
     data: { values: jaccardData(sets).map((c) => ({ ...c, label: `${c.jaccard.toFixed(2)}\n${c.intersection}/${c.union}` })) },
     width: { step: side },

@@ -3,6 +3,7 @@
  * no DOM, no canvas) and serialize its scene graph with `toSVG()`. All data is inline, so the
  * loader never touches the network or the disk.
  */
+import { createRequire } from 'node:module';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
@@ -68,4 +69,34 @@ export function specJson(spec: unknown, indent = ''): string {
   if (Array.isArray(spec)) return `[\n${spec.map((v) => inner + specJson(v, inner)).join(',\n')}\n${indent}]`;
   const entries = Object.entries(spec as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${specJson(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** Arimo (Apache/OFL, metric-compatible with Arial and Helvetica, whose widths lay the figures out). */
+const FONT_FILES = ['@expo-google-fonts/arimo/400Regular/Arimo_400Regular.ttf', '@expo-google-fonts/arimo/700Bold/Arimo_700Bold.ttf'];
+
+export interface PngOptions {
+  /** Pixels per SVG unit. @default 2 (sharp on high-density screens and in papers) */
+  scale?: number;
+}
+
+/**
+ * An SVG from renderSvg → PNG bytes, rasterized by resvg (prebuilt, no browser). Text is set in
+ * the bundled Arimo, never in whatever fonts the machine has: the layout was measured with
+ * Helvetica's widths (text-width.ts), and a wider system font would overflow the margins.
+ */
+export async function renderPng(svg: string, opts: PngOptions = {}): Promise<Buffer> {
+  return (await rasterize(svg, opts)).png;
+}
+
+/** renderPng's image with its RGBA pixels (tests look for ink at the edges: clipped labels). */
+export async function rasterize(svg: string, opts: PngOptions = {}): Promise<{ width: number; height: number; rgba: Buffer; png: Buffer }> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const require = createRequire(import.meta.url);
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: { mode: 'zoom', value: opts.scale ?? 2 },
+    font: { loadSystemFonts: false, fontFiles: FONT_FILES.map((f) => require.resolve(f)), defaultFontFamily: 'Arimo', sansSerifFamily: 'Arimo' },
+  });
+  const image = resvg.render();
+  return { width: image.width, height: image.height, rgba: image.pixels, png: image.asPng() };
 }

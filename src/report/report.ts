@@ -19,7 +19,7 @@ import type { SweepCell, SweepInput } from './inputs.js';
 import { jaccardSpec, overlapSpec } from './overlap.js';
 import { pruningCaption, pruningSpec, sweepMetrics } from './pruning.js';
 import type { Band } from './pruning.js';
-import { renderSvg, specJson } from './render.js';
+import { renderPng, renderSvg, specJson } from './render.js';
 
 export interface ReportOptions {
   /** Attribution journals (`celens attribute --out X.jsonl`). */
@@ -44,11 +44,13 @@ export interface ReportOptions {
   columns?: number;
   /** @default 'celens report' */
   title?: string;
+  /** Also write `<name>.png` beside each SVG (renderPng, 2× scale). @default true */
+  png?: boolean;
   /** Warnings (inputs that give no figure, vega-lite's own). */
   warn?: (message: string) => void;
 }
 
-export const REPORT_DEFAULTS = { segment: 'all' as SegmentChoice, normalize: 'none' as Normalize, split: false, band: 'minmax' as Band, columns: 256, title: 'celens report' };
+export const REPORT_DEFAULTS = { segment: 'all' as SegmentChoice, normalize: 'none' as Normalize, split: false, band: 'minmax' as Band, columns: 256, title: 'celens report', png: true };
 
 export interface ReportFigure {
   name: string;
@@ -201,8 +203,10 @@ export async function writeReport(out: string, o: ReportOptions): Promise<Writte
   const rendered = [];
   for (const f of figures) {
     const svg = await renderSvg(f.spec, o.warn ? { warn: (m) => o.warn?.(`${f.name}: ${m}`) } : {});
-    for (const [name, text] of [[`${f.name}.svg`, svg], [`${f.name}.vl.json`, `${specJson(f.spec)}\n`]] as const) {
-      await writeFile(join(out, name), text);
+    const outputs: Array<[string, string | Buffer]> = [[`${f.name}.svg`, svg], [`${f.name}.vl.json`, `${specJson(f.spec)}\n`]];
+    if (o.png ?? REPORT_DEFAULTS.png) outputs.push([`${f.name}.png`, await renderPng(svg)]);
+    for (const [name, data] of outputs) {
+      await writeFile(join(out, name), data);
       files.push(join(out, name));
     }
     rendered.push({ ...f, svg });

@@ -31,3 +31,14 @@ test('read from a file; unreadable or non-JSON files are errors', async () => {
     await rm(tmp, { recursive: true, force: true });
   }
 });
+
+test("prune's means file (OUT.means.json) and a unit-scores document are read as their mean |activation|", () => {
+  const doc = (statistic: string, a: number[], b: number[]): Record<string, unknown> => ({ site: 'layer.{l}.ffn.post', statistic, pairs: 8, values: { 'layer.0': a, 'layer.1': b } });
+  // The layout writeFfnMeans (src/pruning/means.ts) writes: the mean must not be taken for the mean |activation|.
+  const means = { celens: 'ffn-means', model: 'm', reference: '8:abc', tokens: 99, mean: doc('mean', [-1, 0.5], [0, -2]), mean_abs: doc('mean-abs', [1, 0.5], [0.25, 2]) };
+  const m = parseMagnitudes(means, [2, 2], 'sweep.jsonl.means.json');
+  expect(m.values.map((a) => Array.from(a))).toEqual([[1, 0.5], [0.25, 2]]);
+  expect(m.meta).toMatchObject({ celens: 'activations', model: 'm', reference: '8:abc', statistic: 'mean-abs', pairs: 8 });
+  expect(parseMagnitudes(doc('mean-abs', [3, 1], [0, 0]), [2, 2], 'u.json').values.map((a) => Array.from(a))).toEqual([[3, 1], [0, 0]]);
+  expect(() => parseMagnitudes({ celens: 'ffn-means', mean: doc('mean', [1, 1], [1, 1]) }, [2, 2], 'x.json')).toThrow('x.json: a celens ffn-means file without its mean_abs document');
+});

@@ -2,6 +2,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { rasterize } from '../../src/report/render.js';
 import { runCli } from '../helpers/cli.js';
 import { writeAttributions, writeSet, writeSweep } from '../report/fixtures.js';
 import { xmlProblem } from '../report/xml.js';
@@ -27,14 +28,29 @@ afterAll(async () => rm(tmp, { recursive: true, force: true }));
 test('writes one SVG and one spec per figure, and index.html with them inline', async () => {
   const out = path.join(tmp, 'report');
   const r = await runCli(['report', '--attributions', attributions, '--sweep', sweep, '--sets', ...sets, '--out', out, '--split', '--title', 'Toy report']);
-  expect(r.stderr).toContain(`celens: wrote 5 figures (11 files) to ${out}`);
+  expect(r.stderr).toContain(`celens: wrote 5 figures (16 files) to ${out}`);
   expect(r.code).toBe(0);
   expect(r.stderr).not.toContain('warning');
   const names = ['heatmap-ffn.pre', 'pruning-nDCG@10', 'pruning-RR@10', 'overlap', 'jaccard'];
-  expect((await readdir(out)).sort()).toEqual(['index.html', ...names.flatMap((n) => [`${n}.svg`, `${n}.vl.json`])].sort());
+  expect((await readdir(out)).sort()).toEqual(['index.html', ...names.flatMap((n) => [`${n}.svg`, `${n}.vl.json`, `${n}.png`])].sort());
   for (const n of names) {
     const svg = await readFile(path.join(out, `${n}.svg`), 'utf8');
     expect(xmlProblem(svg)).toBeUndefined();
+    // The PNG: 2× the SVG's size, and no ink in its outer 3 px (vega pads by 5: ink there is a clipped label or legend).
+    const png = await readFile(path.join(out, `${n}.png`));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const size = (a: string): number => Number(new RegExp(`<svg[^>]* ${a}="([\\d.]+)"`).exec(svg)?.[1]);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Math.round(2 * size('width')), Math.round(2 * size('height'))]);
+    const { width, height, rgba } = await rasterize(svg);
+    const inked: string[] = [];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (x >= 3 && y >= 3 && x < width - 3 && y < height - 3) continue;
+        const i = 4 * (y * width + x);
+        if ((rgba[i] as number) + (rgba[i + 1] as number) + (rgba[i + 2] as number) < 3 * 200) inked.push(`${x},${y}`);
+      }
+    }
+    expect([n, inked.slice(0, 5)]).toEqual([n, []]);
     const spec = JSON.parse(await readFile(path.join(out, `${n}.vl.json`), 'utf8')) as { $schema: string };
     expect(spec.$schema).toContain('vega-lite');
   }

@@ -34,7 +34,10 @@ test('a sweep with baselines only: a warning, and a figure of the rules', async 
   const warnings: string[] = [];
   const out = path.join(tmp, 'out');
   const r = await writeReport(out, { sweeps: [sweep], metrics: ['nDCG@10'], warn: (m) => warnings.push(m) });
-  expect(r.files).toEqual([path.join(out, 'pruning-nDCG@10.svg'), path.join(out, 'pruning-nDCG@10.vl.json'), path.join(out, 'index.html')]);
+  expect(r.files).toEqual([path.join(out, 'pruning-nDCG@10.svg'), path.join(out, 'pruning-nDCG@10.vl.json'), path.join(out, 'pruning-nDCG@10.png'), path.join(out, 'index.html')]);
+  // --no-png: SVGs and specs only.
+  const svgOnly = await writeReport(path.join(tmp, 'svg-only'), { sweeps: [sweep], metrics: ['nDCG@10'], png: false, warn: () => undefined });
+  expect(svgOnly.files.some((f) => f.endsWith('.png'))).toBe(false);
   expect(warnings).toEqual([`${sweep}: no pruning cells yet; the figure shows the baselines only`]);
   expect(await readFile(path.join(out, 'pruning-nDCG@10.svg'), 'utf8')).toContain('unpruned 0.7');
 });

@@ -26,6 +26,7 @@ interface ReportArgs {
   band: Band;
   columns: number;
   title: string;
+  png: boolean;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -44,7 +45,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('split', { type: 'boolean', default: REPORT_DEFAULTS.split, describe: 'heatmap: one panel for relevant pairs, one for non-relevant (from each record\'s source)' })
       .option('band', { choices: BANDS, default: REPORT_DEFAULTS.band, describe: 'random pruning band over seeds: minmax, or sd (mean ± one standard deviation)' })
       .option('columns', { type: 'number', default: REPORT_DEFAULTS.columns, describe: 'heatmap: most cells per layer (wider layers pool neighbouring neurons)' })
-      .option('title', { type: 'string', default: REPORT_DEFAULTS.title, describe: 'title of index.html' }),
+      .option('title', { type: 'string', default: REPORT_DEFAULTS.title, describe: 'title of index.html' })
+      .option('png', { type: 'boolean', default: REPORT_DEFAULTS.png, describe: 'also write a PNG of each figure (2x, text in the bundled Arimo); --no-png for SVG only' }),
   handler: async (argv) => {
     if (!Number.isInteger(argv.columns) || argv.columns < 1) throw new UsageError('--columns must be a positive integer');
     const options: ReportOptions = {
@@ -59,6 +61,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       band: argv.band,
       columns: argv.columns,
       title: argv.title,
+      png: argv.png,
       warn: (m) => process.stderr.write(`celens: warning: ${m}\n`),
     };
     const { files, figures } = await writeReport(argv.out, options);
