@@ -41,6 +41,7 @@ export class WorkerPool<R = PairAttribution> {
   private failure: Error | undefined;
   private waiter: { task: number; resolve: (r: R[]) => void; reject: (e: Error) => void } | undefined;
   private closing: Promise<void> | undefined;
+  private readonly tasks: PoolTask[];
 
   /**
    * `window` bounds how far dispatch may run ahead of the task the caller waits for, so one slow
@@ -50,11 +51,23 @@ export class WorkerPool<R = PairAttribution> {
     file: string,
     init: WorkerInit,
     count: number,
-    private readonly tasks: readonly PoolTask[],
+    tasks: readonly PoolTask[],
     private readonly window = 4 * count,
   ) {
+    this.tasks = [...tasks];
     for (let i = 0; i < count; i++) this.slots.push(this.spawn(file, init));
     this.dispatch();
+  }
+
+  /**
+   * More tasks for the same workers (a pool kept across calls: no new threads, model copies or
+   * cold heaps); returns the number of the first, for result().
+   */
+  push(more: readonly PoolTask[]): number {
+    const first = this.tasks.length;
+    this.tasks.push(...more);
+    this.dispatch();
+    return first;
   }
 
   /** Task k's results; rejects with the pool's first failure. Take each task once. */

@@ -23,31 +23,52 @@ export async function scoreEncodedParallel(
   opts: ScoreOptions = {},
   pool: PoolOptions = {},
 ): Promise<number[][]> {
-  const workers = poolSize(pool.workers);
-  const batches = scoringBatches(encs, opts.batchSize ?? SCORE_DEFAULTS.batchSize);
-  // One batch, or one worker: a worker's start would cost more than it saves.
-  if (Math.min(workers, batches.length) <= 1) return scoreEncoded(model, encs, opts);
-  const score = { activation: opts.activation ?? SCORE_DEFAULTS.activation, masks: opts.masks };
-  const tasks: PoolTask[] = batches.map((indices, group) => ({ group, indices, pairs: indices.map((i) => encs[i] as PairEncoding), score }));
-  const p = new WorkerPool<number[]>(workerFile(), { modelDir: resolve(modelDir), backend: pool.backend, options: {} }, Math.min(workers, tasks.length), tasks);
-  const out: number[][] = new Array<number[]>(encs.length);
-  let done = 0;
+  const scorer = poolScorer(modelDir, model, pool);
   try {
+    return await scorer(encs, opts);
+  } finally {
+    await scorer.close();
+  }
+}
+
+/** An EncodedScorer whose worker pool lives until close(): one start for all the calls of a run. */
+export interface PoolScorer extends EncodedScorer {
+  close(): Promise<void>;
+}
+
+/**
+ * makeScorer's `scoreEncoded` on a worker pool that is started at the first call with work for
+ * more than one worker and kept for the next calls (rerank scores in chunks: before, every chunk
+ * started its own threads and model copies). Calls run one after another. close() ends it.
+ */
+export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions = {}): PoolScorer {
+  const workers = poolSize(pool.workers);
+  let p: WorkerPool<number[]> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = async (encs: readonly PairEncoding[], opts: ScoreOptions): Promise<number[][]> => {
+    const batches = scoringBatches(encs, opts.batchSize ?? SCORE_DEFAULTS.batchSize);
+    // One batch, or one worker, and no pool yet: a worker's start would cost more than it saves.
+    if (p === undefined && Math.min(workers, batches.length) <= 1) return scoreEncoded(model, encs, opts);
+    const score = { activation: opts.activation ?? SCORE_DEFAULTS.activation, masks: opts.masks };
+    const tasks: PoolTask[] = batches.map((indices, group) => ({ group, indices, pairs: indices.map((i) => encs[i] as PairEncoding), score }));
+    p ??= new WorkerPool<number[]>(workerFile(), { modelDir: resolve(modelDir), backend: pool.backend, options: {} }, workers, []);
+    const first = p.push(tasks);
+    const out: number[][] = new Array<number[]>(encs.length);
+    let done = 0;
     for (let k = 0; k < tasks.length; k++) {
-      const rows = await p.result(k);
+      const rows = await p.result(first + k);
       (batches[k] as number[]).forEach((orig, r) => {
         out[orig] = rows[r] as number[];
       });
       done += rows.length;
       opts.onProgress?.(done, encs.length);
     }
-  } finally {
-    await p.close();
-  }
-  return out;
-}
-
-/** makeScorer's `scoreEncoded` for a worker pool: scoreEncodedParallel on `model`, loaded from `modelDir`. */
-export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions = {}): EncodedScorer {
-  return (encs, opts) => scoreEncodedParallel(modelDir, model, encs, opts, pool);
+    return out;
+  };
+  const scorer = (encs: readonly PairEncoding[], opts: ScoreOptions): Promise<number[][]> => {
+    const next = queue.then(() => run(encs, opts));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return Object.assign(scorer, { close: async (): Promise<void> => { await queue; await p?.close(); } });
 }

@@ -10,7 +10,7 @@ import { disposeModel, loadModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';
 import { parseMasks } from '../../src/model/masks.js';
 import { scoreEncoded } from '../../src/model/score.js';
-import { scoreEncodedParallel } from '../../src/jobs/score-parallel.js';
+import { poolScorer, scoreEncodedParallel } from '../../src/jobs/score-parallel.js';
 import type { PairEncoding } from '../../src/tokenize/tokenizer.js';
 import { FIXTURE_DIR, fixtureBatch, reference } from '../helpers/fixture.js';
 
@@ -34,6 +34,22 @@ describe('scoreEncodedParallel [wasm]', () => {
       const got = await scoreEncodedParallel(FIXTURE_DIR, model, encs, { ...opts, onProgress: (d) => seen.push(d) }, { workers, backend: 'wasm' });
       expect(got.map((r) => Buffer.from(Float32Array.from(r).buffer).toString('hex'))).toEqual(want.map((r) => Buffer.from(Float32Array.from(r).buffer).toString('hex')));
       expect(seen[seen.length - 1]).toBe(encs.length);
+    }
+    expect(liveWorkers()).toBe(0);
+  });
+
+  test('a pool kept across calls (rerank\'s chunks) starts its threads once and gives the same scores; close() ends them', async () => {
+    const scorer = poolScorer(FIXTURE_DIR, model, { workers: 2, backend: 'wasm' });
+    try {
+      const a = await scorer(encs.slice(0, 4), { batchSize: 2 });
+      expect(liveWorkers()).toBe(2);
+      const b = await scorer(encs.slice(4), { batchSize: 2 });
+      expect(liveWorkers()).toBe(2); // the same two threads, not two more
+      const hex = (rows: number[][]): string[] => rows.map((r) => Buffer.from(Float32Array.from(r).buffer).toString('hex'));
+      // Batches are cut per call, so compare with scoreEncoded on the same calls.
+      expect(hex([...a, ...b])).toEqual(hex([...(await scoreEncoded(model, encs.slice(0, 4), { batchSize: 2 })), ...(await scoreEncoded(model, encs.slice(4), { batchSize: 2 }))]));
+    } finally {
+      await scorer.close();
     }
     expect(liveWorkers()).toBe(0);
   });
