@@ -8,7 +8,7 @@ import type { BertModel } from '../model/bert.js';
 import { bertForward } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';
 import type { Masks } from '../model/masks.js';
-import { randomInt, seededRandom } from './random.js';
+import { mulberry32, randomInt } from '../util/random.js';
 
 export interface PrunedBenchOptions {
   /** @default 32 */
@@ -18,6 +18,8 @@ export interface PrunedBenchOptions {
   /** @default 5 */
   runs?: number;
 }
+
+export const PRUNED_BENCH_DEFAULTS = { batch: 32, maxLength: 128, runs: 5 } as const;
 
 export interface PrunedBench {
   batch: number;
@@ -31,10 +33,10 @@ export interface PrunedBench {
 
 export async function benchPruned(masked: BertModel, masks: Masks, exported: BertModel, opts: PrunedBenchOptions = {}): Promise<PrunedBench> {
   const c = masked.config;
-  const batch = opts.batch ?? 32;
-  const length = opts.length ?? Math.min(128, c.maxPositionEmbeddings);
-  const runs = opts.runs ?? 5;
-  const rand = seededRandom(1);
+  const batch = opts.batch ?? PRUNED_BENCH_DEFAULTS.batch;
+  const length = opts.length ?? Math.min(PRUNED_BENCH_DEFAULTS.maxLength, c.maxPositionEmbeddings);
+  const runs = opts.runs ?? PRUNED_BENCH_DEFAULTS.runs;
+  const rand = mulberry32(1);
   const n = batch * length;
   const ids = Int32Array.from({ length: n }, (_v, i) => (i % length === 0 ? 0 : randomInt(rand, c.vocabSize)));
   const inputs = toInputs({ inputIds: ids, tokenTypeIds: new Int32Array(n), attentionMask: new Int32Array(n).fill(1), batch, seqLen: length }, c);

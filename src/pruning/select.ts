@@ -18,7 +18,7 @@ import { UsageError } from '../errors.js';
 import type { Masks } from '../model/masks.js';
 import { emptyMasks } from '../model/masks.js';
 import type { BertConfig } from '../weights/config.js';
-import { sampleIndices, seededRandom } from './random.js';
+import { mulberry32, sampleIndices } from '../util/random.js';
 import type { Unit, UnitScores } from './ranking.js';
 import { unitsInLayer } from './ranking.js';
 
@@ -85,7 +85,7 @@ export function selectUnits(c: BertConfig, unit: Unit, strategy: Strategy, n: nu
       if (unit === 'heads') throw new UsageError('strategy magnitude prunes FFN neurons (mean |activation|); heads have no magnitude');
       return selectGlobal(need(scores.magnitude, 'mean |activation| per neuron (--magnitude, or computed from --reference-pairs)'), n, (v) => -v);
     case 'random': {
-      const rand = seededRandom(seed);
+      const rand = mulberry32(seed);
       const sizes = Array.from({ length: c.numLayers }, (_v, l) => unitsInLayer(c, unit, l));
       if (scores.ranking) {
         const counts = selectUnits(c, unit, 'top', n, scores).map((s) => s.length);

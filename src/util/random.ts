@@ -1,7 +1,9 @@
 /**
  * Seeded randomness for everything that must be reproducible from a seed (pair sampling, random
- * pruning controls): mulberry32 (a 32-bit generator by Tommy Ettinger; small, fast, and good enough
- * for sampling), Fisher–Yates shuffles and k-subsets.
+ * pruning controls, the random-ranking floor): mulberry32 (a 32-bit generator by Tommy Ettinger;
+ * small, fast, and good enough for sampling), Fisher–Yates shuffles and k-subsets. 32-bit state,
+ * so a seed is an integer 0…2^32−1 and the same seed gives the same draws on every machine (only
+ * integer ops and one division).
  */
 
 export type Rng = () => number;
@@ -28,13 +30,21 @@ export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   return a;
 }
 
-/** k distinct integers from 0…n−1, ascending. */
-export function sampleIndices(n: number, k: number, rng: Rng): number[] {
+/** A uniform integer in 0…n−1. */
+export function randomInt(rng: Rng, n: number): number {
+  return Math.floor(rng() * n);
+}
+
+/**
+ * k distinct integers of 0…n−1, uniformly (partial Fisher–Yates: k draws), sorted ascending.
+ * Throws on k > n rather than returning fewer.
+ */
+export function sampleIndices(rng: Rng, n: number, k: number): number[] {
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`cannot draw ${k} of ${n}`);
   const idx = Array.from({ length: n }, (_v, i) => i);
-  const m = Math.min(k, n);
-  for (let i = 0; i < m; i++) {
-    const j = i + Math.floor(rng() * (n - i));
+  for (let i = 0; i < k; i++) {
+    const j = i + randomInt(rng, n - i);
     [idx[i], idx[j]] = [idx[j] as number, idx[i] as number];
   }
-  return idx.slice(0, m).sort((x, y) => x - y);
+  return idx.slice(0, k).sort((x, y) => x - y);
 }

@@ -68,14 +68,16 @@ export interface DownloadedModel {
   files: RepoFileResult[];
 }
 
+export const DOWNLOAD_DEFAULTS = { revision: 'main', retries: 3 } as const;
+
 export async function downloadModel(params: DownloadModelParams): Promise<DownloadedModel> {
   const { repo } = params;
   checkRepoId(repo);
-  const revision = params.revision ?? 'main';
+  const revision = params.revision ?? DOWNLOAD_DEFAULTS.revision;
   checkRevision(revision);
   const cacheDir = hubCacheDir(params.cacheDir);
   const hubUrl = hubEndpoint(params.hubUrl);
-  const retries = params.retries ?? 3;
+  const retries = params.retries ?? DOWNLOAD_DEFAULTS.retries;
   const token = params.token === false ? undefined : await hubToken(params.token);
   const authenticated = token !== undefined;
   // Every request, API and bytes alike, goes through hubFetch: it alone decides who sees the token.

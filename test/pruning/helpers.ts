@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Tensor } from '../../src/weights/safetensors.js';
 import type { PairEncoding } from '../../src/tokenize/tokenizer.js';
-import { seededRandom } from '../../src/pruning/random.js';
+import { mulberry32 } from '../../src/util/random.js';
 import { fixtureBatch } from '../helpers/fixture.js';
 import { unpad } from '../../src/attribution/attribute.js';
 
@@ -18,6 +18,6 @@ export function fixtureEncodings(refs: Map<string, Tensor>): PairEncoding[] {
 
 /** A deterministic signed score per unit, as a ranking JSON document. */
 export function syntheticRanking(site: string, widths: number[], seed: number): Record<string, unknown> {
-  const rand = seededRandom(seed);
+  const rand = mulberry32(seed);
   return { site, statistic: 'synthetic', values: Object.fromEntries(widths.map((w, l) => [`layer.${l}`, Array.from({ length: w }, () => Math.round((rand() * 2 - 1) * 1e6) / 1e6)])) };
 }

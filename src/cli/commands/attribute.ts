@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { ATTRIBUTE_DEFAULTS, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
 import type { PairSource } from '../../jobs/records.js';
-import { samplePairs } from '../../analysis/sample.js';
+import { samplePairs, SAMPLE_DEFAULTS } from '../../analysis/sample.js';
 import type { Negatives } from '../../analysis/sample.js';
 import { loadCollection } from '../../ir/detect.js';
 import { readRun } from '../../ir/trec.js';
@@ -17,7 +17,7 @@ import { scoreEncoded } from '../../model/score.js';
 import type { AttributeOptions, Method } from '../../attribution/attribute.js';
 import { BASELINES } from '../../attribution/baselines.js';
 import type { BaselineKind } from '../../attribution/baselines.js';
-import { NIG_RULES } from '../../attribution/nig.js';
+import { NIG_DEFAULTS, NIG_RULES } from '../../attribution/nig.js';
 import { canonicalSiteSpecs, NIG_SITES } from '../../attribution/site-specs.js';
 import { LAYER_IG_RULES } from '../../attribution/quadrature.js';
 import { parseTarget, defaultTarget } from '../../attribution/targets.js';
@@ -29,6 +29,7 @@ import type { PairEncoding } from '../../tokenize/tokenizer.js';
 import { optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
+import { stopOnCtrlC } from '../stop.js';
 import { runAttributeJob } from '../../jobs/job.js';
 import { poolStream } from '../../jobs/pool.js';
 import { printConvergence, printSummary } from '../attribute-print.js';
@@ -75,25 +76,25 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('collection', { type: 'string', describe: 'sample judged pairs from a collection (folder or file; see celens eval)' })
         .option('format', { choices: COLLECTION_FORMATS, describe: 'collection format (default: detected)' })
         .option('run', { type: 'string', describe: "collection: first-stage TREC run for unjudged negatives (default: the collection's own; celens bm25 makes one)" })
-        .option('rel-level', { type: 'number', default: 1, describe: 'collection: relevant means grade >= this' })
+        .option('rel-level', { type: 'number', default: SAMPLE_DEFAULTS.relLevel, describe: 'collection: relevant means grade >= this' })
         .option('max-pairs', { type: 'number', describe: 'collection: at most this many pairs, half relevant, half not' })
-        .option('seed', { type: 'number', default: 1, describe: 'collection: sampling seed' })
-        .option('negatives', { choices: ['judged', 'unjudged', 'both'] as const, default: 'both' as Negatives, describe: 'collection: non-relevant pairs from judgements, unjudged first-stage candidates, or both' })
+        .option('seed', { type: 'number', default: SAMPLE_DEFAULTS.seed, describe: 'collection: sampling seed' })
+        .option('negatives', { choices: ['judged', 'unjudged', 'both'] as const, default: SAMPLE_DEFAULTS.negatives as Negatives, describe: 'collection: non-relevant pairs from judgements, unjudged first-stage candidates, or both' })
         .option('correct-only', { type: 'boolean', default: false, describe: 'collection: keep only pairs the model classifies correctly (logit > 0 for relevant)' })
         .option('shard', { type: 'string', describe: 'i/N: compute every N-th group starting at i (array jobs); combine with celens merge' })
-        .option('method', { choices: METHODS, default: 'nig' as Method })
+        .option('method', { choices: METHODS, default: ATTRIBUTE_DEFAULTS.method as Method })
         .option('site', {
           type: 'string',
           array: true,
           describe: `site kind in every layer (${NIG_SITES.join(', ')}), or site names and globs as forward --capture takes them (layer.3.ffn.pre, 'layer.*.ffn.post'); repeatable. nig reads every chosen site in one pass per α chunk (every layer's out too, for completeness), so fewer layers are hardly faster; layer-ig runs only the chosen layers. Default ffn.pre for nig, ffn.post for layer-ig`,
         })
-        .option('baseline', { choices: BASELINES, default: 'padq' as BaselineKind, describe: 'NIG baseline: padq = query tokens → [PAD]' })
+        .option('baseline', { choices: BASELINES, default: NIG_DEFAULTS.baseline as BaselineKind, describe: 'NIG baseline: padq = query tokens → [PAD]' })
         .option('target', { type: 'string', describe: 'logit | prob | class:N (default: logit for 1-label models, class:1 otherwise)' })
-        .option('steps', { type: 'number', default: 20, describe: 'path points m (NIG: α = k/(m−1), both ends included)' })
+        .option('steps', { type: 'number', default: ATTRIBUTE_DEFAULTS.steps, describe: 'path points m (NIG: α = k/(m−1), both ends included)' })
         .option('rule', { type: 'string', describe: `NIG: ${NIG_RULES.join('|')} (default right); layer-ig: ${LAYER_IG_RULES.join('|')} (default gauss-legendre)` })
-        .option('chunk', { type: 'number', default: 10, describe: 'α points per forward/backward pass' })
+        .option('chunk', { type: 'number', default: ATTRIBUTE_DEFAULTS.chunk, describe: 'α points per forward/backward pass' })
         .option('pairs-per-batch', { type: 'number', default: ATTRIBUTE_DEFAULTS.pairsPerBatch, describe: 'pairs of similar length per group (the unit of work, resume and parallelism)' })
-        .option('per-token', { type: 'boolean', default: false, describe: 'also output per-token attributions' })
+        .option('per-token', { type: 'boolean', default: ATTRIBUTE_DEFAULTS.perToken, describe: 'also output per-token attributions' })
         .option('unk-id', { type: 'number', describe: '[UNK] id for unk baselines (default: from the tokenizer files)' })
         .option('layers', { type: 'number', array: true, describe: 'layer-ig: layers to attribute (default all)' })
         .option('mask', { type: 'string', describe: 'mask JSON applied while attributing' })
@@ -142,13 +143,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
       // A thread pool computes the groups where more than one worker has work (pool.ts); the records are identical.
       const stream = poolStream(dir, { workers: argv.workers, backend: argv.backend });
       const bar = progressBar('attribute');
-      const stop = { requested: false };
-      const onSigint = (): void => {
-        stop.requested = true;
-        process.stderr.write('\ncelens: stopping after the pair in flight (Ctrl-C again to abort now)\n');
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
+      const stop = stopOnCtrlC('the pair in flight');
       try {
         const job = await runAttributeJob({ model, pairs, ids, ...(sources && { sources }), options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
         bar.stop();
@@ -161,7 +156,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         if (argv.out !== undefined) process.stderr.write(`celens: wrote ${job.results.filter((r) => r !== undefined).length} of ${pairs.length} pairs to ${argv.out}${argv.shard ? ` (shard ${argv.shard})` : ''}\n`);
         else printSummary(job.results, ids, model.config, argv.top);
       } finally {
-        process.removeListener('SIGINT', onSigint);
+        stop.release();
         bar.stop();
       }
     } finally {

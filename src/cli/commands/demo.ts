@@ -5,6 +5,7 @@
  * how the scores and the per-query order of relevant over non-relevant pairs move.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { layerNeuronMask, pickLayerNeurons, LAYER_NEURONS_DEFAULTS } from '../../analysis/layer-neurons.js';
 import { attribute } from '../../attribution/attribute.js';
 import { DEFAULT_MODEL_DIR, EXAMPLE_PAIRS } from '../../defaults.js';
 import { disposeModel } from '../../model/load.js';
@@ -12,7 +13,6 @@ import { parseMasks } from '../../model/masks.js';
 import { relevanceScores } from '../../model/score.js';
 import { describeRule, relevanceRule } from '../../model/relevance.js';
 import { loadTokenizer, readGradedPairsTsv } from '../../tokenize/tokenizer.js';
-import { mulberry32, sampleIndices } from '../../util/random.js';
 import { setup, withBackend, withHub, withTokenizer, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
 
@@ -31,8 +31,8 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       withTokenizer(withHub(y))
         .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder or hub id (default: the embedded model, weights/celens-ce-tiny)' })
         .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage[<TAB>grade] pairs (grades mark the relevant pairs)' })
-        .option('top', { type: 'number', default: 10, describe: 'neurons to mask per layer' })
-        .option('seed', { type: 'number', default: 1, describe: 'seed of the random control mask' }),
+        .option('top', { type: 'number', default: LAYER_NEURONS_DEFAULTS.top as number, describe: 'neurons to mask per layer' })
+        .option('seed', { type: 'number', default: LAYER_NEURONS_DEFAULTS.seed, describe: 'seed of the random control mask' }),
     ),
   handler: async (argv) => {
     const t0 = Date.now();
@@ -55,30 +55,16 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       // relevant pairs (relevance neurons) when the file has grades, else over all pairs.
       const nig = await attribute(model, encs, { steps: 50, rule: 'trapezoid' });
       const from = nig.map((_r, i) => (labelled ? relevant[i] === true : true));
-      const count = from.filter(Boolean).length;
-      const perLayer = c.intermediateSizes.map((I, l) => {
-        const mean = new Float32Array(I);
-        nig.forEach((r, i) => {
-          if (!from[i]) return;
-          const v = r.sum.get(`layer.${l}.ffn.pre`) as Float32Array;
-          for (let j = 0; j < I; j++) mean[j] = (mean[j] as number) + (v[j] as number) / count;
-        });
-        return mean;
-      });
+      const picked = pickLayerNeurons(nig, c.intermediateSizes, { top: argv.top, seed: argv.seed, include: from });
       const worst = Math.max(...nig.flatMap((r) => Array.from(r.completeness, Math.abs)));
       say();
-      say(`${labelled ? 'relevance neurons: highest mean NIG over the relevant pairs' : 'top neurons: highest mean NIG over all pairs'} (${count} pairs; query → [PAD] baseline, 50 steps, trapezoid; completeness error ≤ ${worst.toExponential(1)})`);
-      const chosen: Record<string, number[]> = {};
-      const random: Record<string, number[]> = {};
-      const rng = mulberry32(argv.seed);
-      perLayer.forEach((mean, l) => {
-        const I = c.intermediateSizes[l] as number;
-        const order = Array.from(mean.keys()).sort((a, b) => (mean[b] as number) - (mean[a] as number) || a - b);
-        const top = order.slice(0, Math.min(argv.top, I));
-        chosen[`layer.${l}.ffn`] = top;
-        random[`layer.${l}.ffn`] = sampleIndices(I, top.length, rng);
+      say(`${labelled ? 'relevance neurons: highest mean NIG over the relevant pairs' : 'top neurons: highest mean NIG over all pairs'} (${picked.count} pairs; query → [PAD] baseline, 50 steps, trapezoid; completeness error ≤ ${worst.toExponential(1)})`);
+      picked.top.forEach((top, l) => {
+        const mean = picked.means[l] as Float32Array;
         say(`  layer ${l}: ${top.slice(0, 5).map((j) => `#${j} ${(mean[j] as number) >= 0 ? '+' : ''}${(mean[j] as number).toFixed(4)}`).join('   ')}`);
       });
+      const chosen = layerNeuronMask(picked.top);
+      const random = layerNeuronMask(picked.random);
       const masked = await relevanceScores(model, encs, { masks: parseMasks(chosen, c) });
       const ctrl = await relevanceScores(model, encs, { masks: parseMasks(random, c) });
       say();

@@ -7,7 +7,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { downloadModel } from '../../weights/hub-download.js';
+import { downloadModel, DOWNLOAD_DEFAULTS } from '../../weights/hub-download.js';
 import { withHub } from '../common.js';
 import type { HubArgs } from '../common.js';
 import { progressBar } from '../progress.js';
@@ -30,7 +30,7 @@ export const downloadCommand: CommandModule<object, DownloadArgs> = {
         type: 'string',
         describe: 'access token for gated or private models, sent only to the Hub endpoint (default: $HF_TOKEN, else the file $HF_HOME/token that `hf auth login` writes)',
       })
-      .option('retries', { type: 'number', default: 3, describe: 'tries after the first, per request and per file' }),
+      .option('retries', { type: 'number', default: DOWNLOAD_DEFAULTS.retries as number, describe: 'tries after the first, per request and per file' }),
   handler: async (argv) => {
     if (!Number.isInteger(argv.retries) || argv.retries < 0 || argv.retries > 20) throw new UsageError('--retries must be a whole number from 0 to 20');
     const hubUrl = argv['hub-url'];

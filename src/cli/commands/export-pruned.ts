@@ -7,7 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { disposeModel, loadModel } from '../../model/load.js';
 import { readMasks } from '../../model/masks.js';
-import { benchPruned } from '../../pruning/bench.js';
+import { benchPruned, PRUNED_BENCH_DEFAULTS } from '../../pruning/bench.js';
 import { exportPruned } from '../../pruning/export.js';
 import { readFfnMeans } from '../../pruning/means.js';
 import { setup, tokenizerDir, withBackend, withHub, withTokenizer } from '../common.js';
@@ -34,9 +34,9 @@ export const exportPrunedCommand: CommandModule<object, ExportArgs> = {
       .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
       .option('means', { type: 'string', describe: 'ffn-means file (celens prune): fold the removed neurons\' means into the bias (mean ablation)' })
       .option('bench', { type: 'boolean', default: false, describe: 'time the masked model against the exported one' })
-      .option('bench-batch', { type: 'number', default: 32 })
-      .option('bench-length', { type: 'number', describe: 'tokens per pair (default: min(128, max positions))' })
-      .option('bench-runs', { type: 'number', default: 5 }),
+      .option('bench-batch', { type: 'number', default: PRUNED_BENCH_DEFAULTS.batch as number })
+      .option('bench-length', { type: 'number', describe: `tokens per pair (default: min(${PRUNED_BENCH_DEFAULTS.maxLength}, max positions))` })
+      .option('bench-runs', { type: 'number', default: PRUNED_BENCH_DEFAULTS.runs as number }),
   handler: async (argv) => {
     const { model, dir } = await setup(argv);
     try {

@@ -6,14 +6,14 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { aggregateFiles, NORMALIZE, PAIR_GROUPS, SEGMENT_CHOICES } from '../../analysis/aggregate.js';
+import { aggregateFiles, AGGREGATE_DEFAULTS, NORMALIZE, PAIR_GROUPS, SEGMENT_CHOICES } from '../../analysis/aggregate.js';
 import type { Aggregation } from '../../analysis/aggregate.js';
 import { writeUnitScores } from '../../pruning/ranking.js';
 import type { Normalize, PairGroup, SegmentChoice } from '../../analysis/aggregate.js';
 import { formatNeuronReport } from '../../analysis/format-report.js';
 import { readMagnitudes } from '../../analysis/magnitudes.js';
-import { buildNeuronSets, neuronSetMeta, primarySet, writeNeuronSet } from '../../analysis/neuron-report.js';
-import { parseSelector } from '../../analysis/neuron-sets.js';
+import { buildNeuronSets, neuronSetMeta, primarySet, writeNeuronSet, NEURON_SETS_DEFAULTS } from '../../analysis/neuron-report.js';
+import { formatSelector, parseSelector } from '../../analysis/neuron-sets.js';
 
 interface NeuronsArgs {
   in: string[];
@@ -39,10 +39,10 @@ export const neuronsCommand: CommandModule<object, NeuronsArgs> = {
     y
       .option('in', { type: 'string', array: true, demandOption: true, describe: 'attribution JSONL (celens attribute --out X.jsonl, or celens merge); repeat for more' })
       .option('site', { type: 'string', describe: 'site kind to rank, e.g. ffn.pre (default: the one the files hold)' })
-      .option('segment', { choices: SEGMENT_CHOICES, default: 'all' as SegmentChoice, describe: 'attribution summed over all tokens, or over one segment' })
-      .option('normalize', { choices: NORMALIZE, default: 'none' as Normalize, describe: "scale each pair first: l1 = by Σ|attr|, target = by the target change (none: the paper's mean)" })
-      .option('select', { type: 'string', array: true, default: ['top-p:1'], describe: 'top-p:P bottom-p:P abs-top-p:P (P% of all neurons, rounded up), top-k:K bottom-k:K (per layer), magnitude:P (needs --magnitude)' })
-      .option('from', { choices: PAIR_GROUPS, default: 'all' as PairGroup, describe: 'pairs whose mean is ranked: all, relevant or nonrelevant (records need source.relevant)' })
+      .option('segment', { choices: SEGMENT_CHOICES, default: AGGREGATE_DEFAULTS.segment as SegmentChoice, describe: 'attribution summed over all tokens, or over one segment' })
+      .option('normalize', { choices: NORMALIZE, default: AGGREGATE_DEFAULTS.normalize as Normalize, describe: "scale each pair first: l1 = by Σ|attr|, target = by the target change (none: the paper's mean)" })
+      .option('select', { type: 'string', array: true, default: NEURON_SETS_DEFAULTS.selectors.map(formatSelector), describe: 'top-p:P bottom-p:P abs-top-p:P (P% of all neurons, rounded up), top-k:K bottom-k:K (per layer), magnitude:P (needs --magnitude)' })
+      .option('from', { choices: PAIR_GROUPS, default: NEURON_SETS_DEFAULTS.from as PairGroup, describe: 'pairs whose mean is ranked: all, relevant or nonrelevant (records need source.relevant)' })
       .option('magnitude', { type: 'string', describe: 'JSON {"layer.0": [mean |activation| per neuron], …} for magnitude:P' })
       .option('intersect', { type: 'boolean', default: false, describe: "neurons in every dataset's set (relevance neurons)" })
       .option('fuse', { type: 'boolean', default: false, describe: "average the datasets' means, then select" })

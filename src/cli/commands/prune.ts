@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.js';
 import { COLLECTION_FORMATS } from '../../ir/collection.js';
 import type { CollectionFormat } from '../../ir/collection.js';
 import { loadCollection } from '../../ir/detect.js';
-import { firstStage } from '../../ir/rerank.js';
+import { firstStage, RERANK_DEFAULTS } from '../../ir/rerank.js';
 import { readRun } from '../../ir/trec.js';
 import { disposeModel } from '../../model/load.js';
 import { ACTIVATIONS } from '../../model/relevance.js';
@@ -21,11 +21,13 @@ import type { Unit } from '../../pruning/ranking.js';
 import { STRATEGIES } from '../../pruning/select.js';
 import type { Strategy, StrategyScores } from '../../pruning/select.js';
 import { runSweep, SWEEP_DEFAULTS } from '../../pruning/sweep.js';
+import { ENGINE_DEFAULTS } from '../../pruning/engine.js';
 import { formatSweepTable } from '../../pruning/table.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { setup, tokenizerDir, withBackend, withHub, withTokenizer } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+import { stopOnCtrlC } from '../stop.js';
 
 interface PruneArgs extends BackendArgs, HubArgs, TokenizerArgs {
   model: string;
@@ -76,15 +78,15 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       .option('ablation', { choices: ABLATIONS, default: SWEEP_DEFAULTS.ablation, describe: 'zero the units, or replace neurons by their mean activation' })
       .option('reference-pairs', { type: 'number', default: SWEEP_DEFAULTS.referencePairs, describe: 'pairs (spread over the candidates) the means are taken over' })
       .option('means', { type: 'string', describe: 'means cache: read if present, else computed and written (default: OUT.means.json)' })
-      .option('top-k', { type: 'number', default: 100, describe: 'first-stage candidates per query' })
+      .option('top-k', { type: 'number', default: RERANK_DEFAULTS.topK, describe: 'first-stage candidates per query' })
       .option('max-queries', { type: 'number', describe: 'only the first N judged queries' })
       .option('metrics', { type: 'string', array: true, default: SWEEP_DEFAULTS.metrics, describe: 'measures as ir_measures names them' })
       .option('rel-level', { type: 'number', default: SWEEP_DEFAULTS.relLevel, describe: 'grade at which a doc counts as relevant (trec_eval -l)' })
-      .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass' })
+      .option('batch-size', { type: 'number', default: ENGINE_DEFAULTS.batchSize, describe: 'pairs per forward pass' })
       .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits before ranking (default: the model's relevance rule, see celens inspect)" })
       .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials' })
       .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
-      .option('cache-mb', { type: 'number', default: 1024, describe: 'memory for reused unpruned activations (0: recompute every cell)' }),
+      .option('cache-mb', { type: 'number', default: ENGINE_DEFAULTS.cacheBytes / (1024 * 1024), describe: 'memory for reused unpruned activations (0: recompute every cell)' }),
   handler: async (argv) => {
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
     if (!(argv['cache-mb'] >= 0)) throw new UsageError('--cache-mb must be ≥ 0');
@@ -94,13 +96,7 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
     if (argv.run !== undefined) Object.assign(collection, { run: await readRun(argv.run), runSource: argv.run });
     firstStage(collection);
     const { model, dir } = await setup(argv);
-    const stop = { requested: false };
-    const onSigint = (): void => {
-      stop.requested = true;
-      process.stderr.write('\ncelens: stopping after the cell in flight (Ctrl-C again to abort now)\n');
-      process.once('SIGINT', () => process.exit(130));
-    };
-    process.once('SIGINT', onSigint);
+    const stop = stopOnCtrlC('the cell in flight');
     try {
       const c = model.config;
       const scores: StrategyScores = {};
@@ -148,7 +144,7 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       if (!result.complete) process.stderr.write(`celens: stopped; rerun the same command to finish ${argv.out}\n`);
       process.stdout.write(formatSweepTable(result.rows));
     } finally {
-      process.removeListener('SIGINT', onSigint);
+      stop.release();
       disposeModel(model);
     }
   },

@@ -22,12 +22,14 @@ import { masksToJson } from '../../model/masks.js';
 import { ACTIVATIONS, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
 import { makeScorer } from '../../model/scorer.js';
+import { SCORE_DEFAULTS } from '../../model/score.js';
 import { poolScorer } from '../../jobs/score-parallel.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { checkWorkers, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
+import { stopOnCtrlC } from '../stop.js';
 
 interface RerankArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   model: string;
@@ -63,7 +65,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
           .option('run', { type: 'string', describe: "first-stage TREC run (default: the collection's own, e.g. rank_llm's BM25)" })
           .option('top-k', { type: 'number', default: RERANK_DEFAULTS.topK, describe: 'candidates per query to rerank, by first-stage order' })
           .option('max-queries', { type: 'number', describe: 'only the first N judged queries of the first stage (byte order of qid, as prune)' })
-          .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass (sorted by length)' })
+          .option('batch-size', { type: 'number', default: SCORE_DEFAULTS.batchSize, describe: 'pairs per forward pass (sorted by length)' })
           .option('chunk-size', { type: 'number', default: RERANK_DEFAULTS.chunkSize, describe: 'pairs scored between two journal writes' })
           .option('mask', { type: 'string', describe: 'mask JSON, e.g. {"layer.0.ffn": [1, 5]} (a pruned model)' })
           .option('max-length', { type: 'number', describe: "tokens per pair incl. specials (default: the model's, at most 512)" })
@@ -72,7 +74,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
           .option('out', { type: 'string', demandOption: true, describe: 'TREC run file to write' })
           .option('tag', { type: 'string', default: 'celens', describe: 'run tag (last column)' })
           .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' })
-          .option('rel-level', { type: 'number', default: 1, describe: '--eval: grade at which a doc counts as relevant (trec_eval -l; nDCG always uses the grades)' }),
+          .option('rel-level', { type: 'number', default: EVALUATE_DEFAULTS.relLevel, describe: '--eval: grade at which a doc counts as relevant (trec_eval -l; nDCG always uses the grades)' }),
       ),
     )),
   handler: async (argv) => {
@@ -90,21 +92,17 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
 
     const { model, dir } = await setup(argv);
     const bar = progressBar('rerank');
-    const stop = { requested: false };
-    const onSigint = (): void => {
-      stop.requested = true;
-      process.stderr.write(`\ncelens: stopping after the chunk in flight; scores so far are kept in ${journal} (Ctrl-C again to abort now)\n`);
-      process.once('SIGINT', () => process.exit(130));
-    };
-    process.once('SIGINT', onSigint);
+    const stop = stopOnCtrlC(`the chunk in flight; scores so far are kept in ${journal}`);
     const started = Date.now();
+    // One worker pool for every chunk of the run (closed below).
+    const encoded = poolScorer(dir, model, { workers: argv.workers, backend: argv.backend });
     try {
       const masks = await optionalMasks(argv.mask, model);
       const tokDir = tokenizerDir(argv, dir);
       const tokenizer = await loadTokenizer(tokDir, { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
       const opts = { batchSize: argv['batch-size'], activation: relevanceRule(model.config, argv.activation).activation, truncation: argv.truncation, ...(masks && { masks }), ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }) };
       // Worker count changes no score (score-parallel.ts), so it stays out of scorerId.
-      const scorer = makeScorer(model, tokenizer, { ...opts, scoreEncoded: poolScorer(dir, model, { workers: argv.workers, backend: argv.backend }) });
+      const scorer = makeScorer(model, tokenizer, { ...opts, scoreEncoded: encoded });
       // Everything that changes a score; a journal made with other settings is refused.
       const scorerId = { model: resolve(dir), tokenizer: resolve(tokenizer.source), ...opts, masks: masks ? masksToJson(masks) : null, maxLength: argv['max-length'] ?? null };
       const res = await rerank(c, scorer, { topK: argv['top-k'], chunkSize: argv['chunk-size'], journal, scorerId, stop, onProgress: (d, t) => bar.update(d, t) });
@@ -126,8 +124,9 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       process.stderr.write(`celens: wrote ${out}: ${res.run.size} queries, ${res.pairs} pairs${resumed} reranked in ${secs}s (top ${argv['top-k']} of ${c.runSource ?? 'the first stage'})${skipped}\n`);
       if (argv.eval) printEvaluation(c, res.run, argv['top-k'], out, argv['rel-level']);
     } finally {
-      process.removeListener('SIGINT', onSigint);
+      stop.release();
       bar.stop();
+      await encoded.close();
       disposeModel(model);
     }
   },

@@ -6,6 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { disposeModel } from '../../model/load.js';
+import { SCORE_DEFAULTS } from '../../model/score.js';
 import { scoreEncodedParallel } from '../../jobs/score-parallel.js';
 import { ACTIVATIONS, describeRule, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
@@ -37,7 +38,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
         .option('query', { type: 'string', describe: 'the query' })
         .option('passage', { type: 'string', array: true, describe: 'a passage to score against --query (repeatable)' })
         .option('pairs', { type: 'string', describe: 'TSV file, query<TAB>passage per line' })
-        .option('batch-size', { type: 'number', default: 32, describe: 'pairs per forward pass (sorted by length)' })
+        .option('batch-size', { type: 'number', default: SCORE_DEFAULTS.batchSize, describe: 'pairs per forward pass (sorted by length)' })
         .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits (default: the model's, as sentence-transformers: config.json's activation, else sigmoid for 1 label, softmax for more; see celens inspect)" })
         .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials (default: the model\'s, at most 512)' })
         .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
