@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { bertForward } from '../src/model/bert.js';
 import type { BertModel } from '../src/model/bert.js';
 import { disposeInputs, toInputs } from '../src/model/inputs.js';
-import type { TokenBatch } from '../src/model/inputs.js';
+import type { TokenBatch } from '../src/tokenize/encode.js';
 import type { BertConfig } from '../src/weights/config.js';
 import { Xoshiro128 } from '../scripts/make-random-model.js';
 import { allFinite, timeRuns } from './stats.js';

@@ -30,7 +30,7 @@ import { MATMUL_WASM_BASE64 } from '../src/backend/kernels/matmul-wasm.js';
 import { loadModel, disposeModel } from '../src/model/load.js';
 import { nigBatch } from '../src/attribution/nig.js';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
-import type { TokenBatch } from '../src/model/inputs.js';
+import type { TokenBatch } from '../src/tokenize/encode.js';
 import { ensureBenchModel } from './model.js';
 import { syntheticBatch } from './forward.js';
 import { profileKernels } from './profile.js';

@@ -25,6 +25,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
 import type { TensorToWrite } from '../src/weights/safetensors-write.js';
+import { TOKENIZER_FILES } from '../src/tokenize/files.js';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -279,7 +280,6 @@ export function randomStateDict(s: ModelShape, seed: number, std = 0.02): Map<st
 // ---------------------------------------------------------------------------------------------
 // Tokenizer files
 
-const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json'];
 
 interface VocabSource {
   files: string[];

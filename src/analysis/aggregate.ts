@@ -76,12 +76,12 @@ export function siteKinds(r: PairRecord): string[] {
   return [...new Set(Object.keys(r.sum).flatMap((k) => layerSiteKey(k)?.kind ?? []))];
 }
 
-export function datasetOf(r: PairRecord, file: string): string {
+function datasetOf(r: PairRecord, file: string): string {
   return r.source?.dataset ?? basename(file).replace(/\.jsonl$/, '');
 }
 
 /** Layer widths of one site kind in a record. */
-export function siteWidths(r: PairRecord, site: string): number[] {
+function siteWidths(r: PairRecord, site: string): number[] {
   const widths: number[] = [];
   for (const [k, v] of Object.entries(r.sum)) {
     const m = layerSiteKey(k);

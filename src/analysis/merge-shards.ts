@@ -46,7 +46,7 @@ interface ShardFile {
 const SHARD_RE = /^(0|[1-9]\d*)\/([1-9]\d*)$/;
 
 /** The header an unsharded run writes: the shard's, less `options.shard` (key order kept). */
-export function unshardedHeader(h: JournalHeader): JournalHeader {
+function unshardedHeader(h: JournalHeader): JournalHeader {
   const options = Object.fromEntries(Object.entries(h.options).filter(([k]) => k !== 'shard'));
   return { ...h, options };
 }

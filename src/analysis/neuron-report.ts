@@ -70,7 +70,7 @@ export function buildNeuronSets(agg: Aggregation, o: NeuronSetsOptions = {}): Ne
 }
 
 /** A dataset's mean for one group; a group with no pairs is an error, not a silent zero. */
-export function groupMean(agg: Aggregation, dataset: string, from: PairGroup): LayerValues {
+function groupMean(agg: Aggregation, dataset: string, from: PairGroup): LayerValues {
   const d = agg.datasets.find((x) => x.dataset === dataset);
   if (!d) throw new CelensError(`no dataset '${dataset}' (datasets: ${agg.datasets.map((x) => x.dataset).join(', ')})`);
   const g = d.groups[from];

@@ -20,8 +20,6 @@ export type Selector =
   | { kind: 'top-p' | 'bottom-p' | 'abs-top-p' | 'magnitude'; percent: number }
   | { kind: 'top-k' | 'bottom-k'; k: number };
 
-export const SELECTOR_KINDS = ['top-p', 'bottom-p', 'abs-top-p', 'top-k', 'bottom-k', 'magnitude'] as const;
-
 export interface Neuron {
   layer: number;
   index: number;

@@ -7,7 +7,7 @@
  */
 import { SiteError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
-import type { TokenBatch } from '../model/inputs.js';
+import type { TokenBatch } from '../tokenize/encode.js';
 import type { Masks } from '../model/masks.js';
 import { padBatch } from '../tokenize/tokenizer.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';

@@ -3,7 +3,7 @@
  * tokenizer: `[CLS] query [SEP]` has token type 0, `passage [SEP]` type 1, padding is masked.
  */
 import { ShapeError } from '../errors.js';
-import type { TokenBatch } from '../model/inputs.js';
+import type { TokenBatch } from '../tokenize/encode.js';
 
 /** Positions of one row (end-exclusive ranges). */
 export interface Segments {

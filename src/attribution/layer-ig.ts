@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { attentionOutStage, attentionResidualStage, embedStage, ffnStage, ffnStageFromPost, ffnStageFromPre, forwardContext, headStage, layerStage, neuronMask } from '../model/bert.js';
 import type { BertModel, ForwardContext } from '../model/bert.js';
 import { ffnIn, ffnPost } from '../model/ffn.js';
-import type { TokenBatch } from '../model/inputs.js';
+import type { TokenBatch } from '../tokenize/encode.js';
 import { toInputs, disposeInputs } from '../model/inputs.js';
 import type { Masks } from '../model/masks.js';
 import { layerSite } from '../model/sites.js';

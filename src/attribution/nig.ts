@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertModel } from '../model/bert.js';
-import type { TokenBatch } from '../model/inputs.js';
+import type { TokenBatch } from '../tokenize/encode.js';
 import type { Masks } from '../model/masks.js';
 import { layerSite } from '../model/sites.js';
 import type { SiteName } from '../model/sites.js';
@@ -92,8 +92,8 @@ export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOpt
   const segments: Segments[] = Array.from({ length: P }, (_v, r) => rowSegments(batch, r));
 
   const base = baselineIds(opts.baseline ?? NIG_DEFAULTS.baseline, batch, { pad: c.padTokenId, unk: opts.unkId });
-  const x = await wordRows(model, batch.inputIds, P, T);
-  const x0 = base ? await wordRows(model, base, P, T) : new Float32Array(P * T * H);
+  const x = await wordRows(model, batch.inputIds);
+  const x0 = base ? await wordRows(model, base) : new Float32Array(P * T * H);
 
   const acc = new Map<SiteName, tf.Tensor>();
   const prevY = new Map<SiteName, tf.Tensor>();
@@ -181,13 +181,11 @@ function accumulate(
   prevG.set(s, lastG);
 }
 
-/** Word-embedding rows of `ids` [P,T] as a flat Float32Array [P*T*H]. */
-async function wordRows(model: BertModel, ids: Int32Array, P: number, T: number): Promise<Float32Array> {
+/** Word-embedding rows of `ids` ([P,T] row-major) as a flat Float32Array [P*T*H]. */
+async function wordRows(model: BertModel, ids: Int32Array): Promise<Float32Array> {
   const t = tf.tidy(() => tf.gather(model.weights.wordEmbeddings, tf.tensor1d(ids, 'int32')));
   const data = (await t.data()) as Float32Array;
   t.dispose();
-  void P;
-  void T;
   return data;
 }
 

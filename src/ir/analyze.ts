@@ -47,7 +47,7 @@ export function tokenize(text: string): string[] {
 }
 
 /** EnglishPossessiveFilter: drops a trailing 's / ’s / 'S. */
-export function stripPossessive(token: string): string {
+function stripPossessive(token: string): string {
   return /['’][sS]$/.test(token) ? token.slice(0, -2) : token;
 }
 

@@ -46,7 +46,7 @@ export function journalPath(out: string): string {
 }
 
 /** The header that identifies a run: everything that changes the numbers. */
-export function jobHeader(job: AttributeJob): JournalHeader {
+function jobHeader(job: AttributeJob): JournalHeader {
   const o = job.options;
   const options: Record<string, unknown> = {
     ...o,

@@ -7,14 +7,12 @@ import type { BertWeights } from './params.js';
  * position and token-type embeddings always come from the real input.
  */
 export function embed(w: BertWeights, ids: tf.Tensor2D, types: tf.Tensor2D, words?: tf.Tensor3D): tf.Tensor3D {
-  const [B, T] = ids.shape;
+  const T = ids.shape[1];
   const H = w.wordEmbeddings.shape[1];
   const x = words ?? lookup(w.wordEmbeddings, ids);
   const tt = lookup(w.tokenTypeEmbeddings, types);
   const pos = tf.slice(w.positionEmbeddings, [0, 0], [T, H]); // [T,H], broadcast over B
-  const sum = tf.add(tf.add(x, tt), pos) as tf.Tensor3D; // [B,T,H]
-  void B;
-  return sum;
+  return tf.add(tf.add(x, tt), pos) as tf.Tensor3D; // [B,T,H]
 }
 
 /** Rows of `table` for `ids` [B,T] → [B,T,H]. */

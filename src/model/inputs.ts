@@ -9,17 +9,9 @@ import type { BertConfig } from '../weights/config.js';
 import type { BertInputs } from './bert.js';
 import { SafetensorsReader } from '../weights/safetensors.js';
 import { toInt32 } from '../weights/dtypes.js';
+import type { TokenBatch } from '../tokenize/encode.js';
 
-export interface TokenBatch {
-  /** [batch*seqLen] row-major */
-  inputIds: Int32Array;
-  tokenTypeIds: Int32Array;
-  attentionMask: Int32Array;
-  batch: number;
-  seqLen: number;
-}
-
-export function validateBatch(b: TokenBatch, c: BertConfig, file?: string): void {
+function validateBatch(b: TokenBatch, c: BertConfig, file?: string): void {
   const n = b.batch * b.seqLen;
   const place = (tensor: string): { file?: string; tensor: string } => (file === undefined ? { tensor } : { file, tensor });
   for (const [name, arr] of [

@@ -30,10 +30,6 @@ export function emptyMasks(c: Pick<BertConfig, 'numLayers'>): Masks {
   return Array.from({ length: c.numLayers }, () => ({ ffn: [], heads: [] }));
 }
 
-export function isEmptyMask(m: Masks): boolean {
-  return m.every((l) => l.ffn.length === 0 && l.heads.length === 0);
-}
-
 /** Validates a parsed mask JSON object against the config. `file` names the source in errors. */
 export function parseMasks(raw: unknown, c: BertConfig, file = 'mask'): Masks {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -39,7 +39,7 @@ export function scoredLabel(numLabels: number): number {
 }
 
 /** The activation config.json names, with the key it came from, or undefined when it names none. */
-export function configActivation(c: Pick<BertConfig, 'raw'>): { activation: Activation; key: string } | undefined {
+function configActivation(c: Pick<BertConfig, 'raw'>): { activation: Activation; key: string } | undefined {
   const st = c.raw['sentence_transformers'];
   const candidates: Array<[string, unknown]> = [];
   if (typeof st === 'object' && st !== null && !Array.isArray(st)) candidates.push(['sentence_transformers.activation_fn', (st as Record<string, unknown>)['activation_fn']]);

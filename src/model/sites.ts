@@ -167,9 +167,6 @@ export function resolveSites(patterns: Iterable<string>, c: Pick<BertConfig, 'nu
   return all.filter((s) => chosen.has(s));
 }
 
-/** The same as resolveSites (its older name). */
-export const expandSites = resolveSites;
-
 function escapeRe(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }

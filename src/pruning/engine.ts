@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertModel } from '../model/bert.js';
 import { embedStage, forwardContext } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';
-import type { TokenBatch } from '../model/inputs.js';
+import type { TokenBatch } from '../tokenize/encode.js';
 import { relevanceRule, scoredLabel } from '../model/relevance.js';
 import type { Activation } from '../model/relevance.js';
 import { applyActivation } from '../model/score.js';
@@ -59,7 +59,7 @@ export function makeEngine(model: BertModel, encs: readonly PairEncoding[], opts
 }
 
 /** Bytes one cached point takes over all batches ([B*T,H] float32 each). */
-export function bytesPerPoint(e: ScoreEngine): number {
+function bytesPerPoint(e: ScoreEngine): number {
   return e.batches.reduce((s, b) => s + b.batch * b.seqLen * e.model.config.hiddenSize * 4, 0);
 }
 

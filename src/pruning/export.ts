@@ -23,8 +23,8 @@ import type { Masks } from '../model/masks.js';
 import type { LinearParams, NormParams, Param } from '../weights/hf-names.js';
 import { writeSafetensors } from '../weights/safetensors-write.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
+import { TOKENIZER_FILES } from '../tokenize/files.js';
 
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
 
 export interface ExportOptions {
   /** Output folder (created; files in it are overwritten). */

@@ -41,7 +41,7 @@ export function referenceSample<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: n }, (_v, i) => items[Math.floor((i * items.length) / n)] as T);
 }
 
-export function referenceId(encs: readonly PairEncoding[]): string {
+function referenceId(encs: readonly PairEncoding[]): string {
   const h = createHash('sha256');
   for (const e of encs) h.update(Int32Array.from(e.inputIds)).update(Int32Array.from(e.tokenTypeIds)).update('|');
   return `${encs.length}:${h.digest('hex').slice(0, 16)}`;

@@ -194,10 +194,15 @@ function attempt<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Model inputs for a batch, row-major `[batch, seqLen]`. */
-export interface PaddedBatch {
+/**
+ * A padded batch of token ids as plain arrays, row-major `[batch, seqLen]`: what padBatch makes,
+ * readTokenBatch reads from safetensors, and toInputs (model/inputs.ts) turns into tensors.
+ */
+export interface TokenBatch {
   inputIds: Int32Array;
+  /** 0 for `[CLS] query [SEP]`, 1 for `passage [SEP]`, 0 on padding. */
   tokenTypeIds: Int32Array;
+  /** 1 on real tokens, 0 on padding. */
   attentionMask: Int32Array;
   batch: number;
   seqLen: number;
@@ -209,7 +214,7 @@ export interface PaddedBatch {
  * `padTo` defaults to the longest encoding; an encoding longer than `padTo` is an error
  * (HF would leave it unpadded and fail later when building the tensor).
  */
-export function padBatch(encs: readonly PairEncoding[], padId: number, padTo?: number): PaddedBatch {
+export function padBatch(encs: readonly PairEncoding[], padId: number, padTo?: number): TokenBatch {
   let longest = 0;
   encs.forEach((e, i) => {
     if (e.inputIds.length !== e.tokenTypeIds.length) {

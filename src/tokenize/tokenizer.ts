@@ -5,4 +5,4 @@
 export { loadTokenizer, readMaxPositionEmbeddings, readPairsTsv, readGradedPairsTsv, BERT_MAX_LENGTH } from './load.js';
 export type { LoadOptions } from './load.js';
 export { PairTokenizer, padBatch, PAIR_SPECIAL_TOKENS } from './encode.js';
-export type { EncodeOptions, PairEncoding, PaddedBatch, Truncation, PairTokenizerParts } from './encode.js';
+export type { EncodeOptions, PairEncoding, TokenBatch, Truncation, PairTokenizerParts } from './encode.js';

@@ -20,7 +20,7 @@ export interface TrainableBert {
 }
 
 /** HF state-dict names whose variable is stored transposed. */
-export function isLinearWeight(name: string): boolean {
+function isLinearWeight(name: string): boolean {
   return /(query|key|value|dense|classifier)\.weight$/.test(name);
 }
 

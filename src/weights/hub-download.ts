@@ -136,7 +136,7 @@ export async function downloadModel(params: DownloadModelParams): Promise<Downlo
 }
 
 /** The endpoint every request goes to: `hubUrl`, else `$HF_ENDPOINT` (as huggingface_hub reads it), else huggingface.co. */
-export function hubEndpoint(hubUrl?: string): string {
+function hubEndpoint(hubUrl?: string): string {
   const fromEnv = process.env['HF_ENDPOINT'];
   const url = (hubUrl ?? (fromEnv || undefined) ?? HUB_URL).replace(/\/+$/, '');
   const source = hubUrl === undefined && fromEnv ? 'HF_ENDPOINT' : 'hub URL';

@@ -57,7 +57,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** The fixture's input batch as a plain TokenBatch. */
-export function fixtureBatch(refs: Map<string, Tensor>): import('../../src/model/inputs.js').TokenBatch {
+export function fixtureBatch(refs: Map<string, Tensor>): import('../../src/tokenize/encode.js').TokenBatch {
   const arr = (n: string): Int32Array => toInt32(ref(refs, n).data, { tensor: n });
   const [batch, seqLen] = ref(refs, 'inputs.input_ids').shape as [number, number];
   return { inputIds: arr('inputs.input_ids'), tokenTypeIds: arr('inputs.token_type_ids'), attentionMask: arr('inputs.attention_mask'), batch, seqLen };

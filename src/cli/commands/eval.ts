@@ -84,7 +84,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
 };
 
 /** The measures `--format trec_eval` prints without --metrics: ours, with RR for RR@10. */
-export const TREC_EVAL_DEFAULT_METRICS = ['nDCG@10', 'RR', 'AP', 'P@10', 'R@100'] as const;
+const TREC_EVAL_DEFAULT_METRICS = ['nDCG@10', 'RR', 'AP', 'P@10', 'R@100'] as const;
 
 /** trecEvalNames, its refusals prefixed with the flag. */
 function checkTrecEvalNames(metrics: string[], relLevel: number): void {

@@ -67,7 +67,7 @@ export function parseSmart(text: string, file: string): SmartRecord[] {
 }
 
 /** Whitespace collapsed: SMART texts are hard-wrapped at 70-odd columns, with CRLF in some files. */
-export function squash(s: string): string {
+function squash(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 

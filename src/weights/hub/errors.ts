@@ -55,7 +55,7 @@ export function describeError(err: unknown): string {
  * (the Hub also answers 401 for a repository that does not exist); with one, the token is wrong
  * (401) or its account has not been granted access (403).
  */
-export function accessHint(status: number, authenticated: boolean): string {
+function accessHint(status: number, authenticated: boolean): string {
   if (status !== 401 && status !== 403) return '';
   if (!authenticated) return '; the model may be gated or private (or not exist): set HF_TOKEN or pass --token';
   return status === 401

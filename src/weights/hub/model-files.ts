@@ -6,10 +6,9 @@
 import { parseShardIndex, INDEX_FILE, WEIGHTS_FILE } from '../sharded.js';
 import { HubError } from './errors.js';
 import type { RepoEntry } from './repo-info.js';
+import { TOKENIZER_FILES } from '../../tokenize/files.js';
 
 export const CONFIG_FILE = 'config.json';
-/** What `AutoTokenizer.from_pretrained` reads for a BERT tokenizer, fetched when present. */
-export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'] as const;
 
 export interface ModelFilePlan {
   /** config.json, the tokenizer files and model.safetensors, in that order. */
