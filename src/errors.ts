@@ -11,6 +11,7 @@ export interface ErrorPlace {
   found?: string;
 }
 
+/** The base of celens' errors: a one-line message that starts with the place (file, line or tensor). */
 export class CelensError extends Error {
   readonly file?: string;
   readonly line?: number;

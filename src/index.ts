@@ -1,106 +1,70 @@
-/** celens public API. */
-export * from './errors.js';
-export { selectBackend, BACKENDS } from './backend/select.js';
+/**
+ * celens: load a Hugging Face BERT cross-encoder into TensorFlow.js, run and score it, attribute
+ * its relevance scores to neurons, aggregate, prune and evaluate.
+ *
+ * This root is the curated API: what a user needs for each of those steps, with their option and
+ * result types, the site vocabulary and the errors. Two layers have their own entry points and
+ * load no tfjs: `celens/ir` (collections, TREC files, trec_eval-exact measures, BM25, reranking
+ * with any scorer) and `celens/analysis` (attribution files, aggregation, neuron sets, merging).
+ */
+
+// Backend and model
+export { selectBackend } from './backend/select.js';
 export type { BackendName } from './backend/select.js';
-export { readConfig, parseConfig, headSize } from './weights/config.js';
-export type { BertConfig, HiddenAct } from './weights/config.js';
-export { SafetensorsReader, readSafetensors, parseHeader, parseHeaderLength } from './weights/safetensors.js';
-export type { Tensor, TensorInfo, SafetensorsHeader } from './weights/safetensors.js';
-export { writeSafetensors, serializeSafetensors } from './weights/safetensors-write.js';
-export type { TensorToWrite } from './weights/safetensors-write.js';
-export { readStateDict } from './weights/sharded.js';
-export { paramsFromStateDict, countParams } from './weights/hf-names.js';
-export type { Dtype } from './weights/dtypes.js';
 export { loadModel, disposeModel } from './model/load.js';
-export type { LoadedModel, LoadOptions } from './model/load.js';
-export { bertForward } from './model/bert.js';
-export type { BertModel, BertInputs, SiteHook, ForwardOptions } from './model/bert.js';
-export { allSites, parseSite, resolveSites, siteShape, layerSite, parseSiteName, parseLayerName, matchSiteName, nameTemplate, templateKind, unitOf, LAYER_SITE_KINDS, SITE_KINDS } from './model/sites.js';
-export type { SiteName, SitePattern, Site, LayerSiteKind, NameKind, LayerNameKind, GlobalSiteKind, UnitGroupKind, ParsedName, LayerName, NameRules } from './model/sites.js';
-export { parseMasks, readMasks, masksToJson, emptyMasks } from './model/masks.js';
-export type { Masks, LayerMask, MaskTarget } from './model/masks.js';
-export { MASK_TARGET_KINDS } from './model/masks.js';
-export { toInputs, disposeInputs, readTokenBatch } from './model/inputs.js';
-export type { TokenBatch } from './tokenize/encode.js';
-export { scoreEncoded, SCORE_DEFAULTS } from './model/score.js';
-export type { ScoreOptions, Activation } from './model/score.js';
-export { runModel, disposeRun, sumLogits } from './hooks/run.js';
-export type { RunOptions, RunResult, Target, SiteIntervention } from './hooks/run.js';
-export { loadTokenizer, padBatch, PairTokenizer } from './tokenize/tokenizer.js';
-export type { PairEncoding, EncodeOptions, Truncation } from './tokenize/tokenizer.js';
-export * from './ir/index.js';
-export { downloadModel, resolveModel, HubError, hubCacheDir } from './weights/hub-download.js';
-export type { DownloadModelParams, DownloadedModel, ResolveModelOptions } from './weights/hub-download.js';
-export { attribute, attributeStream, attributeGroup, planGroups, unpad, ATTRIBUTE_DEFAULTS, METHODS } from './attribution/attribute.js';
-export type { AttributeOptions, AttributionRecord, Method } from './attribution/attribute.js';
-export { nigBatch, NIG_DEFAULTS, NIG_SITES, NIG_RULES } from './attribution/nig.js';
-export type { NigOptions, NigSite, NigRule } from './attribution/nig.js';
-export { resolveAttributionSites, canonicalSiteSpecs } from './attribution/site-specs.js';
-export type { AttributionSiteSpec, ResolvedSites } from './attribution/site-specs.js';
-export { layerIgBatch, LAYER_IG_DEFAULTS } from './attribution/layer-ig.js';
-export type { LayerIgOptions } from './attribution/layer-ig.js';
-export { gaussLegendre, riemannLeft, trapezoid, inclusiveAlphas } from './attribution/quadrature.js';
-export { baselineIds, rowSegments, BASELINES, SEGMENT_NAMES } from './attribution/baselines.js';
-export type { BaselineKind, Segments } from './attribution/baselines.js';
-export { parseTarget, defaultTarget, targetValues } from './attribution/targets.js';
-export type { TargetSpec } from './attribution/targets.js';
+export type { LoadedModel } from './model/load.js';
+export type { BertConfig } from './weights/config.js';
+export { downloadModel, resolveModel } from './weights/hub-download.js';
+export type { DownloadModelParams, DownloadedModel } from './weights/hub-download.js';
+
+// Tokenize and run
+export { loadTokenizer, padBatch } from './tokenize/tokenizer.js';
+export type { PairTokenizer, PairEncoding, TokenBatch } from './tokenize/tokenizer.js';
+export { toInputs, disposeInputs } from './model/inputs.js';
+export type { BertInputs } from './model/bert.js';
+export { runModel, disposeRun } from './hooks/run.js';
+export type { RunOptions, RunResult, SiteIntervention } from './hooks/run.js';
+
+// Sites and masks
+export { SITE_KINDS, layerSite, parseSiteName, resolveSites } from './model/sites.js';
+export type { SiteName } from './model/sites.js';
+export { parseMasks, readMasks } from './model/masks.js';
+export type { Masks } from './model/masks.js';
+
+// Score
+export { relevanceScores, SCORE_DEFAULTS } from './model/score.js';
+export type { Activation, ScoreOptions } from './model/score.js';
+export { makeScorer } from './model/scorer.js';
+export type { ScorerOptions } from './model/scorer.js';
+
+// Attribute
+export { attribute, attributeStream, ATTRIBUTE_DEFAULTS } from './attribution/attribute.js';
+export type { AttributeOptions } from './attribution/attribute.js';
 export type { PairAttribution } from './attribution/summary.js';
 export { runAttributeJob } from './jobs/job.js';
 export type { AttributeJob, JobResult } from './jobs/job.js';
-export { rerank, firstStage, planCandidates, float32String, RERANK_DEFAULTS } from './ir/rerank.js';
-export type { PairScorer, RerankOptions, RerankResult } from './ir/rerank.js';
-export { makeScorer, scoredLabel } from './model/scorer.js';
-export type { ScorerOptions } from './model/scorer.js';
-export { aggregateFiles, pairValues, siteKinds, AGGREGATE_DEFAULTS, PAIR_GROUPS, SEGMENT_CHOICES, NORMALIZE } from './analysis/aggregate.js';
-export type { Aggregation, AggregateOptions, DatasetAggregate, GroupMean, LayerValues, Normalize, PairGroup, SegmentChoice } from './analysis/aggregate.js';
-export { parseSelector, formatSelector, selectNeurons, topPercentCount, averageValues, subtractValues, intersectSets, neuronSetToMask } from './analysis/neuron-sets.js';
-export type { Neuron, NeuronSet, Selector } from './analysis/neuron-sets.js';
-export { overlap, overlaps } from './analysis/overlap.js';
-export type { Overlap } from './analysis/overlap.js';
-export { layerHistogram, formatHistogram } from './analysis/histogram.js';
-export { parseMagnitudes, readMagnitudes } from './analysis/magnitudes.js';
-export type { Magnitudes } from './analysis/magnitudes.js';
-export { buildNeuronSets, primarySet, resolveDiff, metaPath, neuronSetMeta, writeNeuronSet, NEURON_SETS_DEFAULTS } from './analysis/neuron-report.js';
-export type { NeuronReport, NeuronSetsOptions } from './analysis/neuron-report.js';
-export { formatNeuronReport } from './analysis/format-report.js';
-export { jsonlLines, openAttribution } from './analysis/read-records.js';
-export type { JsonlLine, RecordLine, AttributionReader } from './analysis/read-records.js';
-export { mergeShards } from './analysis/merge-shards.js';
-export type { MergeShardsParams, MergeResult } from './analysis/merge-shards.js';
-export { renderSvg, specJson } from './report/render.js';
-export type { RenderOptions } from './report/render.js';
-export { heatmapSpec, heatmapData, heatmapCaption, HEATMAP_DEFAULTS } from './report/heatmap.js';
-export type { HeatmapOptions, HeatmapData, HeatmapCell } from './report/heatmap.js';
-export { pruningSpec, pruningData, pruningCaption, sweepMetrics, PRUNING_DEFAULTS, BANDS } from './report/pruning.js';
-export type { PruningOptions, PruningData, Band } from './report/pruning.js';
-export { overlapSpec, overlapData, jaccardSpec, jaccardData } from './report/overlap.js';
-export type { OverlapData, OverlapBar, JaccardCell } from './report/overlap.js';
-export { readSweepInput, readNeuronSetInput, BASELINE_STRATEGIES } from './report/inputs.js';
-export type { SweepInput, SweepCell, SweepBaseline, NeuronSetInput } from './report/inputs.js';
-export { reportHtml } from './report/html.js';
-export type { HtmlFigure, HtmlReport } from './report/html.js';
-export { reportFigures, writeReport, REPORT_DEFAULTS } from './report/report.js';
-export type { ReportOptions, ReportFigure, WrittenReport } from './report/report.js';
+
+// Aggregate
+export { aggregateFiles, buildNeuronSets, pickLayerNeurons } from './analysis/index.js';
+export type { AggregateOptions, Aggregation, LayerNeurons, LayerNeuronsOptions, NeuronSet, NeuronSetsOptions } from './analysis/index.js';
+
+// Evaluate and rerank
+export { loadCollection, evaluate, rerank } from './ir/index.js';
+export type { Collection, EvaluateOptions, Evaluation, PairScorer, RerankOptions, RerankResult } from './ir/index.js';
+
+// Prune
 export { runSweep, SWEEP_DEFAULTS } from './pruning/sweep.js';
 export type { SweepOptions, SweepResult } from './pruning/sweep.js';
-export { readSweep, SweepJournal } from './pruning/journal.js';
-export type { CellRow, SweepHeader } from './pruning/journal.js';
-export { planCells, defaultStrategies } from './pruning/cells.js';
-export type { Cell, CellPlanOptions } from './pruning/cells.js';
-export { parseBudget, budgetCount, totalUnits, selectUnits, selectGlobal, selectionToMasks, STRATEGIES } from './pruning/select.js';
-export type { Strategy, Budget, StrategyScores, Selection } from './pruning/select.js';
-export { parseUnitScores, readUnitScores, writeUnitScores, unitScoresToJson, UNITS } from './pruning/ranking.js';
-export type { UnitScores, Unit, ScoreSite } from './pruning/ranking.js';
-export { intervention, ABLATIONS } from './pruning/ablate.js';
-export type { Ablation, Intervention } from './pruning/ablate.js';
-export { ffnMeans, readFfnMeans, writeFfnMeans, magnitudeScores, referenceSample } from './pruning/means.js';
-export type { FfnMeans } from './pruning/means.js';
-export { makeEngine, scoreUnpruned, scoreCell, ENGINE_DEFAULTS } from './pruning/engine.js';
-export type { ScoreEngine, EngineOptions } from './pruning/engine.js';
-export { startPoint, forwardFrom, planCachePoints } from './pruning/prefix.js';
+export { readUnitScores } from './pruning/ranking.js';
+export type { UnitScores } from './pruning/ranking.js';
 export { exportPruned } from './pruning/export.js';
-export { TOKENIZER_FILES } from './tokenize/files.js';
 export type { ExportOptions, ExportResult } from './pruning/export.js';
-export { benchPruned } from './pruning/bench.js';
-export type { PrunedBench, PrunedBenchOptions } from './pruning/bench.js';
-export { formatSweepTable } from './pruning/table.js';
+
+// Report
+export { writeReport } from './report/report.js';
+export type { ReportOptions, WrittenReport } from './report/report.js';
+
+// Errors: every bad input ends in one of these, naming its file (and line or tensor).
+export { CelensError, BackendError, ConfigError, SafetensorsError, ShapeError, SiteError, TokenizerError, TrecFormatError, UsageError, WeightsError } from './errors.js';
+export type { ErrorPlace } from './errors.js';
+export { HubError } from './weights/hub-download.js';

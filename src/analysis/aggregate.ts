@@ -42,6 +42,7 @@ export interface DatasetAggregate {
   groups: Record<PairGroup, GroupMean>;
 }
 
+/** What aggregateFiles averages: site, segment, normalization. */
 export interface AggregateOptions {
   /** Site kind, e.g. `ffn.pre`. @default the one kind the records hold (an error if several) */
   site?: string;
@@ -53,6 +54,7 @@ export interface AggregateOptions {
 
 export const AGGREGATE_DEFAULTS = { segment: 'all', normalize: 'none' } as const;
 
+/** Mean attribution per neuron of each layer, per dataset and pair group (relevant, non-relevant, all). */
 export interface Aggregation {
   site: string;
   segment: SegmentChoice;

@@ -10,6 +10,7 @@ import { layerSite } from '../model/sites.js';
 import type { LayerSiteKind } from '../model/sites.js';
 import { mulberry32, sampleIndices } from '../util/random.js';
 
+/** Options of pickLayerNeurons. */
 export interface LayerNeuronsOptions {
   /** Neurons picked per layer (fewer where a layer is narrower). @default 10 */
   top?: number;
@@ -23,6 +24,7 @@ export interface LayerNeuronsOptions {
 
 export const LAYER_NEURONS_DEFAULTS = { top: 10, seed: 1, site: 'ffn.pre' } as const;
 
+/** What pickLayerNeurons chose: per-layer means, the top neurons and the matched random control. */
 export interface LayerNeurons {
   /** Per layer: each neuron's mean attribution over the included pairs (float32 sums of v / count). */
   means: Float32Array[];

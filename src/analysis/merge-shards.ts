@@ -7,7 +7,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { planGroups } from '../attribution/attribute.js';
+import { planGroups } from '../attribution/plan.js';
 import { fromRecord, removeFile, writeAttributionSafetensors } from '../jobs/records.js';
 import type { JournalHeader, PairRecord } from '../jobs/records.js';
 import type { PairAttribution } from '../attribution/summary.js';

@@ -15,6 +15,7 @@ import type { NeuronSet, Selector } from './neuron-sets.js';
 import { overlaps } from './overlap.js';
 import type { Overlap } from './overlap.js';
 
+/** Which neuron sets buildNeuronSets makes: selectors, pair group, intersections, fusions and differences. */
 export interface NeuronSetsOptions {
   /** @default [{ kind: 'top-p', percent: 1 }] */
   selectors?: readonly Selector[];
@@ -43,6 +44,7 @@ export interface NeuronReport {
   magnitudes?: { file: string; meta: Record<string, unknown> };
 }
 
+/** Neuron sets from aggregated attributions: per-dataset selections, and their intersection, fusion or differences. */
 export function buildNeuronSets(agg: Aggregation, o: NeuronSetsOptions = {}): NeuronReport {
   const from = o.from ?? NEURON_SETS_DEFAULTS.from;
   const names = agg.datasets.map((d) => d.dataset);

@@ -29,6 +29,7 @@ export interface Neuron {
   values?: Record<string, number>;
 }
 
+/** A named, ranked set of FFN neurons (layer, index, value), and the rule and datasets that made it. */
 export interface NeuronSet {
   /** e.g. `dl19/top-p:1`, `intersect/top-p:1`, `fused/top-p:1`, `covid-minus-dl19/top-p:1`. */
   name: string;

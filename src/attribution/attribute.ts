@@ -20,10 +20,13 @@ import type { AttributionSiteSpec } from './site-specs.js';
 import type { LayerIgRule } from './quadrature.js';
 import type { PairAttribution } from './summary.js';
 import type { TargetSpec } from './targets.js';
+import { planGroups, shardGroups } from './plan.js';
+import type { Shard } from './plan.js';
 
 export type Method = 'nig' | 'layer-ig';
 export const METHODS: readonly Method[] = ['nig', 'layer-ig'];
 
+/** Options of attribute, attributeStream and runAttributeJob: method, sites, baseline, target, path steps and rule. */
 export interface AttributeOptions {
   /** @default 'nig' */
   method?: Method;
@@ -53,11 +56,6 @@ export interface AttributeOptions {
   shard?: Shard;
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
 /**
  * One pair per group: groups are the unit a worker takes, so small groups balance the cores (20
  * pairs in groups of 4 leave one of 2 workers idle for a fifth of the job); NIG still fills each
@@ -68,14 +66,6 @@ export const ATTRIBUTE_DEFAULTS = { method: 'nig', steps: 20, chunk: 10, pairsPe
 export interface AttributionRecord {
   index: number;
   result: PairAttribution;
-}
-
-/** Input-order indices, grouped by length: the unit of work (and of resuming and parallelism). */
-export function planGroups(lengths: readonly number[], pairsPerBatch: number): number[][] {
-  const order = lengths.map((n, i) => [n, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const groups: number[][] = [];
-  for (let i = 0; i < order.length; i += pairsPerBatch) groups.push(order.slice(i, i + pairsPerBatch).map(([, idx]) => idx));
-  return groups;
 }
 
 /** Runs one group (a padded batch of pairs) with the chosen method. */
@@ -151,21 +141,6 @@ export async function* attributeStream(model: BertModel, pairs: readonly PairEnc
     }
     s.onProgress?.(done, total);
   }
-}
-
-/** The groups a shard computes: the same groups (and padding) as the unsharded plan, every count-th. */
-export function shardGroups(groups: number[][], shard: Shard | undefined): number[][] {
-  if (!shard) return groups;
-  return groups.filter((_g, k) => k % shard.count === shard.index);
-}
-
-/** Parses `i/N` (0 ≤ i < N). */
-export function parseShard(s: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || !(count >= 1) || !(index < count)) throw new UsageError(`--shard takes i/N with 0 <= i < N, e.g. 0/4 (got '${s}')`);
-  return { index, count };
 }
 
 /** Attributions for every pair, in input order. */

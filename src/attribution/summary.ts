@@ -7,6 +7,7 @@ import type { SiteName } from '../model/sites.js';
 import { segmentIndex, SEGMENT_NAMES } from './baselines.js';
 import type { Segments } from './baselines.js';
 
+/** One pair's attributions: per-site sums over tokens and per segment, optionally per token, with F(x), F(x′) and completeness. */
 export interface PairAttribution {
   segments: Segments;
   /** Σ over tokens, [W] per site. */

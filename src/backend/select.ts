@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { BackendError } from '../errors.js';
 
+/** A tfjs backend celens can run on: wasm (default), cpu, or tfjs-node's tensorflow / tensorflow-gpu. */
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
 export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
 

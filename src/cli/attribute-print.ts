@@ -1,7 +1,8 @@
 /** What `celens attribute` prints when it writes no file: per pair, targets, completeness, top neurons. */
 import type { PairAttribution } from '../attribution/summary.js';
 import { nigBatch } from '../attribution/nig.js';
-import { attributeGroup, planGroups, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
+import { attributeGroup, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
+import { planGroups } from '../attribution/plan.js';
 import type { AttributeOptions } from '../attribution/attribute.js';
 import { UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';

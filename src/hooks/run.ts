@@ -27,6 +27,7 @@ export const sumLogits: Target = (logits) => tf.sum(logits);
 /** Replaces the value at a site (TransformerLens' fwd_hooks): must return a tensor of the same shape. */
 export type SiteIntervention = (value: tf.Tensor, site: SiteName) => tf.Tensor;
 
+/** What runModel reads, differentiates or replaces: sites or globs to capture, sites for gradients, interventions, masks. */
 export interface RunOptions {
   /** Sites to return, by name or glob. */
   capture?: readonly SitePattern[];
@@ -44,6 +45,7 @@ export interface RunOptions {
   hook?: SiteHook;
 }
 
+/** The logits of a run, with the captured site values and gradients by site name (free with disposeRun). */
 export interface RunResult {
   logits: tf.Tensor2D;
   captured: Map<SiteName, tf.Tensor>;
@@ -127,6 +129,7 @@ export function runModel(model: BertModel, inputs: BertInputs, opts: RunOptions 
   }
 }
 
+/** Frees every tensor of a runModel result. */
 export function disposeRun(r: RunResult): void {
   tf.dispose([r.logits, ...r.captured.values(), ...r.grads.values()]);
 }

@@ -21,6 +21,7 @@ export type Run = Map<string, RunEntry[]>;
 export type CollectionFormat = 'trec' | 'beir' | 'rankllm' | 'smart' | 'npl' | 'noveleval';
 export const COLLECTION_FORMATS: readonly CollectionFormat[] = ['trec', 'beir', 'rankllm', 'smart', 'npl', 'noveleval'];
 
+/** A test collection: queries, qrels, an optional first-stage run and the documents. */
 export interface Collection {
   /** Folder or file name the collection was read from (basename). */
   name: string;

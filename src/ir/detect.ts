@@ -56,6 +56,7 @@ export async function detectFormat(target: string): Promise<CollectionFormat> {
   );
 }
 
+/** Loads a test collection (queries, qrels, first-stage run, documents) from a folder or file, its format detected. */
 export async function loadCollection(target: string, opts: LoadCollectionOptions = {}): Promise<Collection> {
   if (opts.format !== undefined && !COLLECTION_FORMATS.includes(opts.format)) throw new TrecFormatError(`unknown format '${String(opts.format)}' (one of ${COLLECTION_FORMATS.join(', ')})`, { file: target });
   const isDir = await isDirectory(target);

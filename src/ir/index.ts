@@ -1,4 +1,8 @@
-/** The IR layer: TREC data in and out, collections, trec_eval-exact measures, BM25. No tfjs here. */
+/**
+ * The IR layer: TREC data in and out, collections, trec_eval-exact measures, BM25, and reranking
+ * with any scorer (a cross-encoder's comes from makeScorer in the root). No tfjs here: a test
+ * walks this module's static imports.
+ */
 export * from './metrics/index.js';
 export type { Collection, CollectionFormat, CollectionStats, Qrels, Run, RunEntry, Topics } from './collection.js';
 export { collectionStats, COLLECTION_FORMATS } from './collection.js';
@@ -14,3 +18,5 @@ export type { Bm25Index, Bm25Options } from './bm25.js';
 export { analyze, tokenize, LUCENE_ENGLISH_STOPWORDS } from './analyze.js';
 export type { AnalyzerOptions } from './analyze.js';
 export { porterStem } from './porter.js';
+export { rerank, firstStage, planCandidates, RERANK_DEFAULTS } from './rerank.js';
+export type { PairScorer, RerankOptions, RerankResult } from './rerank.js';

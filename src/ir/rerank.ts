@@ -19,6 +19,7 @@ import { compareBytes, compareTrec, trecOrder } from './trec.js';
 /** Scores pairs in input order; `onProgress(done, total)` counts pairs within the call. */
 export type PairScorer = (pairs: ReadonlyArray<readonly [string, string]>, onProgress?: (done: number, total: number) => void) => Promise<number[]>;
 
+/** How rerank works through the candidates: depth, chunking, journal (resume), stop, progress. */
 export interface RerankOptions {
   /** Candidates per query taken from the first stage (its trec order). @default 100 */
   topK?: number;
@@ -34,6 +35,7 @@ export interface RerankOptions {
   stop?: { requested: boolean };
 }
 
+/** The reranked run, whether it finished, and how many pairs were scored, resumed and skipped. */
 export interface RerankResult {
   /** qid → entries ranked by descending score (trec order for ties), ranks 1…n. Partial if !complete. */
   run: Run;
@@ -104,6 +106,7 @@ export function planCandidates(c: Pick<Collection, 'name' | 'run' | 'queries' | 
   return { cands: order.map(([, i]) => cands[i] as Candidate), warnings, skipped };
 }
 
+/** Reranks each query's first-stage top k with a scorer and returns the new run (resumable through a journal). */
 export async function rerank(c: Pick<Collection, 'name' | 'run' | 'queries' | 'docs'>, scorer: PairScorer, opts: RerankOptions = {}): Promise<RerankResult> {
   const topK = opts.topK ?? RERANK_DEFAULTS.topK;
   const chunkSize = opts.chunkSize ?? RERANK_DEFAULTS.chunkSize;

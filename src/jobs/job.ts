@@ -17,6 +17,7 @@ import { JournalWriter } from '../util/jsonl.js';
 import type { JournalHeader, PairSource } from './records.js';
 import type { PairAttribution } from '../attribution/summary.js';
 
+/** An attribution run: model, pairs (with ids and sources), options, and the output file it writes and resumes. */
 export interface AttributeJob {
   model: BertModel;
   pairs: readonly PairEncoding[];
@@ -34,6 +35,7 @@ export interface AttributeJob {
   stream?: (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord>;
 }
 
+/** The results of runAttributeJob, in input order, and whether the job finished or was stopped. */
 export interface JobResult {
   /** Every pair's result in input order, when the job finished (undefined entries if stopped). */
   results: Array<PairAttribution | undefined>;
@@ -62,6 +64,7 @@ function jobHeader(job: AttributeJob): JournalHeader {
   return { celens: 'attribute', version: 1, method: String(options.method), model: job.model.source, count: job.pairs.length, options };
 }
 
+/** Attributes every pair into a resumable journal (OUT.jsonl, or OUT.safetensors at the end): a rerun continues where it stopped. */
 export async function runAttributeJob(job: AttributeJob): Promise<JobResult> {
   const results = new Array<PairAttribution | undefined>(job.pairs.length);
   const stream = job.stream ?? attributeStream;

@@ -27,6 +27,7 @@ export interface BertModel {
   ops?: ModelOps;
 }
 
+/** Model inputs as int32 tensors [B,T] (what toInputs makes). */
 export interface BertInputs {
   /** [B,T] int32 */
   inputIds: tf.Tensor2D;

@@ -52,6 +52,7 @@ export function toInputs(b: TokenBatch, c: BertConfig, file?: string): BertInput
   };
 }
 
+/** Frees the tensors of model inputs made by toInputs. */
 export function disposeInputs(x: BertInputs): void {
   tf.dispose([x.inputIds, x.tokenTypeIds, x.attentionMask, ...(x.wordEmbeddings ? [x.wordEmbeddings] : [])]);
 }

@@ -8,6 +8,7 @@ import { readStateDict } from '../weights/sharded.js';
 import type { BertModel } from './bert.js';
 import { toWeights, weightTensors } from './params.js';
 
+/** A model loaded from a folder: the BertModel to run, plus its float32 parameters and what the checkpoint held. */
 export interface LoadedModel extends BertModel {
   params: BertParams;
   /** Keys in the checkpoint that the classifier does not use (e.g. `cls.*` MLM heads). */
@@ -21,6 +22,7 @@ export interface LoadOptions {
   weightsFile?: string;
 }
 
+/** Loads a BertForSequenceClassification from a folder in Hugging Face layout (config.json, safetensors weights). */
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const config = await readConfig(join(dir, 'config.json'));
   const { state, source } = await readStateDict(dir, opts.weightsFile);
@@ -29,6 +31,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   return { config, weights: toWeights(params, config), source: dir, params, unused, dtypes };
 }
 
+/** Frees the model's weight tensors. */
 export function disposeModel(m: BertModel): void {
   tf.dispose(weightTensors(m.weights));
 }

@@ -57,6 +57,7 @@ export function parseMasks(raw: unknown, c: BertConfig, file = 'mask'): Masks {
   return masks;
 }
 
+/** Reads and checks a mask JSON file (`{"layer.0.ffn": [1, 5], "layer.2.attn.heads": [3]}`) against the config. */
 export async function readMasks(file: string, c: BertConfig): Promise<Masks> {
   let text: string;
   try {

@@ -13,6 +13,7 @@
 import { ConfigError, UsageError } from '../errors.js';
 import type { BertConfig } from '../weights/config.js';
 
+/** A function applied to the logits before they are reported or ranked. */
 export type Activation = 'none' | 'sigmoid' | 'softmax' | 'tanh';
 export const ACTIVATIONS: readonly Activation[] = ['none', 'sigmoid', 'softmax', 'tanh'];
 

@@ -16,6 +16,7 @@ import { relevanceRule } from './relevance.js';
 
 export type { Activation } from './relevance.js';
 
+/** How pairs are scored: batch size, activation on the logits, masks, progress. */
 export interface ScoreOptions {
   /** @default 32 */
   batchSize?: number;
@@ -26,6 +27,7 @@ export interface ScoreOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Defaults of ScoreOptions. */
 export const SCORE_DEFAULTS = { batchSize: 32, activation: 'none' } as const;
 
 /** The activation on logits [B, labels] (softmax over the labels). */

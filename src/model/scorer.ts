@@ -19,6 +19,7 @@ export { scoredLabel } from './relevance.js';
 /** Scores encoded pairs as scoreEncoded does (rows of labels, input order): in this thread, or on a worker pool. */
 export type EncodedScorer = (encs: readonly PairEncoding[], opts: ScoreOptions) => Promise<number[][]>;
 
+/** How makeScorer tokenizes and scores: batch size, activation, masks, truncation, and where the pairs are scored. */
 export interface ScorerOptions {
   /** Pairs per forward pass (pairs are length-sorted first). @default 32 */
   batchSize?: number;
@@ -36,6 +37,7 @@ export interface ScorerOptions {
   scoreEncoded?: EncodedScorer;
 }
 
+/** A PairScorer over a model and its tokenizer: text pairs in, the model's relevance scores out (for rerank). */
 export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: ScorerOptions = {}): PairScorer {
   const { vocabSize, maxPositionEmbeddings } = model.config;
   const { activation, label } = relevanceRule(model.config, opts.activation);

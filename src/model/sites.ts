@@ -27,6 +27,7 @@ export type LayerSiteKind = 'attn.probs' | 'attn.out' | 'ffn.pre' | 'ffn.post' |
 /** Per-layer site kinds in forward order. */
 export const LAYER_SITE_KINDS: readonly LayerSiteKind[] = ['attn.probs', 'attn.out', 'ffn.pre', 'ffn.post', 'out'];
 
+/** A site of the forward pass: `embeddings`, `layer.{l}.<kind>`, `pooler` or `logits` (README, Sites). */
 export type SiteName = 'embeddings' | 'pooler' | 'logits' | `layer.${number}.${LayerSiteKind}`;
 /** A site name or a glob over site names (`layer.*.ffn.post`); plain strings are checked at run time. */
 export type SitePattern = SiteName | `layer.*.${LayerSiteKind}` | (string & Record<never, never>);
@@ -53,6 +54,7 @@ export const SITE_KINDS: readonly NameKind[] = ['embeddings', ...LAYER_SITE_KIND
 const GLOBAL_KINDS: ReadonlySet<string> = new Set<GlobalSiteKind>(['embeddings', 'pooler', 'logits']);
 const LAYER_KINDS: ReadonlySet<string> = new Set<string>([...LAYER_SITE_KINDS, 'ffn', 'attn.heads']);
 
+/** The site name `layer.{layer}.{kind}`. */
 export function layerSite(layer: number, kind: LayerSiteKind): SiteName {
   return `layer.${layer}.${kind}`;
 }

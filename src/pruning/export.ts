@@ -26,6 +26,7 @@ import type { TensorToWrite } from '../weights/safetensors-write.js';
 import { TOKENIZER_FILES } from '../tokenize/files.js';
 
 
+/** Where exportPruned writes, and optional means to fold into the bias (mean ablation). */
 export interface ExportOptions {
   /** Output folder (created; files in it are overwritten). */
   out: string;
@@ -35,6 +36,7 @@ export interface ExportOptions {
   tokenizerDir?: string;
 }
 
+/** What exportPruned wrote: the layer widths kept and removed, parameter counts before and after, the tokenizer files copied. */
 export interface ExportResult {
   intermediateSizes: number[];
   removed: number[];
@@ -42,6 +44,7 @@ export interface ExportResult {
   copied: string[];
 }
 
+/** Writes a physically smaller model folder: the masked FFN neurons removed, as HF prune_linear_layer does. */
 export async function exportPruned(model: LoadedModel, masks: Masks, opts: ExportOptions): Promise<ExportResult> {
   if (masks.some((m) => m.heads.length > 0)) throw new UsageError('export-pruned removes FFN neurons; head masks are not exported yet');
   const c = model.config;

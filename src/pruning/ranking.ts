@@ -32,6 +32,7 @@ export type ScoreSite = 'layer.{l}.ffn.pre' | 'layer.{l}.ffn.post' | 'layer.{l}.
 /** The site kinds a score file may name (parsed by model/sites.ts, the one parser of site and unit names). */
 const SCORE_KINDS: readonly LayerNameKind[] = ['ffn.pre', 'ffn.post', 'attn.heads'];
 
+/** A score per unit (FFN neuron or attention head) of every layer: a ranking for pruning strategies. */
 export interface UnitScores {
   site: ScoreSite;
   unit: Unit;
@@ -91,6 +92,7 @@ function fromFlat(o: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, site, values };
 }
 
+/** Reads and checks a ranking file (`{"site": …, "values": {"layer.0": […], …}}`) against the config. */
 export async function readUnitScores(file: string, c: BertConfig): Promise<UnitScores> {
   let text: string;
   try {

@@ -30,6 +30,7 @@ import { scoresFingerprint } from './ranking.js';
 import type { Unit } from './ranking.js';
 import type { Strategy, StrategyScores } from './select.js';
 
+/** A pruning sweep: strategies, budgets, seeds, ablation, metrics, and the journal it writes and resumes. */
 export interface SweepOptions {
   /** @default 'neurons' */
   unit?: Unit;
@@ -74,6 +75,7 @@ export interface SweepOptions {
   onMeans?: (m: FfnMeans) => void | Promise<void>;
 }
 
+/** Defaults of SweepOptions. */
 export const SWEEP_DEFAULTS = {
   unit: 'neurons' as Unit,
   budgets: ['0.1%', '0.5%', '1%', '2%', '5%'],
@@ -84,6 +86,7 @@ export const SWEEP_DEFAULTS = {
   relLevel: 1,
 };
 
+/** Every row of a sweep (baselines, then cells) and whether it finished. */
 export interface SweepResult {
   header: SweepHeader;
   /** Every row in plan order: baselines, then cells (fewer if stopped). */
@@ -95,6 +98,7 @@ export interface SweepResult {
   timing: { unprunedMs: number; cellsMs: number; cells: number; work: { run: number; skipped: number } };
 }
 
+/** Prunes by each strategy at each budget, reranks the collection's candidates and records the metrics per cell (resumable). */
 export async function runSweep(model: BertModel, tokenizer: PairTokenizer, collection: Collection, opts: SweepOptions = {}): Promise<SweepResult> {
   const unit = opts.unit ?? SWEEP_DEFAULTS.unit;
   const ablation = opts.ablation ?? SWEEP_DEFAULTS.ablation;

@@ -13,6 +13,7 @@ const INT32_MAX = 2 ** 31 - 1;
 /** More layers than any BERT has (BERT-large: 24); a bound, not a model limit anyone reaches. */
 export const MAX_LAYERS = 1000;
 
+/** A model's config.json, checked and in camelCase (with per-layer FFN widths). */
 export interface BertConfig {
   vocabSize: number;
   hiddenSize: number;

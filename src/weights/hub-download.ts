@@ -25,6 +25,7 @@ export { hubCacheDir, isRepoId } from './hub/cache-layout.js';
 export { hubToken, hubTokenPath } from './hub/auth.js';
 export type { RepoFileResult } from './hub/download-repo-file.js';
 
+/** What downloadModel fetches (repository, revision) and how (cache, endpoint, token, retries, progress). */
 export interface DownloadModelParams {
   /** Model id on the Hub: `org/name`, or a bare legacy id such as `bert-base-uncased`. */
   repo: string;
@@ -60,6 +61,7 @@ export interface DownloadProgress {
   total: number;
 }
 
+/** Where a downloaded model lies: its snapshot folder in the Hugging Face cache, the commit, and the files fetched. */
 export interface DownloadedModel {
   repo: string;
   commit: string;
@@ -70,6 +72,7 @@ export interface DownloadedModel {
 
 export const DOWNLOAD_DEFAULTS = { revision: 'main', retries: 3 } as const;
 
+/** Downloads a model repository (config, tokenizer files, safetensors weights) into the Hugging Face cache, verified. */
 export async function downloadModel(params: DownloadModelParams): Promise<DownloadedModel> {
   const { repo } = params;
   checkRepoId(repo);

@@ -5,7 +5,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planGroups, unpad } from '../../src/attribution/attribute.js';
+import { unpad } from '../../src/attribution/attribute.js';
+import { planGroups } from '../../src/attribution/plan.js';
 import type { AttributeOptions } from '../../src/attribution/attribute.js';
 import { runAttributeJob } from '../../src/jobs/job.js';
 import { selectBackend } from '../../src/backend/select.js';

@@ -5,7 +5,8 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { ATTRIBUTE_DEFAULTS, METHODS, parseShard, unpad } from '../../attribution/attribute.js';
+import { ATTRIBUTE_DEFAULTS, METHODS, unpad } from '../../attribution/attribute.js';
+import { parseShard } from '../../attribution/plan.js';
 import type { PairSource } from '../../jobs/records.js';
 import { samplePairs, SAMPLE_DEFAULTS } from '../../analysis/sample.js';
 import type { Negatives } from '../../analysis/sample.js';

@@ -16,6 +16,7 @@ import type { JudgedRanking } from './judged.js';
 import { computeMeasure, measureName, measureRelLevel, parseMeasure } from './measures.js';
 import type { Measure } from './measures.js';
 
+/** Measures to compute (ir_measures names), the relevance level (trec_eval -l) and whether missing queries count (-c). */
 export interface EvaluateOptions {
   /** Measure names (ir_measures style) or parsed measures. @default EVALUATE_DEFAULTS.metrics */
   metrics?: ReadonlyArray<string | Measure>;
@@ -31,6 +32,7 @@ export const EVALUATE_DEFAULTS = {
   complete: false,
 };
 
+/** Per-query and aggregate values of each measure, as trec_eval computes them. */
 export interface Evaluation {
   /** Measure names in the order asked, as ir_measures writes them (`AP(rel=2)` under relLevel 2). */
   measures: string[];
@@ -44,6 +46,7 @@ export interface Evaluation {
   skipped: { noQrels: string[]; noRun: string[] };
 }
 
+/** Evaluates a run against qrels with trec_eval-exact measures (nDCG@k, RR, AP, P@k, R@k). */
 export function evaluate(qrels: Qrels, run: Run, opts: EvaluateOptions = {}): Evaluation {
   const relLevel = opts.relLevel ?? EVALUATE_DEFAULTS.relLevel;
   if (!Number.isInteger(relLevel) || relLevel < 0) throw new UsageError(`relevance level must be a non-negative integer, found ${relLevel}`);
