@@ -22,7 +22,7 @@ import type { SiteName, SitePattern } from '../model/sites.js';
 export type Target = (logits: tf.Tensor2D) => tf.Scalar;
 
 /** The sum over the batch of every logit (the fixture's gradient target). */
-export const sumLogits: Target = (logits) => tf.sum(logits);
+const sumLogits: Target = (logits) => tf.sum(logits);
 
 /** Replaces the value at a site (TransformerLens' fwd_hooks): must return a tensor of the same shape. */
 export type SiteIntervention = (value: tf.Tensor, site: SiteName) => tf.Tensor;

@@ -27,7 +27,7 @@ export interface Norm {
 }
 
 /** y = x W^T + b for x [N, in] → [N, out]. */
-export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
+function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const value = tf.add(tf.matMul(args[0] as tf.Tensor2D, p.w), p.b) as tf.Tensor2D;
     return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, p.wT)] };
@@ -46,7 +46,7 @@ export interface ModelOps {
 }
 
 /** LayerNorm over the last axis, population variance, as torch.nn.LayerNorm. */
-export function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
+function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
   // A custom gradient for x alone: the tape keeps x̂ and 1/σ instead of every intermediate of
   // `moments`, and the backward pass frees its own temporaries (tidy) instead of holding them
   // until the whole gradient is done. Same maths: dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, g = dy·γ.

@@ -11,7 +11,7 @@ import type { Linear, ModelOps, Norm } from '../model/ops.js';
  * y = x W^T + b with gradients for x, w and b, as plain matMuls on explicit transposes (tfjs' own
  * matMul gradient uses transposeA/B, which runs several times slower on wasm). `p.wT` is not read.
  */
-export function trainableLinear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
+function trainableLinear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xx, ww, bb, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     // `save` keeps x and w alive for the backward pass past the per-layer tidy scopes.
@@ -30,7 +30,7 @@ export function trainableLinear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
 }
 
 /** LayerNorm with gradients for x, gamma and beta: tfjs' own gradient of the composed ops. */
-export function trainableLayerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
+function trainableLayerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
   return tf.add(tf.mul(normalize(x, p.eps).normed, p.gamma), p.beta) as tf.Tensor<R>;
 }
 

@@ -8,7 +8,7 @@ import { HubError } from './errors.js';
 import type { RepoEntry } from './repo-info.js';
 import { TOKENIZER_FILES } from '../../tokenize/files.js';
 
-export const CONFIG_FILE = 'config.json';
+const CONFIG_FILE = 'config.json';
 
 export interface ModelFilePlan {
   /** config.json, the tokenizer files and model.safetensors, in that order. */

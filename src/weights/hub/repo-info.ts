@@ -27,7 +27,7 @@ export interface RepoEntry {
 }
 
 /** Listings longer than this are cut off: a model folder has tens of files, and the pages are bounded. */
-export const MAX_LISTED_FILES = 10_000;
+const MAX_LISTED_FILES = 10_000;
 
 /** The 40-hex commit `revision` stands for. */
 export async function repoCommit(p: RepoParams): Promise<string> {
