@@ -64,6 +64,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
     const passages = await readPassages(argv);
     const { model, dir } = await setup(argv);
     const bar = progressBar('rank');
+    const encoded = poolScorer(dir, model, { workers: argv.workers, backend: argv.backend });
     try {
       const rule = relevanceRule(model.config, argv.activation);
       const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
@@ -72,7 +73,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
         activation: rule.activation,
         truncation: argv.truncation,
         ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }),
-        scoreEncoded: poolScorer(dir, model, { workers: argv.workers, backend: argv.backend }),
+        scoreEncoded: encoded,
       });
       const scores = await scorer(passages.map((p) => [argv.query, p] as const), (d, t) => bar.update(d, t));
       bar.stop();
@@ -82,6 +83,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
       else process.stdout.write(ranked.map((r) => `${r.rank}\t${r.index}\t${r.score}\t${r.text}`).join('\n') + '\n');
     } finally {
       bar.stop();
+      await encoded.close();
       disposeModel(model);
     }
   },
