@@ -30,7 +30,7 @@ test('score: a 1-label model without an activation in config.json gets sentence-
   got.forEach((g, i) => expect(Math.abs(g - 1 / (1 + Math.exp(-(logits[i] as number))))).toBeLessThan(1e-6));
 });
 
-test('rank: best first with index, score and text; --top; --json; passages from a file', async () => {
+test('rank: best first with index, score and text; --top-k; --json; passages from a file', async () => {
   const logits = await raw();
   const order = logits.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
   const r = await runCli(['rank', FIXTURE_DIR, ...base, '--query', QUERY, ...PASSAGES.flatMap((p) => ['--passage', p]), '--activation', 'none']);
@@ -44,7 +44,7 @@ test('rank: best first with index, score and text; --top; --json; passages from 
   });
   const file = path.join(tmp, 'passages.txt');
   await writeFile(file, `${PASSAGES.join('\n')}\n`);
-  const j = await runCli(['rank', FIXTURE_DIR, ...base, '--query', QUERY, '--passages', file, '--top', '2', '--json']);
+  const j = await runCli(['rank', FIXTURE_DIR, ...base, '--query', QUERY, '--passages', file, '--top-k', '2', '--json']);
   expect(j.code).toBe(0);
   const json = JSON.parse(j.stdout) as Array<{ rank: number; index: number; score: number; text: string }>;
   expect(json.map((x) => x.index)).toEqual(order.slice(0, 2));

@@ -66,7 +66,7 @@ test('--metric picks the pruning figures; sweeps on two collections get their na
   const out = path.join(tmp, 'two-sweeps');
   const other = path.join(tmp, 'other.jsonl');
   await writeFile(other, (await readFile(await writeSweep(other), 'utf8')).replace('"collection":"toy-collection"', '"collection":"another-collection"'));
-  const r = await runCli(['report', '--sweep', sweep, other, '--metric', 'RR@10', '--out', out]);
+  const r = await runCli(['report', '--sweep', sweep, other, '--metrics', 'RR@10', '--out', out]);
   expect(r.code).toBe(0);
   expect((await readdir(out)).filter((f) => f.endsWith('.svg')).sort()).toEqual(['pruning-other-RR@10.svg', 'pruning-sweep-RR@10.svg']);
 });

@@ -24,7 +24,7 @@ interface RankArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
   query: string;
   passage: string[] | undefined;
   passages: string | undefined;
-  top: number | undefined;
+  'top-k': number | undefined;
   json: boolean;
   'batch-size': number;
   activation: Activation | undefined;
@@ -49,7 +49,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
         .option('query', { type: 'string', demandOption: true, describe: 'the query' })
         .option('passage', { type: 'string', array: true, describe: 'a passage (repeatable)' })
         .option('passages', { type: 'string', describe: 'file with one passage per line, - for stdin (default: stdin when it is not a terminal)' })
-        .option('top', { type: 'number', describe: 'print only the best N' })
+        .option('top-k', { type: 'number', describe: 'print only the best k (sentence-transformers\' top_k)' })
         .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of {rank, index, score, text}' })
         .option('batch-size', { type: 'number', default: SCORE_DEFAULTS.batchSize, describe: 'pairs per forward pass (sorted by length)' })
         .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits (default: the model's relevance rule, see celens inspect)" })
@@ -58,7 +58,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
         .conflicts('passage', 'passages'),
     )),
   handler: async (argv) => {
-    if (argv.top !== undefined && !(Number.isInteger(argv.top) && argv.top >= 1)) throw new UsageError('--top must be a positive integer');
+    if (argv['top-k'] !== undefined && !(Number.isInteger(argv['top-k']) && argv['top-k'] >= 1)) throw new UsageError('--top-k must be a positive integer');
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
     checkWorkers(argv.workers);
     const passages = await readPassages(argv);
@@ -77,7 +77,7 @@ export const rankCommand: CommandModule<object, RankArgs> = {
       });
       const scores = await scorer(passages.map((p) => [argv.query, p] as const), (d, t) => bar.update(d, t));
       bar.stop();
-      const ranked = rankScores(scores, passages).slice(0, argv.top ?? passages.length);
+      const ranked = rankScores(scores, passages).slice(0, argv['top-k'] ?? passages.length);
       process.stderr.write(`celens: score = ${describeRule(rule, model.config.numLabels)}\n`);
       if (argv.json) process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`);
       else process.stdout.write(ranked.map((r) => `${r.rank}\t${r.index}\t${r.score}\t${r.text}`).join('\n') + '\n');

@@ -18,7 +18,7 @@ interface ReportArgs {
   sweep: string[] | undefined;
   sets: string[] | undefined;
   out: string;
-  metric: string[] | undefined;
+  metrics: string[] | undefined;
   site: string[] | undefined;
   segment: SegmentChoice;
   normalize: Normalize;
@@ -38,7 +38,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('sweep', { type: 'string', array: true, describe: 'pruning sweep JSONL files (celens prune --out S.jsonl): metric against budget' })
       .option('sets', { type: 'string', array: true, describe: 'neuron sets as mask JSON (celens neurons --out): per-layer counts, overlaps, Jaccard matrix' })
       .option('out', { type: 'string', demandOption: true, describe: 'folder for the SVGs, .vl.json specs and index.html' })
-      .option('metric', { type: 'string', array: true, describe: 'sweep metrics to plot, e.g. nDCG@10 (default: every metric in the sweep)' })
+      .option('metrics', { type: 'string', array: true, alias: 'metric', describe: 'sweep metrics to plot, e.g. nDCG@10 (default: every metric in the sweep; --metric is the old spelling)' })
       .option('site', { type: 'string', array: true, describe: 'heatmap site kinds, e.g. ffn.pre (default: every kind in the records)' })
       .option('segment', { choices: SEGMENT_CHOICES, default: REPORT_DEFAULTS.segment, describe: 'heatmap: attribution summed over the whole pair or one segment' })
       .option('normalize', { choices: NORMALIZE, default: REPORT_DEFAULTS.normalize, describe: 'heatmap: per-pair scaling before averaging' })
@@ -53,7 +53,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       ...(argv.attributions && { attributions: argv.attributions }),
       ...(argv.sweep && { sweeps: argv.sweep }),
       ...(argv.sets && { sets: argv.sets }),
-      ...(argv.metric && { metrics: argv.metric }),
+      ...(argv.metrics && { metrics: argv.metrics }),
       ...(argv.site && { sites: argv.site }),
       segment: argv.segment,
       normalize: argv.normalize,
