@@ -29,7 +29,7 @@ import { selectBackend } from '../src/backend/select.js';
 import { MATMUL_WASM_BASE64 } from '../src/backend/kernels/matmul-wasm.js';
 import { loadModel, disposeModel } from '../src/model/load.js';
 import { nigBatch } from '../src/attribution/nig.js';
-import { writeSafetensors } from '../src/weights/safetensors-write.js';
+import { writeTokenBatch } from '../src/model/inputs.js';
 import type { TokenBatch } from '../src/tokenize/encode.js';
 import { ensureBenchModel } from './model.js';
 import { syntheticBatch } from './forward.js';
@@ -71,14 +71,6 @@ function pairs(c: Shape, n: number): TokenBatch {
   return b;
 }
 
-async function writeInputs(file: string, b: TokenBatch): Promise<void> {
-  const shape = [b.batch, b.seqLen];
-  await writeSafetensors(file, {
-    input_ids: { dtype: 'I32', shape, data: Array.from(b.inputIds) },
-    token_type_ids: { dtype: 'I32', shape, data: Array.from(b.tokenTypeIds) },
-    attention_mask: { dtype: 'I32', shape, data: Array.from(b.attentionMask) },
-  });
-}
 
 interface Job {
   ms: number;
@@ -172,7 +164,7 @@ export async function main(argv: string[]): Promise<void> {
   const cfg: Shape = { hiddenSize: config.hidden_size, intermediateSize: config.intermediate_size, numLayers: config.num_hidden_layers, vocabSize: 30522 };
   const work = await mkdtemp(join(tmpdir(), 'celens-bench-in-'));
   const inputs = (n: number): string => join(work, `in-${n}x${T}.safetensors`);
-  for (const n of new Set([a.pairs, 20, 2])) await writeInputs(inputs(n), pairs(cfg, n));
+  for (const n of new Set([a.pairs, 20, 2])) await writeTokenBatch(inputs(n), pairs(cfg, n));
   const cores = availableParallelism();
   const rows: Array<[string, string]> = [];
   const res: Record<string, unknown> = { env: await environment(), cores, shape: 'MiniLM-L6 (6×384, 12 heads, FFN 1536), seq 128, m 20, all layers ffn.pre' };

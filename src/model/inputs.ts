@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
 import type { BertConfig } from '../weights/config.js';
 import type { BertInputs } from './bert.js';
+import { writeSafetensors } from '../weights/safetensors-write.js';
 import { SafetensorsReader } from '../weights/safetensors.js';
 import { toInt32 } from '../weights/dtypes.js';
 import type { TokenBatch } from '../tokenize/encode.js';
@@ -55,6 +56,21 @@ export function toInputs(b: TokenBatch, c: BertConfig, file?: string): BertInput
 /** Frees the tensors of model inputs made by toInputs. */
 export function disposeInputs(x: BertInputs): void {
   tf.dispose([x.inputIds, x.tokenTypeIds, x.attentionMask, ...(x.wordEmbeddings ? [x.wordEmbeddings] : [])]);
+}
+
+/**
+ * Writes a batch as HF tokenizers return it with `return_tensors='pt'`: `input_ids`,
+ * `token_type_ids` and `attention_mask`, I64 [batch, seq]; readTokenBatch (and so `forward` and
+ * `attribute --inputs`) reads it back.
+ */
+export async function writeTokenBatch(file: string, b: TokenBatch): Promise<void> {
+  const shape = [b.batch, b.seqLen];
+  const i64 = (a: ArrayLike<number>): BigInt64Array => BigInt64Array.from(Array.from(a), (v) => BigInt(v));
+  await writeSafetensors(file, {
+    input_ids: { dtype: 'I64', shape, data: i64(b.inputIds) },
+    token_type_ids: { dtype: 'I64', shape, data: i64(b.tokenTypeIds) },
+    attention_mask: { dtype: 'I64', shape, data: i64(b.attentionMask) },
+  });
 }
 
 /**

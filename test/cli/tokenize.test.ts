@@ -141,3 +141,26 @@ test('an unknown truncation strategy is a usage error', async () => {
   expect(r.code).toBe(1);
   expect(r.err).toMatch(/only_first/);
 });
+
+test('--out IN.safetensors: the padded batch forward and attribute --inputs read (HF padding=True: [PAD] 0, mask 0)', async () => {
+  const file = await tsv('two.tsv', 'what is wifi\tA wireless network.\nHow many people live in Berlin?\tBerlin is well known for its museums.\n');
+  const out = path.join(tmp, 'in.safetensors');
+  const r = await cli(['tokenize', MINILM, '--pairs', file, '--out', out]);
+  expect(r.code).toBe(0);
+  expect(r.out).toBe('');
+  const lines = parseLines((await cli(['tokenize', MINILM, '--pairs', file])).out);
+  const T = Math.max(...lines.map((l) => l.input_ids.length));
+  expect(r.err).toBe(`celens: wrote 2 pairs × ${T} tokens to ${out}\n`);
+  const { readTokenBatch } = await import('../../src/model/inputs.js');
+  const b = await readTokenBatch(out);
+  expect([b.batch, b.seqLen]).toEqual([2, T]);
+  lines.forEach((l, row) => {
+    const pad = T - l.input_ids.length;
+    expect(Array.from(b.inputIds.slice(row * T, (row + 1) * T))).toEqual([...l.input_ids, ...Array<number>(pad).fill(0)]);
+    expect(Array.from(b.tokenTypeIds.slice(row * T, (row + 1) * T))).toEqual([...l.token_type_ids, ...Array<number>(pad).fill(0)]);
+    expect(Array.from(b.attentionMask.slice(row * T, (row + 1) * T))).toEqual([...Array<number>(l.input_ids.length).fill(1), ...Array<number>(pad).fill(0)]);
+  });
+  const { readSafetensors } = await import('../../src/weights/safetensors.js');
+  expect([...(await readSafetensors(out)).tensors.values()].map((t) => t.dtype)).toEqual(['I64', 'I64', 'I64']);
+  expect((await cli(['tokenize', MINILM, '--pairs', file, '--out', path.join(tmp, 'x.json')])).err).toContain('--out writes a .safetensors file');
+});

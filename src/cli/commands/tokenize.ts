@@ -1,4 +1,8 @@
-/** `celens tokenize MODEL --pairs FILE.tsv`: HF fast-tokenizer pair encodings as JSON lines. */
+/**
+ * `celens tokenize MODEL --pairs FILE.tsv [--out IN.safetensors]`: HF fast-tokenizer pair
+ * encodings as JSON lines, or, with --out, as the padded safetensors batch that `forward` and
+ * `attribute --inputs` read.
+ */
 import type { Argv, CommandModule } from 'yargs';
 import {
   loadTokenizer,
@@ -6,6 +10,9 @@ import {
   readPairsTsv,
   type Truncation,
 } from '../../tokenize/tokenizer.js';
+import { padBatch } from '../../tokenize/encode.js';
+import { writeTokenBatch } from '../../model/inputs.js';
+import { UsageError } from '../../errors.js';
 import { modelDir, withHub, withTokenizer, tokenizerDir } from '../common.js';
 import type { HubArgs, TokenizerArgs } from '../common.js';
 
@@ -14,6 +21,7 @@ interface TokenizeArgs extends HubArgs, TokenizerArgs {
   pairs: string;
   'max-length': number | undefined;
   truncation: Truncation;
+  out: string | undefined;
 }
 
 const TRUNCATIONS: readonly Truncation[] = ['longest_first', 'only_second'];
@@ -36,7 +44,8 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
         choices: TRUNCATIONS,
         default: 'longest_first' as Truncation,
         describe: 'HF truncation strategy',
-      }),
+      })
+      .option('out', { type: 'string', describe: 'write IN.safetensors (input_ids, token_type_ids, attention_mask; I64 [pairs, longest]) for forward/attribute --inputs, instead of JSON lines' }),
   handler: async (argv) => {
     const dir = await modelDir(argv);
     const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), {
@@ -47,6 +56,14 @@ export const tokenizeCommand: CommandModule<object, TokenizeArgs> = {
       maxLength: argv['max-length'],
       truncation: argv.truncation,
     });
+    if (argv.out !== undefined) {
+      if (!argv.out.endsWith('.safetensors')) throw new UsageError('--out writes a .safetensors file (JSON lines go to stdout without --out)');
+      // Padded as HF's padding=True pads: to the longest pair, with the tokenizer's [PAD].
+      const batch = padBatch(encodings, tokenizer.padId);
+      await writeTokenBatch(argv.out, batch);
+      process.stderr.write(`celens: wrote ${batch.batch} pairs × ${batch.seqLen} tokens to ${argv.out}\n`);
+      return;
+    }
     for (let start = 0; start < encodings.length; start += FLUSH_EVERY) {
       const lines = encodings
         .slice(start, start + FLUSH_EVERY)
