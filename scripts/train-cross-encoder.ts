@@ -17,11 +17,12 @@
  * final weights as an uninterrupted run (the data at step s is a pure function of seed and s).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
+import { writeFileAtomic } from '../src/formats/files.js';
 import { progressBar } from '../src/cli/progress.js';
 import { bertForward } from '../src/model/bert.js';
 import { assignStateDict, stateDictOf, trainableBert } from '../src/training/trainable.js';
@@ -199,8 +200,7 @@ async function saveCheckpoint(dir: string, tb: TrainableBert, st: AdamState, log
   await writeSafetensors(join(dir, 'optimizer.safetensors'), opt, { step: String(st.step) });
   // state.json last: a checkpoint counts only once it names its step.
   const state = join(dir, 'state.json');
-  await writeFile(`${state}.tmp`, `${JSON.stringify({ step: st.step, log }, null, 1)}\n`);
-  await rename(`${state}.tmp`, state);
+  await writeFileAtomic(state, `${JSON.stringify({ step: st.step, log }, null, 1)}\n`);
 }
 
 async function loadCheckpoint(dir: string, tb: TrainableBert, st: AdamState): Promise<TrainLog | undefined> {

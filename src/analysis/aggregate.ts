@@ -50,6 +50,8 @@ export interface AggregateOptions {
   segment?: SegmentChoice;
   /** @default 'none' */
   normalize?: Normalize;
+  /** Gets a note for each file whose torn last line (a job still running, or killed) was left out. */
+  warn?: (message: string) => void;
 }
 
 export const AGGREGATE_DEFAULTS = { segment: 'all', normalize: 'none' } as const;
@@ -120,7 +122,7 @@ export async function aggregateFiles(files: readonly string[], o: AggregateOptio
   const acc = new Map<string, { files: Set<string>; sums: Record<PairGroup, { pairs: number; sum: LayerValues }> }>();
   let zeroNormalized = 0;
   for (const file of files) {
-    const { records } = await openAttribution(file);
+    const { records } = await openAttribution(file, { ...(o.warn && { warn: o.warn }) });
     for await (const { record, line } of records) {
       if (widths === undefined) {
         site = chooseSite(record, site, file);

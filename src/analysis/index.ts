@@ -16,7 +16,7 @@ export type { Overlap } from './overlap.js';
 export { readMagnitudes } from './magnitudes.js';
 export type { Magnitudes } from './magnitudes.js';
 export { openAttribution } from './read-records.js';
-export type { AttributionReader, RecordLine } from './read-records.js';
+export type { AttributionReader, OpenAttributionOptions, RecordLine } from './read-records.js';
 export type { JournalHeader, PairRecord, PairSource } from '../jobs/records.js';
 export { mergeShards } from './merge-shards.js';
 export type { MergeResult, MergeShardsParams } from './merge-shards.js';

@@ -12,8 +12,8 @@
  * are metadata, copied into the set's meta file. `celens prune`'s means file (OUT.means.json) and
  * a unit-scores document with the same numbers under "values" are read too.
  */
-import { readFile } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
+import { isJsonObject as isObject, readJsonFile } from '../formats/json.js';
 import type { LayerValues } from './aggregate.js';
 import { matchSiteName } from '../model/sites.js';
 
@@ -23,8 +23,6 @@ export interface Magnitudes {
   meta: Record<string, unknown>;
   file: string;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The flat form of the other files that hold mean |activation| per neuron: `celens prune`'s means
@@ -68,17 +66,5 @@ export function parseMagnitudes(raw: unknown, widths: readonly number[], file: s
 }
 
 export async function readMagnitudes(file: string, widths: readonly number[]): Promise<Magnitudes> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new CelensError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new CelensError(`not valid JSON (${(e as Error).message})`, { file });
-  }
-  return parseMagnitudes(raw, widths, file);
+  return parseMagnitudes(await readJsonFile(file), widths, file);
 }

@@ -3,15 +3,18 @@
  * byte for byte. A shard computes the groups k of the global plan with k % N === i, with the same
  * padding as the unsharded run (attribute.ts), so its records are the unsharded run's records;
  * merging only checks that every shard is there and whole, then copies the lines in plan order.
- * Records are copied as the bytes JournalWriter wrote, never re-serialized.
+ * Records are copied as the bytes JournalWriter wrote, never re-serialized. Shards are only read:
+ * a torn last line (a shard killed mid-write) is left in its file and makes that shard incomplete.
  */
-import { open, rename } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { planGroups } from '../attribution/plan.js';
-import { fromRecord, removeFile, writeAttributionSafetensors } from '../jobs/records.js';
+import { fromRecord, writeAttributionSafetensors } from '../jobs/records.js';
 import type { JournalHeader, PairRecord } from '../jobs/records.js';
 import type { PairAttribution } from '../attribution/summary.js';
 import { CelensError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
+import { parseJson } from '../formats/json.js';
 import { openAttribution } from './read-records.js';
 
 export interface MergeShardsParams {
@@ -41,6 +44,8 @@ interface ShardFile {
   count: number;
   /** Input indices in file order. */
   indices: number[];
+  /** Line number of a torn last line (left out), if the shard has one. */
+  torn?: number;
 }
 
 const SHARD_RE = /^(0|[1-9]\d*)\/([1-9]\d*)$/;
@@ -93,11 +98,11 @@ async function readShardHeader(file: string): Promise<ShardFile> {
 
 /** Where each record of a shard lies, and its length (for the plan); overlaps are errors. */
 async function scanShard(shard: ShardFile, where: Map<number, Located>, lengths: Map<number, number>): Promise<void> {
-  const { file, header } = shard;
-  const { records } = await openAttribution(file);
+  const { file } = shard;
+  // checkRecord has bounded each index by the header's count.
+  const { records } = await openAttribution(file, { onTorn: (t) => (shard.torn = t.line) });
   for await (const { record, line, offset, bytes } of records) {
     const i = record.index;
-    if (i >= header.count) throw new CelensError(`pair index ${i} is beyond the header's count ${header.count}`, { file, line });
     const seen = where.get(i);
     if (seen) throw new CelensError(`pair ${i} is also in ${seen.file}${seen.file === file ? ' (twice in this file)' : ''}: shards overlap`, { file, line });
     where.set(i, { file, offset, bytes });
@@ -142,7 +147,8 @@ function checkComplete(shards: readonly ShardFile[], header: JournalHeader, leng
     let expected = 0;
     for (let k = s.index; k < nGroups; k += s.count) expected += k === nGroups - 1 ? header.count - k * ppb : ppb;
     if (s.indices.length < expected) {
-      throw new CelensError(`incomplete shard ${s.index}/${s.count}: it holds ${s.indices.length} of its ${expected} pairs; rerun its attribute command (same --shard) to finish it`, { file: s.file });
+      const torn = s.torn === undefined ? '' : ` (line ${s.torn} is torn: the run was stopped mid-line or is still running)`;
+      throw new CelensError(`incomplete shard ${s.index}/${s.count}: it holds ${s.indices.length} of its ${expected} pairs${torn}; rerun its attribute command (same --shard) to finish it`, { file: s.file });
     }
     if (s.indices.length > expected) throw new CelensError(`shard ${s.index}/${s.count} holds ${s.indices.length} pairs but its groups have ${expected}: not made with this plan`, { file: s.file });
   }
@@ -155,30 +161,20 @@ function pairsPerBatch(h: JournalHeader, file: string): number {
   return v;
 }
 
-/** Copies record lines in plan order behind the unsharded header; written aside, then renamed. */
+/** Copies record lines in plan order behind the unsharded header, atomically (no half-merged OUT). */
 async function writeJournalCopy(out: string, header: JournalHeader, order: readonly number[], where: Map<number, Located>): Promise<void> {
-  const tmp = `${out}.merging`;
   const handles = new Map<string, FileHandle>();
-  let fh: FileHandle | undefined;
   try {
-    fh = await open(tmp, 'w');
-    await fh.write(`${JSON.stringify(header)}\n`);
-    for (const i of order) {
-      const at = where.get(i) as Located;
-      await fh.write(Buffer.concat([await readAt(at, handles), Buffer.from('\n')]));
-    }
-    await fh.sync().catch(() => undefined);
-  } catch (e) {
-    await fh?.close();
-    fh = undefined;
-    await removeFile(tmp);
-    if (e instanceof CelensError) throw e;
-    throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: out });
+    await writeFileAtomic(out, async (fh) => {
+      await fh.write(`${JSON.stringify(header)}\n`);
+      for (const i of order) {
+        const at = where.get(i) as Located;
+        await fh.write(Buffer.concat([await readAt(at, handles), Buffer.from('\n')]));
+      }
+    });
   } finally {
-    await fh?.close();
     for (const h of handles.values()) await h.close();
   }
-  await rename(tmp, out);
 }
 
 /** The same safetensors `attribute --out OUT.safetensors` assembles (input order, same metadata). */
@@ -188,7 +184,8 @@ async function writeSafetensorsCopy(out: string, header: JournalHeader, where: M
   try {
     for (let i = 0; i < header.count; i++) {
       const at = where.get(i) as Located;
-      results.push(fromRecord(JSON.parse((await readAt(at, handles)).toString('utf8')) as PairRecord));
+      // Bytes checked by scanShard; readAt refuses a file that has changed length since.
+      results.push(fromRecord(parseJson((await readAt(at, handles)).toString('utf8'), at.file) as PairRecord));
     }
   } finally {
     for (const h of handles.values()) await h.close();

@@ -5,8 +5,8 @@
  *   fused:     the datasets' means averaged (each dataset weighs the same), then selected;
  *   diff:      mean of OOD minus mean of IN, then selected (what moves out of domain).
  */
-import { writeFile } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
 import type { Aggregation, LayerValues, PairGroup } from './aggregate.js';
 import { layerHistogram } from './histogram.js';
 import type { Magnitudes } from './magnitudes.js';
@@ -137,11 +137,7 @@ export function neuronSetMeta(r: NeuronReport, set: NeuronSet): Record<string, u
 export async function writeNeuronSet(out: string, r: NeuronReport, set: NeuronSet): Promise<{ mask: string; meta: string }> {
   const mask = neuronSetToMask(set, r.aggregation.site);
   const meta = metaPath(out);
-  try {
-    await writeFile(out, `${JSON.stringify(mask)}\n`);
-    await writeFile(meta, `${JSON.stringify(neuronSetMeta(r, set), null, 1)}\n`);
-  } catch (e) {
-    throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: out });
-  }
+  await writeFileAtomic(out, `${JSON.stringify(mask)}\n`);
+  await writeFileAtomic(meta, `${JSON.stringify(neuronSetMeta(r, set), null, 1)}\n`);
   return { mask: out, meta };
 }

@@ -5,13 +5,14 @@
  * large chunks, so the scorer's own length-sorting packs batches with little padding.
  *
  * Resumable: with `journal`, every scored chunk appends `qid<TAB>docid<TAB>score` lines after a
- * JSON header naming what the scores depend on. A rerun skips chunks whose pairs are all done and
+ * JSON header naming what the scores depend on (an append-only journal, formats/journal.ts). A rerun skips chunks whose pairs are all done and
  * rescores the rest whole — the same chunks as an uninterrupted run, so the same padding and the
  * same float32 bits: the final run is identical either way.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, truncate } from 'node:fs/promises';
 import { CelensError, UsageError } from '../errors.js';
+import { JournalWriter, resumeJournal } from '../formats/journal.js';
+import type { JournalLine } from '../formats/journal.js';
 import type { Collection, Run, RunEntry } from './collection.js';
 import { plural, sample } from './collection.js';
 import { compareBytes, compareTrec, trecOrder } from './trec.js';
@@ -114,13 +115,15 @@ export async function rerank(c: Pick<Collection, 'name' | 'run' | 'queries' | 'd
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UsageError(`chunk size must be a positive integer, found ${chunkSize}`);
   const { cands, warnings, skipped } = planCandidates(c, topK);
   const key = (x: { qid: string; docid: string }): string => `${x.qid}\t${x.docid}`;
-  const header = JSON.stringify({ celens: 'rerank', version: 1, collection: c.name, topK, chunkSize, scorer: opts.scorerId ?? null, candidates: fingerprint(cands) });
-  const scores = opts.journal !== undefined ? await readJournal(opts.journal, header, new Set(cands.map(key))) : new Map<string, number>();
+  const header = { celens: 'rerank', version: 1, collection: c.name, topK, chunkSize, scorer: opts.scorerId ?? null, candidates: fingerprint(cands) };
+  const found = opts.journal !== undefined ? await readJournal(opts.journal, JSON.stringify(header), new Set(cands.map(key))) : undefined;
+  const scores = found ?? new Map<string, number>();
   const resumed = scores.size;
   const total = cands.length;
   let done = resumed;
   opts.onProgress?.(done, total);
-  const fh = opts.journal !== undefined ? await openJournal(opts.journal, header, resumed === 0) : undefined;
+  // The header is written once, into a journal that has none yet.
+  const fh = opts.journal !== undefined ? await JournalWriter.open(opts.journal, found ? undefined : header) : undefined;
   let complete = true;
   try {
     for (let start = 0; start < total; start += chunkSize) {
@@ -148,14 +151,11 @@ export async function rerank(c: Pick<Collection, 'name' | 'run' | 'queries' | 'd
         lines.push(`${key(x)}\t${s}\n`);
       });
       // One write per chunk: a kill leaves whole lines and at most one torn last line.
-      await fh?.write(lines.join('')).catch((e: unknown) => {
-        throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the scores before this chunk are kept: make room and rerun to resume`, { file: opts.journal });
-      });
+      await fh?.lines(lines.join(''));
       done += todo.length;
       opts.onProgress?.(done, total);
     }
   } finally {
-    await fh?.sync().catch(() => undefined);
     await fh?.close();
   }
   return { run: buildRun(firstStage(c), cands, scores, key), complete, warnings, pairs: total, resumed, skipped };
@@ -199,42 +199,25 @@ function fingerprint(cands: readonly Candidate[]): string {
   return `${cands.length}:${h.digest('hex').slice(0, 16)}`;
 }
 
-/** Scores already in the journal; a torn last line is cut off the file. Undefined file → none. */
-async function readJournal(file: string, header: string, planned: Set<string>): Promise<Map<string, number>> {
+/**
+ * Scores already in the journal, or undefined when it does not exist or is empty (a fresh start);
+ * a torn last line is cut off the file (resumeJournal).
+ */
+async function readJournal(file: string, header: string, planned: Set<string>): Promise<Map<string, number> | undefined> {
+  const lines = await resumeJournal(file);
+  if (lines === undefined) return undefined;
+  const [first, ...rest] = lines as [JournalLine, ...JournalLine[]];
+  if (first.text !== header) {
+    throw new CelensError(`an unfinished rerank with other settings (model, collection, top k or candidates) is here; delete it or choose another --out (found ${first.text.slice(0, 200)})`, { file });
+  }
   const scores = new Map<string, number>();
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return scores;
-    throw new CelensError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  const complete = text.lastIndexOf('\n') + 1;
-  if (complete < text.length) await truncate(file, Buffer.byteLength(text.slice(0, complete)));
-  const lines = text.slice(0, complete).split('\n');
-  lines.pop();
-  if (lines.length === 0) return scores;
-  if (lines[0] !== header) {
-    throw new CelensError(`an unfinished rerank with other settings (model, collection, top k or candidates) is here; delete it or choose another --out (found ${(lines[0] ?? '').slice(0, 200)})`, { file });
-  }
-  lines.slice(1).forEach((l, i) => {
-    const [qid, docid, s, extra] = l.split('\t');
+  for (const { text, line } of rest) {
+    const [qid, docid, s, extra] = text.split('\t');
     const v = Number(s);
     if (qid === undefined || docid === undefined || s === undefined || s === '' || extra !== undefined || !Number.isFinite(v) || !planned.has(`${qid}\t${docid}`)) {
-      throw new CelensError('not a line of this rerank journal (delete the file to start over)', { file, line: i + 2 });
+      throw new CelensError('not a line of this rerank journal (delete the file to start over)', { file, line });
     }
     scores.set(`${qid}\t${docid}`, v);
-  });
-  return scores;
-}
-
-/** Opens for appending; a journal without scores is started afresh with the header. */
-async function openJournal(file: string, header: string, fresh: boolean): ReturnType<typeof open> {
-  try {
-    const fh = await open(file, fresh ? 'w' : 'a');
-    if (fresh) await fh.write(`${header}\n`);
-    return fh;
-  } catch (e) {
-    throw new CelensError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
+  return scores;
 }

@@ -4,8 +4,9 @@
  * whitespace; blank lines are skipped; every malformed line is a `TrecFormatError` naming
  * `file:line`. Duplicates that trec_eval refuses ("duplicate docs") are errors here too.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { TrecFormatError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
 import type { Qrels, Run, RunEntry, Topics } from './collection.js';
 
 /** Lines with their 1-based numbers, blank ones dropped, CR of CRLF files removed. */
@@ -152,14 +153,15 @@ export function formatRun(run: Run, tag = 'celens'): string {
   return out.join('');
 }
 
+// Whole or not at all (writeFileAtomic): an evaluation never reads half a run.
 export async function writeTopics(file: string, topics: Topics): Promise<void> {
-  await writeFile(file, formatTopics(topics));
+  await writeFileAtomic(file, formatTopics(topics));
 }
 export async function writeQrels(file: string, qrels: Qrels): Promise<void> {
-  await writeFile(file, formatQrels(qrels));
+  await writeFileAtomic(file, formatQrels(qrels));
 }
 export async function writeRun(file: string, run: Run, tag?: string): Promise<void> {
-  await writeFile(file, formatRun(run, tag));
+  await writeFileAtomic(file, formatRun(run, tag));
 }
 
 /**

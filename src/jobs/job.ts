@@ -13,7 +13,7 @@ import type { PairEncoding } from '../tokenize/tokenizer.js';
 import { attributeStream, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
 import type { AttributeOptions, AttributionRecord, StreamOptions } from '../attribution/attribute.js';
 import { checkResumable, fromRecord, readJournal, removeFile, toRecord, writeAttributionSafetensors } from './records.js';
-import { JournalWriter } from '../util/jsonl.js';
+import { JournalWriter } from '../formats/journal.js';
 import type { JournalHeader, PairSource } from './records.js';
 import type { PairAttribution } from '../attribution/summary.js';
 

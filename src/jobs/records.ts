@@ -7,7 +7,9 @@
  */
 import { unlink } from 'node:fs/promises';
 import { CelensError } from '../errors.js';
-import { readJournalLines } from '../util/jsonl.js';
+import { resumeJournal } from '../formats/journal.js';
+import type { JournalLine } from '../formats/journal.js';
+import { isJsonObject as isObject, parseJson } from '../formats/json.js';
 import type { SiteName } from '../model/sites.js';
 import { writeSafetensors } from '../weights/safetensors-write.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
@@ -97,40 +99,39 @@ export function fromRecord(rec: PairRecord): PairAttribution {
   return out;
 }
 
-/** Reads a journal; a torn last line (a kill mid-write) is cut off the file. */
+/** What a resume says about a bad journal: it can start over. */
+const RESUME_HINT = 'delete the file to start over';
+
+/** Reads a journal to resume it; a torn last line (a kill mid-write) is cut off the file. */
 export async function readJournal(file: string): Promise<{ header: JournalHeader; records: Map<number, PairRecord> } | undefined> {
-  const lines = await readJournalLines(file);
+  const lines = await resumeJournal(file);
   if (lines === undefined) return undefined;
-  const parse = (l: string, n: number): unknown => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      throw new CelensError('not a celens attribution journal line (delete the file to start over)', { file, line: n });
-    }
-  };
-  const header = parse(lines[0] as string, 1) as JournalHeader | null;
-  if (!isObject(header) || header.celens !== 'attribute' || !Number.isSafeInteger(header.count) || header.count < 0) {
-    throw new CelensError('not a celens attribution file (delete it or choose another --out)', { file, line: 1 });
-  }
+  const [first, ...rest] = lines as [JournalLine, ...JournalLine[]];
+  const header = checkHeader(parseJson(first.text, file, { line: first.line, hint: RESUME_HINT }), file, first.line, 'delete it or choose another --out');
   const records = new Map<number, PairRecord>();
-  lines.slice(1).forEach((l, i) => {
-    const r = checkRecord(parse(l, i + 2), header.count, file, i + 2);
+  for (const l of rest) {
+    const r = checkRecord(parseJson(l.text, file, { line: l.line, hint: RESUME_HINT }), header.count, file, l.line, RESUME_HINT);
     records.set(r.index, r);
-  });
+  }
   return { header, records };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A journal's first line: `{"celens":"attribute", "count": N, "options": {…}, …}`; `advice` ends the message. */
+export function checkHeader(v: unknown, file: string, line: number, advice: string): JournalHeader {
+  if (!isObject(v) || v.celens !== 'attribute' || !Number.isSafeInteger(v.count) || (v.count as number) < 0 || !isObject(v.options)) {
+    throw new CelensError(`not a celens attribution file (${advice})`, { file, line });
+  }
+  return v as unknown as JournalHeader;
 }
 
 /**
- * A journal line must have the shape toRecord writes before a resume uses it: a hand-edited or
- * crafted line is refused here, naming its line, rather than failing somewhere inside the job.
+ * A journal line must have the shape toRecord writes before a resume, an analysis or a merge uses
+ * it: a hand-edited or crafted line is refused here, naming its line, rather than failing somewhere
+ * inside the job. `hint` (what to do about it) ends the message.
  */
-function checkRecord(v: unknown, count: number, file: string, line: number): PairRecord {
+export function checkRecord(v: unknown, count: number, file: string, line: number, hint?: string): PairRecord {
   const bad = (what: string): never => {
-    throw new CelensError(`not a celens attribution record: ${what} (delete the file to start over)`, { file, line });
+    throw new CelensError(`not a celens attribution record: ${what}${hint === undefined ? '' : ` (${hint})`}`, { file, line });
   };
   const numbers = (a: unknown, n: number): boolean => Array.isArray(a) && a.length === n && a.every((x) => typeof x === 'number');
   const rows = (a: unknown, n: number, w: number): boolean => Array.isArray(a) && a.length === n && a.every((row) => numbers(row, w));

@@ -15,9 +15,10 @@
  * With `means` (mean ablation), each removed neuron's constant contribution W_out[:, i]·mean_i is
  * folded into `output.dense.bias`, so the export computes the mean-ablated model instead.
  */
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
 import type { LoadedModel } from '../model/load.js';
 import type { Masks } from '../model/masks.js';
 import type { LinearParams, NormParams, Param } from '../weights/hf-names.js';
@@ -110,7 +111,7 @@ export async function exportPruned(model: LoadedModel, masks: Masks, opts: Expor
   if (new Set(sizes).size > 1) config.celens_intermediate_sizes = sizes;
   if ('torch_dtype' in config) config.torch_dtype = 'float32';
   await mkdir(opts.out, { recursive: true });
-  await writeFile(join(opts.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(join(opts.out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   await writeSafetensors(join(opts.out, 'model.safetensors'), tensors, { format: 'pt' });
   const copied: string[] = [];
   const from = opts.tokenizerDir ?? model.source;

@@ -3,11 +3,13 @@
  * cell is evaluated (the attribution journal's style, jobs/records.ts). A kill loses only
  * the cell in flight; a torn last line is cut off on resume; a rerun skips the cells already in
  * the file. Rows hold no times or paths that vary between runs, so a resumed sweep writes the
- * same bytes as an uninterrupted one.
+ * same bytes as an uninterrupted one. One parser reads the file for a resume (readSweep) and,
+ * without changing it, for the report (readSweepLines, used by report/inputs.ts).
  */
 import { CelensError } from '../errors.js';
-import { readJournalLines } from '../util/jsonl.js';
-import { JournalWriter } from '../util/jsonl.js';
+import { journalLines, JournalWriter, resumeJournal } from '../formats/journal.js';
+import type { JournalLine, TornLine } from '../formats/journal.js';
+import { isJsonObject, parseJson } from '../formats/json.js';
 
 export interface SweepHeader {
   celens: 'prune';
@@ -47,25 +49,46 @@ export function orderRow(r: CellRow): CellRow {
   return { cell, strategy, unit, ablation, budget, n, ...(seed !== undefined && { seed }), counts_per_layer, metrics, mean_abs_delta, ties_top10 };
 }
 
-/** Finished cells found at `file` (none when it does not exist); a torn last line is removed. */
-export async function readSweep(file: string): Promise<{ header: SweepHeader; rows: CellRow[] } | undefined> {
-  const lines = await readJournalLines(file);
-  if (lines === undefined) return undefined;
-  const parse = (l: string, n: number): Record<string, unknown> => {
-    try {
-      return JSON.parse(l) as Record<string, unknown>;
-    } catch {
-      throw new CelensError('not a line of a celens prune sweep (delete the file to start over)', { file, line: n });
-    }
+/** A sweep as written: its header and each row (a JSON object), with their line numbers. */
+export interface SweepLines {
+  header: Record<string, unknown>;
+  rows: Array<{ line: number; row: Record<string, unknown> }>;
+}
+
+/**
+ * Header `{"celens":"prune",…}`, then one JSON object per line. `advice` ends the message about a
+ * wrong header; `hint` the message about a bad line (a resume can start over, a report cannot).
+ */
+function parseSweepLines(file: string, [first, ...rest]: readonly [JournalLine, ...JournalLine[]], advice: string, hint?: string): SweepLines {
+  const object = (l: JournalLine): Record<string, unknown> => {
+    const v = parseJson(l.text, file, { line: l.line, hint });
+    if (!isJsonObject(v)) throw new CelensError(`expected a JSON object${hint === undefined ? '' : ` (${hint})`}`, { file, line: l.line });
+    return v;
   };
-  const header = parse(lines[0] as string, 1);
-  if (header.celens !== 'prune') throw new CelensError('not a celens prune sweep (delete it or choose another --out)', { file, line: 1 });
-  const rows = lines.slice(1).map((l, i) => {
-    const r = parse(l, i + 2);
-    if (typeof r.cell !== 'string') throw new CelensError('a sweep row needs a "cell" name', { file, line: i + 2 });
-    return r as unknown as CellRow;
-  });
-  return { header: header as unknown as SweepHeader, rows };
+  const header = parseJson(first.text, file, { line: first.line, hint });
+  if (!isJsonObject(header) || header.celens !== 'prune') throw new CelensError(`not a celens prune sweep (${advice})`, { file, line: first.line });
+  return { header, rows: rest.map((l) => ({ line: l.line, row: object(l) })) };
+}
+
+/**
+ * Reads a sweep without changing it (a report may read one that is still running): a torn last
+ * line is left out and told to `onTorn`. A missing file is an error, an empty one too.
+ */
+export async function readSweepLines(file: string, onTorn?: (t: TornLine) => void): Promise<SweepLines> {
+  const lines: JournalLine[] = [];
+  for await (const l of journalLines(file, onTorn)) lines.push(l);
+  if (lines.length === 0) throw new CelensError('empty file: no sweep header', { file });
+  return parseSweepLines(file, lines as [JournalLine, ...JournalLine[]], 'its first line is no {"celens":"prune",…} header');
+}
+
+/** Finished cells found at `file` to resume (none when it does not exist); a torn last line is cut off. */
+export async function readSweep(file: string): Promise<{ header: SweepHeader; rows: CellRow[] } | undefined> {
+  const lines = await resumeJournal(file);
+  if (lines === undefined) return undefined;
+  const hint = 'delete the file to start over';
+  const { header, rows } = parseSweepLines(file, lines as [JournalLine, ...JournalLine[]], 'delete it or choose another --out', hint);
+  for (const { line, row } of rows) if (typeof row.cell !== 'string') throw new CelensError('a sweep row needs a "cell" name', { file, line });
+  return { header: header as unknown as SweepHeader, rows: rows.map((r) => r.row as unknown as CellRow) };
 }
 
 /** Appends rows; the header is written when the file is new. */

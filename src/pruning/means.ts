@@ -12,10 +12,10 @@
  * handed to `--magnitude` on its own.
  */
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { CelensError } from '../errors.js';
-import { readTextIfExists } from '../util/jsonl.js';
+import { readTextIfExists, writeFileAtomic } from '../formats/files.js';
+import { parseJson } from '../formats/json.js';
 import type { BertModel } from '../model/bert.js';
 import { bertForward } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';
@@ -96,20 +96,15 @@ export async function writeFfnMeans(file: string, m: FfnMeans, model: string): P
   const doc = (statistic: string, v: Float32Array[]): Record<string, unknown> =>
     unitScoresToJson({ site: 'layer.{l}.ffn.post', statistic, pairs: m.pairs, values: v.map((x) => Float64Array.from(x)) });
   const json = { celens: 'ffn-means', model, reference: m.reference, tokens: m.tokens, mean: doc('mean', m.mean), mean_abs: doc('mean-abs', m.meanAbs) };
-  await writeFile(file, `${JSON.stringify(json)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(json)}\n`);
 }
 
 /** Reads a means file; undefined when it does not exist. */
 export async function readFfnMeans(file: string, c: BertConfig): Promise<FfnMeans | undefined> {
   const text = await readTextIfExists(file);
   if (text === undefined) return undefined;
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new CelensError(`not valid JSON (${(e as Error).message})`, { file });
-  }
-  if (raw.celens !== 'ffn-means' || typeof raw.reference !== 'string' || typeof raw.tokens !== 'number') throw new CelensError('not a celens ffn-means file', { file });
+  const raw = parseJson(text, file) as Record<string, unknown> | null;
+  if (raw?.celens !== 'ffn-means' || typeof raw.reference !== 'string' || typeof raw.tokens !== 'number') throw new CelensError('not a celens ffn-means file', { file });
   const mean = parseUnitScores(raw.mean, c, `${file}: mean`);
   const meanAbs = parseUnitScores(raw.mean_abs, c, `${file}: mean_abs`);
   if (mean.unit !== 'neurons' || meanAbs.unit !== 'neurons') throw new CelensError('means must be per FFN neuron', { file });

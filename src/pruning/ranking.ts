@@ -19,8 +19,9 @@
  * (layer keys at the top; its site kinds `ffn.pre`, `ffn.post`, `attn.heads`; no site = neurons).
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { SiteError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
+import { readJsonFile } from '../formats/json.js';
 import type { BertConfig } from '../weights/config.js';
 import { matchSiteName, nameTemplate, parseLayerName, templateKind, unitOf } from '../model/sites.js';
 import type { LayerNameKind, Unit } from '../model/sites.js';
@@ -94,19 +95,7 @@ function fromFlat(o: Record<string, unknown>): Record<string, unknown> {
 
 /** Reads and checks a ranking file (`{"site": …, "values": {"layer.0": […], …}}`) against the config. */
 export async function readUnitScores(file: string, c: BertConfig): Promise<UnitScores> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new SiteError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new SiteError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseUnitScores(raw, c, file);
+  return parseUnitScores(await readJsonFile(file, { error: SiteError }), c, file);
 }
 
 /** The JSON form (what `celens neurons` should emit). */
@@ -120,7 +109,7 @@ export function unitScoresToJson(s: Omit<UnitScores, 'unit' | 'source'>): Record
 }
 
 export async function writeUnitScores(file: string, s: Omit<UnitScores, 'unit' | 'source'>): Promise<void> {
-  await writeFile(file, `${JSON.stringify(unitScoresToJson(s))}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(unitScoresToJson(s))}\n`);
 }
 
 /** A short content hash, so a sweep journal cannot be resumed with other scores. */

@@ -5,13 +5,14 @@
  *   pruning[-<sweep>]-<metric>   one per sweep file and metric
  *   overlap, jaccard             neuron sets (jaccard from two sets on)
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { aggregateFiles, siteKinds } from '../analysis/aggregate.js';
 import type { Normalize, PairGroup, SegmentChoice } from '../analysis/aggregate.js';
 import { openAttribution } from '../analysis/read-records.js';
 import { CelensError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
 import { heatmapCaption, heatmapSpec } from './heatmap.js';
 import { reportHtml } from './html.js';
 import { readNeuronSetInput, readSweepInput } from './inputs.js';
@@ -67,13 +68,20 @@ const METHOD_LABEL: Record<string, string> = { nig: 'NIG', 'layer-ig': 'layer IG
 export async function reportFigures(o: ReportOptions): Promise<ReportFigure[]> {
   const { attributions = [], sweeps = [], sets = [] } = o;
   if (attributions.length + sweeps.length + sets.length === 0) throw new UsageError('nothing to draw: give --attributions, --sweep and/or --sets');
-  return [...(await attributionFigures(attributions, o)), ...(await sweepFigures(sweeps, o)), ...(await setFigures(sets))];
+  // A file is read once per site: its notes (a torn last line left out) are given once.
+  const said = new Set<string>();
+  const warn = (m: string): void => {
+    if (!said.has(m)) o.warn?.(m);
+    said.add(m);
+  };
+  const oo = { ...o, warn };
+  return [...(await attributionFigures(attributions, oo)), ...(await sweepFigures(sweeps, oo)), ...(await setFigures(sets))];
 }
 
 async function attributionFigures(files: readonly string[], o: ReportOptions): Promise<ReportFigure[]> {
   const first = files[0];
   if (first === undefined) return [];
-  const { header, records } = await openAttribution(first);
+  const { header, records } = await openAttribution(first, { ...(o.warn && { warn: o.warn }) });
   const rec = await records.next();
   await records.return(undefined);
   if (rec.done) throw new CelensError('no attribution records, only a header', { file: first });
@@ -82,7 +90,7 @@ async function attributionFigures(files: readonly string[], o: ReportOptions): P
   const segment = o.segment ?? REPORT_DEFAULTS.segment;
   const figures: ReportFigure[] = [];
   for (const site of sites) {
-    const agg = await aggregateFiles(files, { site, segment, normalize: o.normalize ?? REPORT_DEFAULTS.normalize });
+    const agg = await aggregateFiles(files, { site, segment, normalize: o.normalize ?? REPORT_DEFAULTS.normalize, ...(o.warn && { warn: o.warn }) });
     let groups: PairGroup[] = ['all'];
     if (o.split ?? REPORT_DEFAULTS.split) {
       const known = agg.datasets.some((d) => d.groups.relevant.pairs + d.groups.nonrelevant.pairs > 0);
@@ -109,7 +117,7 @@ async function attributionFigures(files: readonly string[], o: ReportOptions): P
 async function sweepFigures(files: readonly string[], o: ReportOptions): Promise<ReportFigure[]> {
   const groups = new Map<string, SweepInput[]>();
   for (const file of files) {
-    const sweep = await readSweepInput(file);
+    const sweep = await readSweepInput(file, o.warn);
     const key = JSON.stringify([sweep.model, sweep.collection]);
     groups.set(key, [...(groups.get(key) ?? []), sweep]);
   }
@@ -206,14 +214,14 @@ export async function writeReport(out: string, o: ReportOptions): Promise<Writte
     const outputs: Array<[string, string | Buffer]> = [[`${f.name}.svg`, svg], [`${f.name}.vl.json`, `${specJson(f.spec)}\n`]];
     if (o.png ?? REPORT_DEFAULTS.png) outputs.push([`${f.name}.png`, await renderPng(svg)]);
     for (const [name, data] of outputs) {
-      await writeFile(join(out, name), data);
+      await writeFileAtomic(join(out, name), data);
       files.push(join(out, name));
     }
     rendered.push({ ...f, svg });
   }
   const inputs = [...(o.attributions ?? []), ...(o.sweeps ?? []), ...(o.sets ?? [])];
   const index = join(out, 'index.html');
-  await writeFile(index, reportHtml({ title: o.title ?? REPORT_DEFAULTS.title, figures: rendered, inputs }));
+  await writeFileAtomic(index, reportHtml({ title: o.title ?? REPORT_DEFAULTS.title, figures: rendered, inputs }));
   files.push(index);
   return { files, figures };
 }

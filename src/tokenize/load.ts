@@ -2,12 +2,17 @@
  * Loading a BERT tokenizer from a local folder in Hugging Face layout, the way
  * `AutoTokenizer.from_pretrained(dir)` builds `BertTokenizerFast`.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Model } from 'tokenizers';
 import { Tokenizer, WordPiece, bertNormalizer, bertPreTokenizer, bertProcessing, wordPieceDecoder } from 'tokenizers';
 import { ConfigError, TokenizerError } from '../errors.js';
+import { readText } from '../formats/files.js';
+import { parseJson, readJsonFile } from '../formats/json.js';
 import { PairTokenizer } from './encode.js';
+
+/** Tokenizer files are read with TokenizerError, the class every tokenizer problem has. */
+const AS_TOKENIZER = { error: TokenizerError };
 
 export interface LoadOptions {
   /**
@@ -49,12 +54,12 @@ export async function loadTokenizer(dir: string, opts: LoadOptions = {}): Promis
   let build: () => Promise<Tokenizer>;
   if (await isFile(jsonFile)) {
     source = jsonFile;
-    const text = await readText(jsonFile);
-    const json = parseJson(text, jsonFile);
+    const text = await readText(jsonFile, AS_TOKENIZER);
+    const json = parseJson(text, jsonFile, AS_TOKENIZER);
     build = async () => fromTokenizerJson(text, json, jsonFile, config);
   } else if (await isFile(vocabFile)) {
     source = vocabFile;
-    const lines = (await readText(vocabFile)).split('\n').map((l) => l.trimEnd());
+    const lines = (await readText(vocabFile, AS_TOKENIZER)).split('\n').map((l) => l.trimEnd());
     const { pad, unk, cls, sep } = config.names;
     const missing = [pad, unk, cls, sep].filter((t) => !lines.includes(t));
     if (missing.length > 0) throw new TokenizerError(`vocab lacks ${missing.join(', ')}`, { file: vocabFile });
@@ -185,7 +190,7 @@ async function fromVocab(file: string, lines: string[], config: BertTokenizerCon
 /** Reads tokenizer_config.json if present; HF defaults otherwise. */
 async function readTokenizerConfig(dir: string): Promise<BertTokenizerConfig> {
   const file = path.join(dir, 'tokenizer_config.json');
-  const raw: unknown = (await isFile(file)) ? parseJson(await readText(file), file) : {};
+  const raw: unknown = (await isFile(file)) ? parseJson(await readText(file, AS_TOKENIZER), file, AS_TOKENIZER) : {};
   if (!isRecord(raw)) throw new TokenizerError('expected a JSON object', { file });
   const bool = (key: string): boolean | undefined => {
     const v = raw[key];
@@ -228,12 +233,7 @@ async function readTokenizerConfig(dir: string): Promise<BertTokenizerConfig> {
 export async function readMaxPositionEmbeddings(dir: string): Promise<number | undefined> {
   const file = path.join(dir, 'config.json');
   if (!(await isFile(file))) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err: unknown) {
-    throw new ConfigError(`invalid JSON: ${errorText(err)}`, { file });
-  }
+  const json = await readJsonFile(file, { what: 'config', error: ConfigError });
   const v = isRecord(json) ? json.max_position_embeddings : undefined;
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
@@ -252,7 +252,7 @@ export async function readPairsTsv(file: string): Promise<Array<[string, string]
  * non-negative integer) or undefined where the line has none. Errors name `file:line`.
  */
 export async function readGradedPairsTsv(file: string): Promise<{ pairs: Array<[string, string]>; grades: Array<number | undefined> }> {
-  const lines = (await readText(file)).split('\n');
+  const lines = (await readText(file, AS_TOKENIZER)).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const pairs: Array<[string, string]> = [];
   const grades: Array<number | undefined> = [];
@@ -277,21 +277,6 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err: unknown) {
-    throw new TokenizerError(`cannot read: ${errorText(err)}`, { file });
-  }
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err: unknown) {
-    throw new TokenizerError(`invalid JSON: ${errorText(err)}`, { file });
-  }
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,8 +3,8 @@
  * defaults (transformers/models/bert/configuration_bert.py). Anything celens cannot run exactly is
  * a ConfigError, never a silent approximation.
  */
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { readJsonFile } from '../formats/json.js';
 
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu';
 const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_new', 'relu'];
@@ -36,19 +36,7 @@ export function headSize(c: BertConfig): number {
 }
 
 export async function readConfig(file: string): Promise<BertConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`not valid JSON (${(e as Error).message})`, { file });
-  }
-  return parseConfig(raw, file);
+  return parseConfig(await readJsonFile(file, { what: 'config', error: ConfigError }), file);
 }
 
 export function parseConfig(raw: unknown, file = 'config.json'): BertConfig {

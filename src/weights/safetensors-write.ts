@@ -4,9 +4,8 @@
  * its element size; the header is padded with spaces to a multiple of 8 bytes (as the reference
  * does). Files are written to a temporary name, synced and renamed, so a reader never sees half a file.
  */
-import { open, rename, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { SafetensorsError } from '../errors.js';
+import { writeFileAtomic } from '../formats/files.js';
 import { DTYPE_SIZES, encode, isDtype } from './dtypes.js';
 import type { Dtype } from './dtypes.js';
 import { MAX_HEADER_BYTES } from './safetensors.js';
@@ -80,28 +79,11 @@ export function serializeSafetensors(
   return out;
 }
 
-let tmpCounter = 0;
-
-/** Writes atomically: `file.tmp-<pid>-<n>`, fsync, then rename over `file`. */
+/** Writes atomically (writeFileAtomic: a temporary beside `file`, fsync, then rename over it). */
 export async function writeSafetensors(
   file: string,
   tensors: Record<string, TensorToWrite> | Map<string, TensorToWrite>,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  const bytes = serializeSafetensors(tensors, metadata, file);
-  // pid + counter: two writes of the same file from one process must not share a temporary.
-  const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(tmp, 'wx');
-    await fh.writeFile(bytes);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, file);
-  } catch (e) {
-    await fh?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw new SafetensorsError(`cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
-  }
+  await writeFileAtomic(file, serializeSafetensors(tensors, metadata, file), { error: SafetensorsError });
 }

@@ -2,9 +2,11 @@
  * Loading the weights of a model folder: `model.safetensors`, or a sharded checkpoint described by
  * `model.safetensors.index.json` (`{"metadata": {...}, "weight_map": {tensor: shard file}}`).
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join, basename } from 'node:path';
 import { SafetensorsError } from '../errors.js';
+import { readText } from '../formats/files.js';
+import { parseJson } from '../formats/json.js';
 import { SafetensorsReader } from './safetensors.js';
 import type { Tensor } from './safetensors.js';
 
@@ -22,12 +24,7 @@ export async function exists(path: string): Promise<boolean> {
 
 /** Parses a shard index; returns shard file → tensor names (in index order). */
 export function parseShardIndex(text: string, file: string): Map<string, string[]> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new SafetensorsError(`index is not valid JSON (${(e as Error).message})`, { file });
-  }
+  const raw = parseJson(text, file, { error: SafetensorsError });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SafetensorsError('index is not a JSON object', { file });
   const map = (raw as { weight_map?: unknown }).weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
@@ -63,13 +60,7 @@ export async function readStateDict(dir: string, weightsFile = WEIGHTS_FILE): Pr
   if (!(await exists(indexFile))) {
     throw new SafetensorsError(`no ${WEIGHTS_FILE} or ${INDEX_FILE} in the model folder`, { file: dir });
   }
-  let text: string;
-  try {
-    text = await readFile(indexFile, 'utf8');
-  } catch (e) {
-    throw new SafetensorsError(`cannot read index (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: indexFile });
-  }
-  const shards = parseShardIndex(text, indexFile);
+  const shards = parseShardIndex(await readText(indexFile, { what: 'index', error: SafetensorsError }), indexFile);
   // Every shard must be there before any is read: a missing file is the first thing to report.
   for (const shard of shards.keys()) {
     if (!(await exists(join(dir, shard)))) throw new SafetensorsError(`shard named by the index is missing: ${shard}`, { file: indexFile });

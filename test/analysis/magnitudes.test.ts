@@ -25,7 +25,7 @@ test('read from a file; unreadable or non-JSON files are errors', async () => {
     await writeFile(file, JSON.stringify({ 'layer.0': [3, 1] }));
     expect(Array.from((await readMagnitudes(file, [2])).values[0] ?? [])).toEqual([3, 1]);
     await writeFile(file, '{');
-    await expect(readMagnitudes(file, [2])).rejects.toThrow(`${file}: not valid JSON`);
+    await expect(readMagnitudes(file, [2])).rejects.toThrow(`${file}:1: not valid JSON (column 2: `);
     await expect(readMagnitudes(path.join(tmp, 'none.json'), [2])).rejects.toThrow('cannot read (ENOENT)');
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -90,7 +90,7 @@ describe('refused, naming the file', () => {
     const short = await variant('short-1.jsonl', s1(), (t) => cut(t, (l) => l.slice(0, -1)));
     await expect(mergeShards({ shards: [s0(), short, s2(), s3()], out: out() })).rejects.toThrow(`${short}: incomplete shard 1/4: it holds 3 of its 4 pairs; rerun its attribute command (same --shard) to finish it`);
     const torn = await variant('torn-1.jsonl', s1(), (t) => t.slice(0, -100));
-    await expect(mergeShards({ shards: [s0(), torn, s2(), s3()], out: out() })).rejects.toThrow(`${torn}:5: torn last line (no newline)`);
+    await expect(mergeShards({ shards: [s0(), torn, s2(), s3()], out: out() })).rejects.toThrow(`${torn}: incomplete shard 1/4: it holds 3 of its 4 pairs (line 5 is torn: the run was stopped mid-line or is still running); rerun its attribute command (same --shard) to finish it`);
   });
 
   test('headers of another run, another N, or no shard at all', async () => {

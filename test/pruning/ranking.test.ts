@@ -57,5 +57,5 @@ test('unreadable and malformed files', async () => {
   await expect(readUnitScores(path.join(tmp, 'none.json'), config)).rejects.toThrow(/none.json: cannot read \(ENOENT\)/);
   const bad = path.join(tmp, 'bad.json');
   await writeFile(bad, '{');
-  await expect(readUnitScores(bad, config)).rejects.toThrow(/bad.json: not valid JSON/);
+  await expect(readUnitScores(bad, config)).rejects.toThrow(/bad.json:1: not valid JSON \(column 2: /);
 });

@@ -1,5 +1,5 @@
 /** The report's readers: sweeps and neuron sets, and the file:line errors for bad ones. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CelensError } from '../../src/errors.js';
@@ -34,11 +34,16 @@ test('a sweep still running: the half-written last line is left out', async () =
   const s = await readSweepInput(file);
   expect(s.cells).toHaveLength(1);
   expect(s.baselines).toHaveLength(3);
+  // With a warn callback the line left out is named; the file is never changed.
+  const notes: string[] = [];
+  await readSweepInput(file, (m) => notes.push(m));
+  expect(notes).toEqual([`${file}:6: torn last line (no newline, 23 bytes) left out: the run writing this file was stopped mid-line or is still running`]);
+  expect((await readFile(file, 'utf8')).endsWith('"stra')).toBe(true);
 });
 
 test.each([
   ['not a sweep header', ['{"celens":"attribute"}'], 1, 'not a celens prune sweep'],
-  ['a broken line', [sweepLines([])[0] as string, '{"strategy": "top",'], 2, 'not a JSON line'],
+  ['a broken line', [sweepLines([])[0] as string, '{"strategy": "top",'], 2, 'not valid JSON (column 20: '],
   ['a cell without a budget', sweepLines([{ strategy: 'top', budget: null, metrics: { 'nDCG@10': 1 } }]), 2, '"budget" must be a share'],
   ['a budget above 1', sweepLines([{ strategy: 'top', budget: 2, metrics: { 'nDCG@10': 1 } }]), 2, '"budget" must be a share'],
   ['a metric that is not a number', [...sweepLines(SWEEP_CELLS.slice(0, 2)), '{"strategy":"top","budget":0.1,"metrics":{"AP":"high"}}'], 4, 'metric AP is not a finite number'],
@@ -73,7 +78,7 @@ test.each([
   ['a negative index', '{\n "layer.0.ffn": [1, -2]\n}\n', 2, "'layer.0.ffn': -2 is not a neuron index"],
   ['a list that is not one', '{\n "layer.0.ffn": 3\n}\n', 2, 'must be a list'],
   ['broken JSON', '{\n "layer.0.ffn": [1,\n}\n', 3, 'not valid JSON'],
-  ['an array', '[1, 2]\n', 1, 'a neuron set is a mask JSON object'],
+  ['an array', '[1, 2]\n', 1, 'a mask is a JSON object'],
 ])('a set with %s: CelensError naming file and line', async (_name, text, line, message) => {
   const file = path.join(tmp, `bad-set-${line}-${text.length}.json`);
   await writeFile(file, text);

@@ -381,7 +381,7 @@ describe('loading errors name the file', () => {
     const dir = await dirWith({ 'tokenizer.json': '{"version": ' });
     const err = await loadError(dir);
     expect(err.file).toBe(path.join(dir, 'tokenizer.json'));
-    expect(err.message).toMatch(/tokenizer\.json: invalid JSON/);
+    expect(err.message).toMatch(/tokenizer\.json:1: not valid JSON \(column 13: /);
   });
 
   test('tokenizer.json that is JSON but not a tokenizer', async () => {

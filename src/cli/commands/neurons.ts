@@ -54,7 +54,8 @@ export const neuronsCommand: CommandModule<object, NeuronsArgs> = {
   handler: async (argv) => {
     if (!Number.isInteger(argv.top) || argv.top < 0) throw new UsageError('--top must be an integer >= 0');
     const selectors = argv.select.map(parseSelector);
-    const agg = await aggregateFiles(argv.in, { ...(argv.site !== undefined && { site: argv.site }), segment: argv.segment, normalize: argv.normalize });
+    const warn = (m: string): void => void process.stderr.write(`celens: warning: ${m}\n`);
+    const agg = await aggregateFiles(argv.in, { ...(argv.site !== undefined && { site: argv.site }), segment: argv.segment, normalize: argv.normalize, warn });
     const magnitudes = argv.magnitude !== undefined ? await readMagnitudes(argv.magnitude, agg.widths) : undefined;
     const report = buildNeuronSets(agg, {
       selectors,

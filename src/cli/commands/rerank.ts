@@ -5,10 +5,11 @@
  * the run file appears only at the end, whole (tmp + rename). `--eval` compares the reranked run
  * with the first stage and the random floor of the same candidates.
  */
-import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { CelensError, UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../formats/files.js';
 import { COLLECTION_FORMATS } from '../../ir/collection.js';
 import type { Collection, CollectionFormat, Run } from '../../ir/collection.js';
 import { loadCollection } from '../../ir/detect.js';
@@ -114,9 +115,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
         return;
       }
       // Whole or not at all: a reader never sees half a run file.
-      const tmp = `${out}.tmp-${process.pid}`;
-      await writeFile(tmp, formatRun(res.run, argv.tag));
-      await rename(tmp, out);
+      await writeFileAtomic(out, formatRun(res.run, argv.tag));
       await unlink(journal).catch(() => undefined);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       const resumed = res.resumed > 0 ? ` (${res.resumed} resumed from ${journal})` : '';

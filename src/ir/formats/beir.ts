@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TrecFormatError } from '../../errors.js';
+import { parseJson } from '../../formats/json.js';
 import type { Collection, Qrels } from '../collection.js';
 import { crossCheck, emptyTexts } from '../collection.js';
 import { addJudgement, numberedLines, parseGrade, readText } from '../trec.js';
@@ -14,12 +15,7 @@ import { addJudgement, numberedLines, parseGrade, readText } from '../trec.js';
 function jsonLines(text: string, file: string): Array<[number, Record<string, unknown>]> {
   const out: Array<[number, Record<string, unknown>]> = [];
   for (const [line, raw] of numberedLines(text)) {
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch {
-      throw new TrecFormatError('invalid JSON', { file, line });
-    }
+    const v = parseJson(raw, file, { error: TrecFormatError, line });
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TrecFormatError('expected a JSON object', { file, line });
     out.push([line, v as Record<string, unknown>]);
   }

@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TrecFormatError } from '../../errors.js';
+import { parseJson } from '../../formats/json.js';
 import type { Collection, Qrels, Run, Topics } from '../collection.js';
 import { crossCheck, emptyTexts } from '../collection.js';
 import { addRunEntry, parseQrels, readText } from '../trec.js';
@@ -28,12 +29,7 @@ export function looksLikeRankLlm(head: string): boolean {
 }
 
 export function parseRankLlm(text: string, file: string): RankLlmData {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err: unknown) {
-    throw new TrecFormatError(`invalid JSON (${err instanceof Error ? err.message : String(err)})`, { file });
-  }
+  const json = parseJson(text, file, { error: TrecFormatError });
   if (!Array.isArray(json)) throw new TrecFormatError('expected a JSON list of {query, hits}', { file });
   const queries: Topics = new Map();
   const docs = new Map<string, string>();

@@ -9,8 +9,9 @@
  * (huggingface_hub/file_download.py, `hf_hub_download` and `_create_symlink`.)
  */
 import { getHFHubCachePath, getRepoFolderName, REGEX_COMMIT_HASH } from '@huggingface/hub';
-import { copyFile, lstat, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { writeFileAtomic } from '../../formats/files.js';
 import { HubError } from './errors.js';
 
 /**
@@ -71,13 +72,12 @@ export async function readRef(repoDir: string, revision: string): Promise<string
   }
 }
 
-/** Writes `refs/<revision>` through a temporary name, so readers see the old or the new commit. */
+/** Writes `refs/<revision>` atomically, so readers (and concurrent downloads) see the old or the new commit. */
 export async function writeRef(repoDir: string, revision: string, commit: string): Promise<void> {
   checkRevision(revision);
   const file = join(repoDir, 'refs', revision);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, commit);
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(file, commit);
 }
 
 /** Whether anything (file, folder, link target) is at `path`. */

@@ -26,7 +26,7 @@ test('title and text joined; the split chooses the queries; missing judged docs 
 });
 
 test('errors name file and line', () => {
-  expect(() => parseBeirJsonl('{"_id": "a", "text": "x"}\n{oops\n', 'corpus.jsonl')).toThrow('corpus.jsonl:2: invalid JSON');
+  expect(() => parseBeirJsonl('{"_id": "a", "text": "x"}\n{oops\n', 'corpus.jsonl')).toThrow('corpus.jsonl:2: not valid JSON (column 2: ');
   expect(() => parseBeirJsonl('{"_id": "a"}\n', 'corpus.jsonl')).toThrow("corpus.jsonl:1: 'text' must be a string");
   expect(() => parseBeirQrels('query-id\tcorpus-id\tscore\nq1 d1 1\n', 'test.tsv')).toThrow('test.tsv:2: expected 3 tab-separated columns, found 1');
 });

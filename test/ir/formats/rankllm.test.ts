@@ -15,7 +15,7 @@ test('queries, passages and run from the JSON', () => {
 });
 
 test('problems are reported or refused', () => {
-  expect(() => parseRankLlm('{', 'r.json')).toThrow(/^r\.json: invalid JSON/);
+  expect(() => parseRankLlm('{', 'r.json')).toThrow(/^r\.json:1: not valid JSON \(column 2: /);
   expect(() => parseRankLlm('[{"query": "x"}]', 'r.json')).toThrow('r.json: entry 0: expected {query: string, hits: [...]}');
   expect(() => parseRankLlm(JSON.stringify([{ query: 'x', hits: [hit(1, 'a', 1, 1), hit(2, 'b', 2, 0)] }]), 'r.json')).toThrow('r.json: entry 0: hits[1]: qid 2 differs from the entry\'s qid 1');
   expect(() => parseRankLlm(JSON.stringify([{ query: 'x', hits: [hit(1, 'a', 1, 1), hit(1, 'a', 2, 0)] }]), 'r.json')).toThrow('r.json:2: docno a retrieved twice for qid 1 (first at line 1)');

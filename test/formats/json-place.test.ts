@@ -1,5 +1,5 @@
 /** The JSON error locator agrees with JSON.parse on validity and points at the offending character. */
-import { jsonErrorOffset, lineAt } from '../../src/report/json-place.js';
+import { jsonErrorOffset, lineAt } from '../../src/formats/json-place.js';
 
 test.each([
   ['{"a": [1, 2.5e-3, -0, true, false, null, "x\\"y"]}', -1],
