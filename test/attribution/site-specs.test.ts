@@ -14,7 +14,7 @@ import type { SiteName } from '../../src/model/sites.js';
 import type { PairAttribution } from '../../src/attribution/summary.js';
 import { FIXTURE_DIR, fixtureBatch, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
 
-const TOL = 1e-4;
+const TOL = 1e-5;
 const three = { numLayers: 3 };
 
 function sums(res: PairAttribution[], site: SiteName, W: number): Float32Array {

@@ -23,7 +23,7 @@ import type { Tensor } from '../../src/weights/safetensors.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { FIXTURE_DIR, fixtureBatch, fixtureInputs, maxAbsDiff, ref, reference } from '../helpers/fixture.js';
 
-const TOL = 1e-4;
+const TOL = 1e-5;
 const [B, T, H, NH, I] = [4, 24, 32, 4, 64];
 const HS = H / NH;
 
