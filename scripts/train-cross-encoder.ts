@@ -4,7 +4,7 @@
  *
  *   npm run train -- --out weights/celens-ce-tiny            (defaults = the committed model)
  *
- * What it does, deterministically from --seed (wasm backend, one thread):
+ * What it does, deterministically from --seed and --threads (wasm backend):
  *   1. builds the WordPiece vocabulary from the training text (scripts/build-vocab.ts);
  *   2. initialises BERT as transformers' _init_weights does (scripts/make-random-model.ts);
  *   3. trains on groups of (query, 1 positive, n−1 negatives) (scripts/train-data.ts) with a
@@ -15,21 +15,27 @@
  * Every --checkpoint-every steps the weights, the optimiser state and the step are written to
  * --checkpoints (atomically); rerunning the same command resumes from there and gives the same
  * final weights as an uninterrupted run (the data at step s is a pure function of seed and s).
+ * With --threads N (default: the number of cores) each step's groups are split into N contiguous
+ * shares, one computed here and one on each worker thread (src/training/parallel.ts), and the
+ * gradients combined as the full batch's; only float summation order differs from one thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
 import { writeFileAtomic } from '../src/formats/files.js';
 import { progressBar } from '../src/cli/progress.js';
-import { bertForward } from '../src/model/bert.js';
 import { assignStateDict, stateDictOf, trainableBert } from '../src/training/trainable.js';
 import type { TrainableBert } from '../src/training/trainable.js';
+import { adamState, adamwUpdate, batchTensors, clipByGlobalNorm, combineShares, lossAndGrads, shareSizes, weightsChecksum } from '../src/training/step.js';
+import type { AdamState, Loss, ShareResult } from '../src/training/step.js';
+import { TrainWorkers } from '../src/training/parallel.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
-import type { PairTokenizer } from '../src/tokenize/encode.js';
+import type { PairTokenizer, TokenBatch } from '../src/tokenize/encode.js';
 import { parseConfig } from '../src/weights/config.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
@@ -40,6 +46,10 @@ import { overlapInit } from './overlap-init.js';
 import type { ModelShape } from './make-random-model.js';
 import { HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
 import type { Group, TrainData } from './train-data.js';
+
+// The step's arithmetic lives in src/training/step.ts, where the worker threads reach it too.
+export { adamState, adamwUpdate, clipByGlobalNorm, lossAndGrads } from '../src/training/step.js';
+export type { Loss } from '../src/training/step.js';
 
 export interface TrainOptions {
   data: string;
@@ -75,48 +85,13 @@ export interface TrainOptions {
   checkpointEvery: number;
   /** Stop (with a checkpoint) once this step is reached, to train in several sittings. */
   stopAfter?: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// AdamW (Loshchilov & Hutter), written out so that its state can be checkpointed exactly.
-
-interface AdamState {
-  step: number;
-  m: Map<string, tf.Variable>;
-  v: Map<string, tf.Variable>;
-}
-
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPS = 1e-8;
-
-export function adamState(vars: ReadonlyMap<string, tf.Variable>): AdamState {
-  const zeros = (): Map<string, tf.Variable> => new Map([...vars].map(([n, x]) => [n, tf.tidy(() => tf.variable(tf.zerosLike(x), false))]));
-  return { step: 0, m: zeros(), v: zeros() };
-}
-
-/** No weight decay on biases, LayerNorm and embeddings' LayerNorm (BERT's recipe). */
-function decays(name: string): boolean {
-  return !/(bias|LayerNorm\.weight)$/.test(name);
-}
-
-export function adamwUpdate(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, st: AdamState, lr: number, wd: number): void {
-  st.step += 1;
-  const c1 = 1 - BETA1 ** st.step;
-  const c2 = 1 - BETA2 ** st.step;
-  tf.tidy(() => {
-    for (const [name, x] of vars) {
-      const g = grads.get(name);
-      if (!g) continue; // frozen
-      const m = st.m.get(name) as tf.Variable;
-      const v = st.v.get(name) as tf.Variable;
-      m.assign(tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1)));
-      v.assign(tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
-      const upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), EPS));
-      const decayed = decays(name) ? tf.mul(x, 1 - lr * wd) : x;
-      x.assign(tf.sub(decayed, tf.mul(upd, lr)));
-    }
-  });
+  /**
+   * Threads that share each step's groups (the calling thread and threads − 1 workers). Results
+   * depend on it through float summation order only. @default 1
+   */
+  threads?: number;
+  /** Steps per loss-curve entry. @default 25 */
+  logEvery?: number;
 }
 
 export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup' | 'steps'>): number {
@@ -127,55 +102,14 @@ export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup'
 // ---------------------------------------------------------------------------------------------
 // One step
 
-/** listwise: softmax cross-entropy over each group; hinge: pairwise margin 1 (positive vs each negative). */
-export type Loss = 'listwise' | 'hinge';
+/** The groups' (query, passage) pairs, tokenised and padded to the longest. */
+export async function encodeBatch(tok: PairTokenizer, groups: readonly Group[], maxLength: number): Promise<TokenBatch> {
+  const pairs = groups.flatMap((g) => g.passages.map((p) => [g.query, p] as const));
+  return padBatch(await tok.encodePairs(pairs, { maxLength }), 0);
+}
 
 export async function encodeGroups(tok: PairTokenizer, groups: readonly Group[], maxLength: number): Promise<tf.Tensor2D[]> {
-  const pairs = groups.flatMap((g) => g.passages.map((p) => [g.query, p] as const));
-  const b = padBatch(await tok.encodePairs(pairs, { maxLength }), 0);
-  return [
-    tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
-    tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
-    tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
-  ];
-}
-
-/** Listwise softmax cross-entropy: the positive is passage 0 of each group. Returns (loss, grads). */
-export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number, kind: Loss = 'listwise', frozen: ReadonlySet<string> = new Set()): { loss: number; grads: Map<string, tf.Tensor> } {
-  const [inputIds, tokenTypeIds, attentionMask] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const trained = [...tb.variables].filter(([n]) => !frozen.has(n));
-  const { value, grads } = tf.variableGrads(() => {
-    const logits = tf.reshape(bertForward(tb.model, { inputIds, tokenTypeIds, attentionMask }), [groups, groupSize]);
-    if (kind === 'hinge') {
-      // Pairwise margin loss: mean over negatives of max(0, 1 − (s+ − s−)).
-      const pos = tf.slice(logits, [0, 0], [groups, 1]);
-      const neg = tf.slice(logits, [0, 1], [groups, groupSize - 1]);
-      return tf.mean(tf.relu(tf.sub(1, tf.sub(pos, neg)))) as tf.Scalar;
-    }
-    const logp = tf.logSoftmax(logits, -1);
-    return tf.neg(tf.mean(tf.slice(logp, [0, 0], [groups, 1]))) as tf.Scalar;
-  }, trained.map(([, v]) => v));
-  const loss = value.dataSync()[0] as number;
-  value.dispose();
-  // variableGrads keys the gradients by tfjs' variable names; give them back the HF names.
-  const byName = new Map<string, tf.Tensor>();
-  for (const [n, v] of trained) {
-    const g = grads[v.name];
-    if (g) byName.set(n, g);
-  }
-  return { loss, grads: byName };
-}
-
-/** Scales gradients so that their global L2 norm is at most `clip`; returns the norm before. */
-export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, clip: number): number {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0] as number);
-  if (norm > clip) {
-    for (const [n, g] of grads) {
-      grads.set(n, tf.mul(g, clip / norm));
-      g.dispose();
-    }
-  }
-  return norm;
+  return batchTensors(await encodeBatch(tok, groups, maxLength));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +118,7 @@ export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, clip: number): n
 interface TrainLog {
   options: TrainOptions;
   /** Mean loss per logged window. */
-  curve: Array<{ step: number; loss: number; gradNorm: number; lr: number; seconds: number }>;
+  curve: Array<{ step: number; loss: number; gradNorm: number; lr: number; seconds: number; secondsPerStep: number; threads: number }>;
   kinds: Record<string, number>;
 }
 
@@ -253,44 +187,101 @@ export async function train(o: TrainOptions): Promise<void> {
   const frozen = new Set((o.freezeQkLayers ?? []).flatMap((l) => ['query', 'key'].flatMap((k) => [`bert.encoder.layer.${l}.attention.self.${k}.weight`, `bert.encoder.layer.${l}.attention.self.${k}.bias`])));
   const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };
   if (st.step > 0) process.stderr.write(`resuming from ${o.checkpoints} at step ${st.step}\n`);
-  const bar = progressBar('train');
-  let window = { loss: 0, norm: 0, n: 0 };
-  const logEvery = 25;
-  const stopAt = Math.min(o.steps, o.stopAfter ?? o.steps);
-  while (st.step < stopAt) {
-    const step = st.step;
-    const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare, ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }) }));
-    for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
-    const inputs = await encodeGroups(tok, groups, o.maxLength);
-    const { loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, o.loss ?? 'listwise', frozen);
-    tf.dispose(inputs);
-    if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step}; lower --lr`);
-    const norm = clipByGlobalNorm(grads, o.clip);
-    const lr = learningRate(step, o);
-    adamwUpdate(tb.variables, grads, st, lr, o.weightDecay);
-    tf.dispose([...grads.values()]);
-    window = { loss: window.loss + loss, norm: window.norm + norm, n: window.n + 1 };
-    bar.update(st.step, o.steps);
-    if (st.step % logEvery === 0 || st.step === o.steps) {
-      const entry = { step: st.step, loss: window.loss / window.n, gradNorm: window.norm / window.n, lr, seconds: Math.round((performance.now() - t0) / 1000) };
-      log.curve.push(entry);
-      window = { loss: 0, norm: 0, n: 0 };
-      if (!process.stderr.isTTY) process.stderr.write(`step ${entry.step}/${o.steps} loss ${entry.loss.toFixed(4)} |g| ${entry.gradNorm.toFixed(2)} lr ${lr.toExponential(2)} ${entry.seconds}s tensors ${tf.memory().numTensors}\n`);
+  const threads = o.threads ?? 1;
+  const shares = shareSizes(o.groupsPerStep, threads);
+  const kind = o.loss ?? 'listwise';
+  // Workers start from the weights and optimiser state as they are now (fresh or resumed).
+  const workers = threads > 1 ? new TrainWorkers(threads - 1, raw, tb.variables, st, { frozen, loss: kind, groupSize: o.groupSize }) : undefined;
+  try {
+    const bar = progressBar('train');
+    let window = { loss: 0, norm: 0, n: 0, ms: 0 };
+    const logEvery = o.logEvery ?? 25;
+    const stopAt = Math.min(o.steps, o.stopAfter ?? o.steps);
+    while (st.step < stopAt) {
+      const step = st.step;
+      const began = performance.now();
+      const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare, ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }) }));
+      for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
+      let loss: number;
+      let grads: Map<string, tf.Tensor>;
+      if (!workers) {
+        // One thread: the full batch, exactly as before threads existed (same bytes).
+        const inputs = await encodeGroups(tok, groups, o.maxLength);
+        ({ loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, kind, frozen));
+        tf.dispose(inputs);
+      } else {
+        ({ loss, grads } = await parallelStep(tok, tb, workers, groups, shares, o, kind, frozen));
+      }
+      if (!Number.isFinite(loss)) {
+        tf.dispose([...grads.values()]);
+        throw new Error(`loss is ${loss} at step ${step}; lower --lr`);
+      }
+      const norm = clipByGlobalNorm(grads, o.clip);
+      const lr = learningRate(step, o);
+      // Workers apply the same final gradients with the same AdamW, while this thread does.
+      workers?.update(grads, lr, o.weightDecay);
+      adamwUpdate(tb.variables, grads, st, lr, o.weightDecay);
+      tf.dispose([...grads.values()]);
+      window = { loss: window.loss + loss, norm: window.norm + norm, n: window.n + 1, ms: window.ms + performance.now() - began };
+      bar.update(st.step, o.steps);
+      if (st.step % logEvery === 0 || st.step === o.steps) {
+        const entry = { step: st.step, loss: window.loss / window.n, gradNorm: window.norm / window.n, lr, seconds: Math.round((performance.now() - t0) / 1000), secondsPerStep: Math.round(window.ms / window.n) / 1000, threads };
+        log.curve.push(entry);
+        window = { loss: 0, norm: 0, n: 0, ms: 0 };
+        if (!process.stderr.isTTY) process.stderr.write(`step ${entry.step}/${o.steps} loss ${entry.loss.toFixed(4)} |g| ${entry.gradNorm.toFixed(2)} lr ${lr.toExponential(2)} ${entry.seconds}s (${entry.secondsPerStep.toFixed(3)} s/step on ${threads} thread${threads > 1 ? 's' : ''}) tensors ${tf.memory().numTensors}\n`);
+      }
+      if (st.step % o.checkpointEvery === 0 || st.step === stopAt) {
+        if (workers) await checkCopies(workers, tb, st);
+        await saveCheckpoint(o.checkpoints, tb, st, log);
+      }
     }
-    if (st.step % o.checkpointEvery === 0 || st.step === stopAt) await saveCheckpoint(o.checkpoints, tb, st, log);
-  }
-  bar.stop();
-  if (st.step < o.steps) {
-    process.stderr.write(`stopped at step ${st.step} of ${o.steps}; the same command resumes from ${o.checkpoints}\n`);
+    bar.stop();
+    if (st.step < o.steps) {
+      process.stderr.write(`stopped at step ${st.step} of ${o.steps}; the same command resumes from ${o.checkpoints}\n`);
+      tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
+      return;
+    }
+    await mkdir(o.out, { recursive: true });
+    await writeFile(join(o.out, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
+    await writeSafetensors(join(o.out, 'model.safetensors'), stateDictOf(tb.variables), { format: 'pt' });
+    await writeFile(join(o.out, 'training_log.json'), `${JSON.stringify(log, null, 1)}\n`);
     tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
-    return;
+    process.stderr.write(`wrote ${o.out} (${o.steps} steps, ${Math.round((performance.now() - t0) / 1000)} s)\n`);
+  } finally {
+    await workers?.close();
   }
-  await mkdir(o.out, { recursive: true });
-  await writeFile(join(o.out, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
-  await writeSafetensors(join(o.out, 'model.safetensors'), stateDictOf(tb.variables), { format: 'pt' });
-  await writeFile(join(o.out, 'training_log.json'), `${JSON.stringify(log, null, 1)}\n`);
-  tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
-  process.stderr.write(`wrote ${o.out} (${o.steps} steps, ${Math.round((performance.now() - t0) / 1000)} s)\n`);
+}
+
+/**
+ * One step on the calling thread and the workers: share 0 here, share i on worker i; the shares'
+ * batches go out first so that the workers compute while this thread does.
+ */
+async function parallelStep(tok: PairTokenizer, tb: TrainableBert, workers: TrainWorkers, groups: readonly Group[], shares: readonly number[], o: TrainOptions, kind: Loss, frozen: ReadonlySet<string>): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
+  const starts = shares.map((_n, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
+  for (let i = 1; i < shares.length; i++) {
+    const n = shares[i] as number;
+    const start = starts[i] as number;
+    workers.startGrads(i - 1, await encodeBatch(tok, groups.slice(start, start + n), o.maxLength), n);
+  }
+  const mine = shares[0] as number;
+  const inputs = batchTensors(await encodeBatch(tok, groups.slice(0, mine), o.maxLength));
+  const results: ShareResult[] = [];
+  try {
+    results.push({ ...lossAndGrads(tb, inputs, mine, o.groupSize, kind, frozen), groups: mine });
+    for (let i = 1; i < shares.length; i++) results.push({ ...(await workers.grads(i - 1, tb.variables)), groups: shares[i] as number });
+    return combineShares(results);
+  } finally {
+    tf.dispose(inputs);
+    for (const r of results) tf.dispose([...r.grads.values()]);
+  }
+}
+
+/** Every copy of the weights must be this thread's, bit for bit (a cheap guard against drift). */
+async function checkCopies(workers: TrainWorkers, tb: TrainableBert, st: AdamState): Promise<void> {
+  const here = weightsChecksum(tb.variables);
+  for (const [i, w] of (await workers.checksums()).entries()) {
+    if (w.step !== st.step || w.checksum !== here) throw new Error(`training worker ${i + 1} has drifted: step ${w.step}, weights checksum ${w.checksum.toString(16)}; this thread: step ${st.step}, ${here.toString(16)}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -321,6 +312,8 @@ async function main(): Promise<void> {
     .option('ffn', { type: 'number', default: 512 })
     .option('checkpoint-every', { type: 'number', default: 50 })
     .option('stop-after', { type: 'number', describe: 'stop at this step (checkpointed); rerun to go on' })
+    .option('threads', { type: 'number', default: availableParallelism(), describe: 'threads sharing each step\'s groups (default: the number of cores); results differ across thread counts by float summation order only' })
+    .option('log-every', { type: 'number', default: 25, describe: 'steps per loss-curve entry' })
     .strict()
     .parse();
   const name = argv.out.replace(/\/+$/, '').replace(/.*\//, '');
@@ -351,6 +344,8 @@ async function main(): Promise<void> {
     ffn: argv.ffn,
     checkpointEvery: argv['checkpoint-every'],
     ...(argv['stop-after'] !== undefined && { stopAfter: argv['stop-after'] }),
+    threads: argv.threads,
+    logEvery: argv['log-every'],
   });
 }
 

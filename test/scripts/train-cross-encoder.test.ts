@@ -1,13 +1,22 @@
 /**
  * The training script on a toy shape: it writes a loadable HF model folder, and a run stopped
  * half-way then resumed from its checkpoint ends with byte-identical weights to one run straight
- * through (the data at a step and the AdamW state are both restored exactly).
+ * through (the data at a step and the AdamW state are both restored exactly), on one thread and on
+ * two. Two threads differ from one only by float summation order. (With --threads 2 and
+ * checkpointEvery 1 the script also compares the worker's weights checksum with its own every
+ * step and throws on any difference, so these runs check the copies stay identical.)
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { learningRate, train } from '../../scripts/train-cross-encoder.js';
+import { combineShares, lossAndGrads, shareSizes } from '../../src/training/step.js';
+import { trainableBert } from '../../src/training/trainable.js';
+import { parseConfig } from '../../src/weights/config.js';
+import { configJson, randomStateDict } from '../../scripts/make-random-model.js';
+import type { ModelShape } from '../../scripts/make-random-model.js';
+import { readSafetensors } from '../../src/weights/safetensors.js';
 import type { TrainOptions } from '../../scripts/train-cross-encoder.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import { SHARED } from '../helpers/fixture.js';
@@ -66,4 +75,100 @@ test('stop + resume gives the same weights as one run; the folder loads', async 
   disposeModel(m);
   const log = JSON.parse(await readFile(join(dir, 'resumed', 'training_log.json'), 'utf8')) as { curve: Array<{ step: number }> };
   expect(log.curve.map((e) => e.step)).toEqual([4]);
+}, 300_000);
+
+test('shares: contiguous, larger first, every thread at least one group', () => {
+  expect(shareSizes(8, 1)).toEqual([8]);
+  expect(shareSizes(8, 2)).toEqual([4, 4]);
+  expect(shareSizes(8, 3)).toEqual([3, 3, 2]);
+  expect(() => shareSizes(2, 3)).toThrow(/at least one group/);
+});
+
+test('shares combined = the full batch, up to float summation order', () => {
+  const shape: ModelShape = { vocabSize: 50, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 16, typeVocabSize: 2, numLabels: 1 };
+  const state = randomStateDict(shape, 3, 0.2);
+  const tb = trainableBert(parseConfig(JSON.parse(configJson(shape, 0.2, 3))), new Map([...state].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
+  const groups = 5;
+  const size = 3;
+  const len = 8;
+  const rows = groups * size;
+  const ids = Int32Array.from({ length: rows * len }, (_v, i) => 1 + ((i * 7919) % 49));
+  const types = Int32Array.from({ length: rows * len }, (_v, i) => (i % len >= 4 ? 1 : 0));
+  const mask = Int32Array.from({ length: rows * len }, (_v, i) => (i % len < len - (Math.floor(i / len) % 3) ? 1 : 0));
+  const slice = (from: number, to: number): tf.Tensor2D[] => [ids, types, mask].map((a) => tf.tensor2d(a.slice(from * size * len, to * size * len), [(to - from) * size, len], 'int32'));
+  const full = slice(0, groups);
+  const whole = lossAndGrads(tb, full, groups, size);
+  const parts = [[0, 3], [3, 5]].map(([a, b]) => {
+    const x = slice(a as number, b as number);
+    const r = { ...lossAndGrads(tb, x, (b as number) - (a as number), size), groups: (b as number) - (a as number) };
+    tf.dispose(x);
+    return r;
+  });
+  const combined = combineShares(parts);
+  expect(Math.abs(combined.loss - whole.loss)).toBeLessThanOrEqual(1e-6);
+  let worst = 0;
+  let largest = 0;
+  for (const [n, g] of whole.grads) {
+    const x = g.dataSync();
+    const y = (combined.grads.get(n) as tf.Tensor).dataSync();
+    for (let i = 0; i < x.length; i++) {
+      worst = Math.max(worst, Math.abs((x[i] as number) - (y[i] as number)));
+      largest = Math.max(largest, Math.abs(x[i] as number));
+    }
+  }
+  expect(largest).toBeGreaterThan(1e-3);
+  expect(worst).toBeLessThanOrEqual(1e-6);
+  tf.dispose([...full, ...whole.grads.values(), ...combined.grads.values(), ...parts.flatMap((p) => [...p.grads.values()]), ...tb.variables.values()]);
+});
+
+test('2 threads: the same bytes run after run, and stop + resume = one run', async () => {
+  const before = tf.memory().numTensors;
+  const two = (name: string): TrainOptions => ({ ...base(name), threads: 2 });
+  await train(two('straight2'));
+  await train(two('again2'));
+  await train({ ...two('resumed2'), stopAfter: 2 });
+  await train(two('resumed2'));
+  const a = await readFile(join(dir, 'straight2', 'model.safetensors'));
+  expect(a.equals(await readFile(join(dir, 'again2', 'model.safetensors')))).toBe(true);
+  expect(a.equals(await readFile(join(dir, 'resumed2', 'model.safetensors')))).toBe(true);
+  expect(tf.memory().numTensors).toBe(before);
+  const log = JSON.parse(await readFile(join(dir, 'straight2', 'training_log.json'), 'utf8')) as { options: TrainOptions; curve: Array<{ threads: number }> };
+  expect(log.options.threads).toBe(2);
+  expect(log.curve.map((e) => e.threads)).toEqual([2]);
+}, 300_000);
+
+test('2 threads = 1 thread up to float summation order', async () => {
+  // One step from the same initial weights: AdamW's first update is lr·g/(|g| + ε), about ±lr
+  // for every gradient, so a rounding-level change of g moves the weight by far less than lr.
+  const one = { ...base('step1'), steps: 1 };
+  await train(one);
+  await train({ ...one, out: join(dir, 'step2'), checkpoints: join(dir, 'step2.ckpt'), threads: 2 });
+  const w1 = await readSafetensors(join(dir, 'step1', 'model.safetensors'));
+  const w2 = await readSafetensors(join(dir, 'step2', 'model.safetensors'));
+  let worst = 0;
+  let moved = 0;
+  for (const [n, t] of w1.tensors) {
+    const x = t.data as Float32Array;
+    const y = w2.tensors.get(n)?.data as Float32Array;
+    for (let i = 0; i < x.length; i++) {
+      worst = Math.max(worst, Math.abs((x[i] as number) - (y[i] as number)));
+      if (x[i] !== y[i]) moved++;
+    }
+  }
+  // AdamW's first step moves a weight by lr·g/(|g| + ε), whose slope in g is up to lr/ε = 5e4 where
+  // |g| is near ε = 1e-8 (this toy model's gradients are that small): a rounding-level change of
+  // 1e-10 in g can move such a weight by 5e-6, 1% of lr. The gradients themselves agree within
+  // 1e-6 (the test above); here the weights must agree within 2% of lr.
+  expect(worst).toBeLessThanOrEqual(0.02 * 5e-4);
+  // The loss curves of a few steps, one entry per step.
+  const curve = async (name: string, threads: number): Promise<number[]> => {
+    await train({ ...base(name), threads, logEvery: 1 });
+    const log = JSON.parse(await readFile(join(dir, name, 'training_log.json'), 'utf8')) as { curve: Array<{ loss: number }> };
+    return log.curve.map((e) => e.loss);
+  };
+  const c1 = await curve('curve1', 1);
+  const c2 = await curve('curve2', 2);
+  expect(c1).toHaveLength(4);
+  c2.forEach((l, i) => expect(Math.abs(l - (c1[i] as number))).toBeLessThanOrEqual(1e-5));
+  process.stderr.write(`2 vs 1 thread: one step, max |Δw| ${worst.toExponential(2)} (${moved} weights differ); losses ${c1.map((l, i) => `${l.toFixed(6)}/${(c2[i] as number).toFixed(6)}`).join(' ')}\n`);
 }, 300_000);
