@@ -121,15 +121,15 @@ test('shares combined = the full batch, up to float summation order', () => {
   tf.dispose([...full, ...whole.grads.values(), ...combined.grads.values(), ...parts.flatMap((p) => [...p.grads.values()]), ...tb.variables.values()]);
 });
 
-test('2 threads: the same bytes run after run, and stop + resume = one run', async () => {
+// straight2 and the first sitting of resumed2 compute steps 1-2 independently (fresh workers), and
+// so do both for steps 3-4: equal bytes at the end are also the "same bytes run after run" check.
+test('2 threads: stop + resume = one run, byte for byte', async () => {
   const before = tf.memory().numTensors;
   const two = (name: string): TrainOptions => ({ ...base(name), threads: 2 });
   await train(two('straight2'));
-  await train(two('again2'));
   await train({ ...two('resumed2'), stopAfter: 2 });
   await train(two('resumed2'));
   const a = await readFile(join(dir, 'straight2', 'model.safetensors'));
-  expect(a.equals(await readFile(join(dir, 'again2', 'model.safetensors')))).toBe(true);
   expect(a.equals(await readFile(join(dir, 'resumed2', 'model.safetensors')))).toBe(true);
   expect(tf.memory().numTensors).toBe(before);
   const log = JSON.parse(await readFile(join(dir, 'straight2', 'training_log.json'), 'utf8')) as { options: TrainOptions; curve: Array<{ threads: number }> };
@@ -160,9 +160,10 @@ test('2 threads = 1 thread up to float summation order', async () => {
   // 1e-10 in g can move such a weight by 5e-6, 1% of lr. The gradients themselves agree within
   // 1e-6 (the test above); here the weights must agree within 2% of lr.
   expect(worst).toBeLessThanOrEqual(0.02 * 5e-4);
-  // The loss curves of a few steps, one entry per step.
+  // The loss curves of a few steps, one entry per step, from the overlap initialisation (the
+  // random one sits at ln 3, where any two curves would agree).
   const curve = async (name: string, threads: number): Promise<number[]> => {
-    await train({ ...base(name), threads, logEvery: 1 });
+    await train({ ...base(name), init: 'overlap', layers: 2, threads, logEvery: 1 });
     const log = JSON.parse(await readFile(join(dir, name, 'training_log.json'), 'utf8')) as { curve: Array<{ loss: number }> };
     return log.curve.map((e) => e.loss);
   };
