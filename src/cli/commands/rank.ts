@@ -4,9 +4,9 @@
  * (relevance.ts) and prints them best first: rank, index (0-based, the passage's position in the
  * input, as `corpus_id`), score and text; `--json` prints the same as an array of objects.
  */
-import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { CelensError, UsageError } from '../../errors.js';
+import { errnoCode, readText } from '../../formats/files.js';
 import { disposeModel } from '../../model/load.js';
 import { ACTIVATIONS, describeRule, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
@@ -105,12 +105,7 @@ async function readPassages(argv: RankArgs): Promise<string[]> {
   const file = argv.passages ?? (process.stdin.isTTY ? undefined : '-');
   if (file === undefined) throw new UsageError('give passages: --passage P (repeatable), --passages FILE, or pipe them on stdin, one per line');
   const name = file === '-' ? '<stdin>' : file;
-  let text: string;
-  try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
-  } catch (e) {
-    throw new CelensError(`cannot read passages (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: name });
-  }
+  const text = file === '-' ? await readStdin() : await readText(file, { what: 'passages' });
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
   const blank = lines.findIndex((l) => l.trim() === '');
@@ -121,6 +116,10 @@ async function readPassages(argv: RankArgs): Promise<string[]> {
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  try {
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+  } catch (e) {
+    throw new CelensError(`cannot read passages (${errnoCode(e)})`, { file: '<stdin>' });
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
