@@ -4,10 +4,12 @@
  *
  * The paper's rule (Vast et al., ICTIR 2024): rank all neurons of all layers together by their
  * signed mean NIG and keep the top p% (p = 1 for "relevance neurons"). Counts round up,
- * n = ⌈p/100 · N⌉: any p > 0 keeps at least one neuron, and "top 1%" never keeps fewer than 1%
- * (1% of 3×64 = 1.92 → 2). Ties break by (layer, index), so a selection is reproducible.
+ * n = ⌈p/100 · N⌉ (util/share-count.ts, the rule pruning budgets follow too): any p > 0 keeps at
+ * least one neuron, and "top 1%" never keeps fewer than 1% (1% of 3×64 = 1.92 → 2). Ties break
+ * by (layer, index), so a selection is reproducible.
  */
 import { CelensError } from '../errors.js';
+import { shareCount } from '../util/share-count.js';
 import type { MaskTarget } from '../model/masks.js';
 import type { LayerValues } from './aggregate.js';
 
@@ -58,9 +60,9 @@ export function formatSelector(s: Selector): string {
   return 'k' in s ? `${s.kind}:${s.k}` : `${s.kind}:${s.percent}`;
 }
 
-/** n = ⌈p/100 · total⌉ (see the file comment); a tiny epsilon keeps 1% of 300 at 3, not 4. */
+/** n = ⌈p/100 · total⌉, by the rule pruning budgets share (util/share-count.ts). */
 export function topPercentCount(total: number, percent: number): number {
-  return Math.min(total, Math.ceil((percent * total) / 100 - 1e-9));
+  return shareCount(total, percent / 100);
 }
 
 /** The neurons a selector keeps, best first. */

@@ -19,6 +19,7 @@ import type { Masks } from '../model/masks.js';
 import { emptyMasks } from '../model/masks.js';
 import type { BertConfig } from '../weights/config.js';
 import { mulberry32, sampleIndices } from '../util/random.js';
+import { shareCount } from '../util/share-count.js';
 import type { Unit, UnitScores } from './ranking.js';
 import { unitsInLayer } from './ranking.js';
 
@@ -51,9 +52,12 @@ export function totalUnits(c: Pick<BertConfig, 'intermediateSizes' | 'numHeads' 
   return n;
 }
 
-/** Units a budget removes: round(fraction × total), or the count itself. */
+/**
+ * Units a budget removes: ⌈fraction × total⌉, or the count itself. A share rounds as a neuron set's
+ * `top-p:P` does (util/share-count.ts), so `--budgets 2%` removes the set `neurons --select top-p:2` writes.
+ */
 export function budgetCount(b: Budget, total: number): number {
-  const n = b.count ?? Math.round((b.fraction ?? 0) * total);
+  const n = b.count ?? shareCount(total, b.fraction ?? 0);
   if (n > total) throw new UsageError(`budget ${b.label} asks for ${n} units, the model has ${total}`);
   return n;
 }

@@ -149,6 +149,15 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
     },
   };
   const { journal, done } = await SweepJournal.open(opts.out, header);
+  // Budgets once rounded to the nearest unit (now up, as neuron sets count): a journal written
+  // then may hold a cell of the same name that removed one unit fewer. Never mix the two.
+  const stale = cells.find((x) => (done.get(x.cell)?.n ?? x.n) !== x.n);
+  if (stale) {
+    await journal.close();
+    throw new UsageError(
+      `${opts.out}: its cell ${stale.cell} removed ${done.get(stale.cell)?.n} units, this sweep removes ${stale.n} (budgets round up now, ⌈share × total⌉, as neuron sets count); delete it or choose another --out`,
+    );
+  }
   const resumed = done.size;
   const rows: CellRow[] = [];
   const timing = { unprunedMs: 0, cellsMs: 0, cells: 0, work: { run: 0, skipped: 0 } };

@@ -15,7 +15,8 @@ test('budgets: percentages, fractions, counts', () => {
   expect(parseBudget('0.02')).toEqual({ label: '0.02', fraction: 0.02 });
   expect(parseBudget('12')).toEqual({ label: '12', count: 12 });
   expect(budgetCount(parseBudget('5%'), 200)).toBe(10);
-  expect(budgetCount(parseBudget('0.1%'), 200)).toBe(0);
+  expect(budgetCount(parseBudget('0.1%'), 200)).toBe(1); // ⌈0.2⌉: a share > 0 removes at least one unit
+  expect(budgetCount(parseBudget('0%'), 200)).toBe(0);
   expect(() => parseBudget('1.5')).toThrow(UsageError);
   expect(() => parseBudget('abc')).toThrow(UsageError);
   expect(() => parseBudget('150%')).toThrow(UsageError);

@@ -4,7 +4,7 @@
  * writes the same bytes as an uninterrupted one, reuse changes no number, mean ablation with
  * zero means is zero ablation.
  */
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -59,7 +59,7 @@ test('a sweep writes the baselines and every cell, in plan order', async () => {
   const by = new Map(r.rows.map((x) => [x.cell, x]));
   const get = (c: string): CellRow => by.get(c) as CellRow;
   for (const row of r.rows) expect(Object.keys(row.metrics)).toEqual(['nDCG@10', 'RR@10']);
-  expect(get('top@1%').n).toBe(2); // round(1% of 192)
+  expect(get('top@1%').n).toBe(2); // ⌈1% of 192⌉ = ⌈1.92⌉
   expect(get('top@5%').n).toBe(10);
   expect(get('top@5%').budget).toBe(0.05);
   for (const b of ['1%', '5%']) {
@@ -112,4 +112,11 @@ test('mean ablation with all-zero means equals zero ablation; heads sweep', asyn
   expect(heads.rows.map((x) => x.cell)).toEqual(['first-stage', 'random-ranking', 'unpruned', 'random@1#1', 'random@1#2', 'random@25%#1', 'random@25%#2']);
   expect(heads.rows.slice(3).map((x) => x.counts_per_layer.reduce((a, c) => a + c, 0))).toEqual([1, 1, 3, 3]);
   await expect(runSweep(model, tokenizer, dl20, { topK: 10, maxQueries: 2, unit: 'heads', ablation: 'mean' })).rejects.toThrow(/heads are masked with zeros/);
+});
+
+test('a journal whose cell removed another number of units (budgets once rounded to nearest) is refused, not resumed', async () => {
+  const out = path.join(tmp, 'old-rounding.jsonl');
+  const lines = (await readFile(path.join(tmp, 'full.jsonl'), 'utf8')).split('\n');
+  await writeFile(out, lines.map((l) => (l.includes('"cell":"top@5%"') ? l.replace('"n":10', '"n":9') : l)).join('\n'));
+  await expect(runSweep(model, tokenizer, dl20, { ...base, out })).rejects.toThrow(`${out}: its cell top@5% removed 9 units, this sweep removes 10`);
 });
