@@ -2,10 +2,17 @@
  * (query, passage) pairs for attribution over a collection, as the paper samples them: judged
  * relevant passages (grade ≥ the relevance level) and non-relevant ones (judged below the level,
  * and/or unjudged first-stage candidates), balanced, capped and shuffled from a fixed seed.
+ *
+ * Balanced by query (`perQueryMax`): a query gives at most K relevant and K non-relevant pairs, and
+ * pairs are taken query by query in turn (one of each query in a seeded order, then a second of
+ * each, …), so a `maxPairs` cap spreads over queries too — the counts of two queries differ by at
+ * most one unless one runs out. Without it a query with 40 relevant passages weighs 40 times one
+ * with a single relevant passage in every per-neuron mean.
  */
 import { CelensError } from '../errors.js';
 import type { Collection } from '../ir/collection.js';
 import { mulberry32, shuffled } from '../util/random.js';
+import type { Rng } from '../util/random.js';
 
 export interface SampledPair {
   dataset: string;
@@ -31,12 +38,19 @@ export interface SampleOptions {
   negatives?: Negatives;
   /** First-stage depth from which unjudged negatives are drawn. @default 100 */
   depth?: number;
+  /**
+   * At most this many relevant and this many non-relevant pairs per query, taken query by query in
+   * turn (see the file comment). @default no limit, and one shuffle over all pairs
+   */
+  perQueryMax?: number;
 }
 
 export const SAMPLE_DEFAULTS = { relLevel: 1, seed: 1, negatives: 'both', depth: 100 } as const;
 
 export function samplePairs(c: Collection, o: SampleOptions = {}): { pairs: SampledPair[]; warnings: string[] } {
   const level = o.relLevel ?? SAMPLE_DEFAULTS.relLevel;
+  const k = o.perQueryMax;
+  if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new CelensError(`per-query maximum must be an integer >= 1, got ${k}`);
   const negatives = o.negatives ?? SAMPLE_DEFAULTS.negatives;
   const warnings: string[] = [];
   const rel: SampledPair[] = [];
@@ -72,8 +86,8 @@ export function samplePairs(c: Collection, o: SampleOptions = {}): { pairs: Samp
   if (missing > 0) warnings.push(`${c.name}: ${missing} judged or candidate pairs skipped for a missing or empty query/passage text`);
   if (rel.length === 0) throw new CelensError(`no relevant pairs at relevance level ${level}`, { file: c.name });
   const rng = mulberry32(o.seed ?? SAMPLE_DEFAULTS.seed);
-  const r = shuffled(rel, rng);
-  const n = shuffled(non, rng);
+  const r = k === undefined ? shuffled(rel, rng) : byQuery(rel, k, rng);
+  const n = k === undefined ? shuffled(non, rng) : byQuery(non, k, rng);
   let pairs: SampledPair[];
   if (o.maxPairs === undefined) pairs = [...r, ...n];
   else {
@@ -89,10 +103,30 @@ export function samplePairs(c: Collection, o: SampleOptions = {}): { pairs: Samp
     const why = [
       negatives === 'unjudged' ? 'judged non-relevant pairs are off (--negatives unjudged)' : `its judgements hold ${non.filter((p) => p.grade !== null).length} non-relevant grades`,
       negatives === 'judged' ? 'unjudged negatives are off (--negatives judged)' : c.run ? `its first stage gave ${non.filter((p) => p.grade === null).length} unjudged candidates` : 'it has no first-stage run for unjudged negatives (pass --run; celens bm25 makes one)',
+      ...(k !== undefined && n.length < non.length ? [`--per-query-max ${k} keeps ${n.length} of them`] : []),
     ];
     warnings.push(`${c.name}: only ${got} non-relevant pair${got === 1 ? '' : 's'}${o.maxPairs === undefined ? '' : ` of the ${want} that --max-pairs ${o.maxPairs} asks for`}: ${why.join(', and ')}`);
   }
   return { pairs, warnings };
+}
+
+/**
+ * At most k pairs of each query, interleaved: the queries in a seeded order, each query's pairs
+ * shuffled, then the first pair of every query, the second of every query, … — any prefix holds
+ * as many pairs of each query as it can, give or take one.
+ */
+function byQuery(pairs: readonly SampledPair[], k: number, rng: Rng): SampledPair[] {
+  const groups = new Map<string, SampledPair[]>();
+  for (const p of pairs) {
+    const g = groups.get(p.qid);
+    if (g) g.push(p);
+    else groups.set(p.qid, [p]);
+  }
+  const lists = shuffled([...groups.values()], rng).map((g) => shuffled(g, rng).slice(0, k));
+  const rounds = Math.max(0, ...lists.map((l) => l.length));
+  const out: SampledPair[] = [];
+  for (let i = 0; i < rounds; i++) for (const l of lists) if (i < l.length) out.push(l[i] as SampledPair);
+  return out;
 }
 
 function cmp(a: string, b: string): number {

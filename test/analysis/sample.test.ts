@@ -1,5 +1,6 @@
 /** Pair sampling from a collection: relevance by level, balance, cap, seed, unjudged negatives. */
 import { samplePairs } from '../../src/analysis/sample.js';
+import type { SampledPair } from '../../src/analysis/sample.js';
 import type { Collection } from '../../src/ir/collection.js';
 
 function collection(): Collection {
@@ -52,4 +53,57 @@ test('too few non-relevant pairs for half and half is said, with the reason (no 
   expect(warnings).toContain('toy: only 0 non-relevant pairs of the 2 that --max-pairs 4 asks for: its judgements hold 0 non-relevant grades, and it has no first-stage run for unjudged negatives (pass --run; celens bm25 makes one)');
   // Enough negatives: nothing to say.
   expect(samplePairs(collection(), { relLevel: 1, maxPairs: 4 }).warnings.filter((w) => w.includes('non-relevant'))).toEqual([]);
+});
+
+/** q1 has 4 relevant passages, q2 and q3 one each; q1 2 judged non-relevant, q2 1. */
+function skewed(): Collection {
+  const ids = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd9'];
+  return {
+    name: 'skewed',
+    format: 'trec',
+    queries: new Map([['q1', 'first'], ['q2', 'second'], ['q3', 'third']]),
+    docs: new Map(ids.map((d) => [d, `text ${d}`])),
+    qrels: new Map([
+      ['q1', new Map([['d1', 1], ['d2', 1], ['d3', 1], ['d4', 1], ['d7', 0], ['d8', 0]])],
+      ['q2', new Map([['d5', 1], ['d9', 0]])],
+      ['q3', new Map([['d6', 1]])],
+    ]),
+    warnings: [],
+  };
+}
+const perQuery = (pairs: readonly SampledPair[], relevant: boolean): Record<string, number> => {
+  const n: Record<string, number> = {};
+  for (const p of pairs) if (p.relevant === relevant) n[p.qid] = (n[p.qid] ?? 0) + 1;
+  return n;
+};
+
+test('--per-query-max: at most K relevant and K non-relevant pairs per query', () => {
+  for (const seed of [1, 2, 3]) {
+    const { pairs } = samplePairs(skewed(), { negatives: 'judged', perQueryMax: 2, seed });
+    expect(perQuery(pairs, true)).toEqual({ q1: 2, q2: 1, q3: 1 });
+    expect(perQuery(pairs, false)).toEqual({ q1: 2, q2: 1 });
+  }
+  const one = samplePairs(skewed(), { negatives: 'judged', perQueryMax: 1 }).pairs;
+  expect(perQuery(one, true)).toEqual({ q1: 1, q2: 1, q3: 1 });
+  expect(() => samplePairs(skewed(), { perQueryMax: 0 })).toThrow('per-query maximum must be an integer >= 1, got 0');
+  expect(() => samplePairs(skewed(), { perQueryMax: 1.5 })).toThrow('per-query maximum must be an integer >= 1');
+});
+
+test('--per-query-max with --max-pairs: the cap takes queries in turn, so a query with many relevant passages does not dominate', () => {
+  // 3 relevant of 6: a plain shuffle gives one per query only 4 times in 20; by query, every seed does.
+  for (let seed = 0; seed < 20; seed++) {
+    const { pairs } = samplePairs(skewed(), { negatives: 'judged', maxPairs: 6, perQueryMax: 100, seed });
+    expect(perQuery(pairs, true)).toEqual({ q1: 1, q2: 1, q3: 1 });
+    expect(perQuery(pairs, false)).toEqual({ q1: 2, q2: 1 });
+  }
+  // 5 relevant of 6: every query once, then q1 again (it alone has more) — never q1 four times.
+  const five = samplePairs(skewed(), { negatives: 'judged', maxPairs: 8, perQueryMax: 100 }).pairs;
+  expect(perQuery(five, true)).toEqual({ q1: 3, q2: 1, q3: 1 });
+  // Seeded: the same seed, the same pairs in the same order.
+  expect(samplePairs(skewed(), { maxPairs: 4, perQueryMax: 3, seed: 5 })).toEqual(samplePairs(skewed(), { maxPairs: 4, perQueryMax: 3, seed: 5 }));
+});
+
+test('a per-query cap that leaves too few negatives says so', () => {
+  const { warnings } = samplePairs(skewed(), { negatives: 'judged', maxPairs: 8, perQueryMax: 1 });
+  expect(warnings).toContain('skewed: only 2 non-relevant pairs of the 4 that --max-pairs 8 asks for: its judgements hold 3 non-relevant grades, and unjudged negatives are off (--negatives judged), and --per-query-max 1 keeps 2 of them');
 });

@@ -28,3 +28,16 @@ test('MEDLINE has only relevant judgements: without a run no negatives, with a B
   const runText = await readFile(run, 'utf8');
   for (const r of records.filter((x) => !x.source.relevant)) expect(runText).toContain(`${r.source.qid} Q0 ${r.source.docid} `);
 }, 120_000);
+
+test('--per-query-max 1: every sampled relevant pair from another query (MEDLINE: about 23 relevant per query); bad values refused', async () => {
+  const out = path.join(tmp, 'per-query.jsonl');
+  const r = await runCli(['attribute', FIXTURE_DIR, '--tokenizer', TOKENIZER, '--collection', MEDLINE, '--max-pairs', '8', '--per-query-max', '1', '--steps', '2', '--out', out]);
+  expect(r.code).toBe(0);
+  const qids = (await readFile(out, 'utf8')).trim().split('\n').slice(1).map((l) => (JSON.parse(l) as { source: { qid: string } }).source.qid);
+  expect(qids).toHaveLength(8);
+  expect(new Set(qids).size).toBe(8);
+  const bad = await runCli(['attribute', FIXTURE_DIR, '--collection', MEDLINE, '--per-query-max', '0']);
+  expect(bad.stderr).toBe('celens: --per-query-max must be an integer >= 1\n');
+  const noCollection = await runCli(['attribute', FIXTURE_DIR, '--pairs', 'x.tsv', '--per-query-max', '2']);
+  expect(noCollection.stderr).toBe('celens: --per-query-max samples pairs from a --collection\n');
+}, 120_000);

@@ -44,6 +44,7 @@ export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs, Work
   format: CollectionFormat | undefined;
   'rel-level': number;
   'max-pairs': number | undefined;
+  'per-query-max': number | undefined;
   seed: number;
   negatives: Negatives;
   'correct-only': boolean;
@@ -79,6 +80,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
         .option('run', { type: 'string', describe: "collection: first-stage TREC run for unjudged negatives (default: the collection's own; celens bm25 makes one)" })
         .option('rel-level', { type: 'number', default: SAMPLE_DEFAULTS.relLevel, describe: 'collection: relevant means grade >= this' })
         .option('max-pairs', { type: 'number', describe: 'collection: at most this many pairs, half relevant, half not' })
+        .option('per-query-max', { type: 'number', describe: 'collection: at most N relevant and N non-relevant pairs per query, taken query by query so --max-pairs spreads over queries (default: no limit)' })
         .option('seed', { type: 'number', default: SAMPLE_DEFAULTS.seed, describe: 'collection: sampling seed' })
         .option('negatives', { choices: ['judged', 'unjudged', 'both'] as const, default: SAMPLE_DEFAULTS.negatives as Negatives, describe: 'collection: non-relevant pairs from judgements, unjudged first-stage candidates, or both' })
         .option('correct-only', { type: 'boolean', default: false, describe: 'collection: keep only pairs the model classifies correctly (logit > 0 for relevant)' })
@@ -109,6 +111,9 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
     if ([argv.inputs, argv.pairs, argv.collection].filter((v) => v !== undefined).length !== 1) {
       throw new UsageError('give exactly one of --inputs IN.safetensors, --pairs FILE.tsv or --collection C');
     }
+    const perQueryMax = argv['per-query-max'];
+    if (perQueryMax !== undefined && (!Number.isInteger(perQueryMax) || perQueryMax < 1)) throw new UsageError('--per-query-max must be an integer >= 1');
+    if (perQueryMax !== undefined && argv.collection === undefined) throw new UsageError('--per-query-max samples pairs from a --collection');
     for (const [flag, v, min] of [['--steps', argv.steps, 2], ['--chunk', argv.chunk, 1], ['--pairs-per-batch', argv['pairs-per-batch'], 1], ['--workers', argv.workers, 1]] as const) {
       if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer >= ${min}`);
     }
@@ -186,6 +191,7 @@ async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): 
     seed: argv.seed,
     negatives: argv.negatives,
     ...(argv['max-pairs'] !== undefined && { maxPairs: argv['max-pairs'] }),
+    ...(argv['per-query-max'] !== undefined && { perQueryMax: argv['per-query-max'] }),
   });
   for (const w of warnings) process.stderr.write(`celens: ${w}\n`);
   let kept = sampled;
