@@ -1,7 +1,7 @@
 /**
- * The IR layer: TREC data in and out, collections, trec_eval-exact measures, BM25, and reranking
- * with any scorer (a cross-encoder's comes from makeScorer in the root). No tfjs here: a test
- * walks this module's static imports.
+ * The IR layer: TREC data in and out, collections, trec_eval-exact measures, paired significance
+ * tests between runs (src/stats), BM25, and reranking with any scorer (a cross-encoder's comes from
+ * makeScorer in the root). No tfjs here: a test walks this module's static imports.
  */
 export * from './metrics/index.js';
 export type { Collection, CollectionFormat, CollectionStats, Qrels, Run, RunEntry, Topics } from './collection.js';
@@ -20,3 +20,7 @@ export type { AnalyzerOptions } from './analyze.js';
 export { porterStem } from './porter.js';
 export { rerank, firstStage, planCandidates, RERANK_DEFAULTS } from './rerank.js';
 export type { PairScorer, RerankOptions, RerankResult } from './rerank.js';
+export { compareRuns, compareEvaluations, COMPARE_DEFAULTS, PAIRED_TESTS } from './compare.js';
+export type { CompareOptions, ComparisonRow, NamedEvaluation, PairedTestName, RunComparison, TestPValues } from './compare.js';
+export { pairedTTest, randomizationTest, RANDOMIZATION_DEFAULTS, adjustPValues, holm, bonferroni, CORRECTIONS, studentTCdf, studentTTwoSided, incompleteBeta, lnGamma } from '../stats/index.js';
+export type { Correction, PairedTTest, RandomizationOptions, RandomizationTest } from '../stats/index.js';

@@ -34,6 +34,15 @@ test('--top-k 10 --eval: a valid run and the measures next to the first stage an
   for (const m of ['nDCG@10', 'RR@10', 'AP', 'P@10', 'R@100']) expect(r.stdout).toMatch(new RegExp(`^${m.replace(/[@]/g, '@')} +\\t0\\.\\d{4}\\t0\\.\\d{4}\\t0\\.\\d{4}$`, 'm'));
   // BM25's own top 10 (the SOURCE.md figure): the first stage column is the real one.
   expect(r.stdout).toMatch(/^nDCG@10 +\t0\.\d{4}\t0\.5058\t/m);
+  // Then the paired tests against the first stage, on lines of their own: the table above is unchanged.
+  expect(r.stdout).toMatch(/^paired +\tdelta\tp\(t\)\tp\(randomization\)\tp-holm\(t\)\tp-holm\(randomization\)$/m);
+  const p = '(?:[01]\\.\\d{4}|\\d\\.\\d{2}e-\\d+|0)';
+  for (const m of ['nDCG@10', 'RR@10', 'AP', 'P@10', 'R@100']) expect(r.stdout).toMatch(new RegExp(`^paired:${m} +\\t[+-]\\d\\.\\d{4}(\\t${p}){4}$`, 'm'));
+  expect(r.stdout.trimEnd().split('\n')).toHaveLength(13);
+  // The deltas are the table's two columns subtracted.
+  const cell = (row: string, i: number): number => Number(new RegExp(`^${row} +\\t(.*)$`, 'm').exec(r.stdout)?.[1]?.split('\t')[i]);
+  expect(Math.abs(cell('paired:nDCG@10', 0) - (cell('nDCG@10', 0) - cell('nDCG@10', 1)))).toBeLessThanOrEqual(1.5001e-4); // three roundings to 4 decimals
+  expect(r.stderr).toMatch(/celens: note: paired: rerank − first-stage@10 over the 43 queries both have; .*p-holm adjusts over the 5 measures/);
 });
 
 test('--rel-level 2: RR and AP count grade ≥ 2 (the BM25 RR@10 of SOURCE.md), nDCG still uses the grades', async () => {

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { bm25Command } from './bm25.js';
 import { attributeCommand } from './attribute.js';
+import { compareCommand } from './compare.js';
 import { demoCommand } from './demo.js';
 import { downloadCommand } from './download.js';
 import { evalCommand } from './eval.js';
@@ -30,6 +31,7 @@ export const commands: Register[] = [
   (y) => y.command(neuronsCommand),
   (y) => y.command(tokenizeCommand),
   (y) => y.command(evalCommand),
+  (y) => y.command(compareCommand),
   (y) => y.command(bm25Command),
   (y) => y.command(rerankCommand),
   (y) => y.command(pruneCommand),

@@ -3,7 +3,8 @@
  * reranks each query's first-stage top k with the cross-encoder and writes a TREC run. While it
  * works, scores go to `run.txt.partial` (a journal: a rerun after a kill or Ctrl-C resumes it);
  * the run file appears only at the end, whole (tmp + rename). `--eval` compares the reranked run
- * with the first stage and the random floor of the same candidates.
+ * with the first stage and the random floor of the same candidates, and tests the difference from
+ * the first stage (paired t and randomization tests, Holm over the measures).
  */
 import { access, constants, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
@@ -12,6 +13,7 @@ import { CelensError, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../formats/files.js';
 import { COLLECTION_FORMATS } from '../../ir/collection.js';
 import type { Collection, CollectionFormat, Run } from '../../ir/collection.js';
+import { compareEvaluations, COMPARE_DEFAULTS } from '../../ir/compare.js';
 import { loadCollection } from '../../ir/detect.js';
 import { evaluate, EVALUATE_DEFAULTS } from '../../ir/metrics/evaluate.js';
 import { randomFloor, RANDOM_FLOOR_DEFAULTS } from '../../ir/random-floor.js';
@@ -27,6 +29,7 @@ import { SCORE_DEFAULTS } from '../../model/score.js';
 import { poolScorer } from '../../jobs/score-parallel.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
+import { formatDelta, pCells, pHeaders } from '../compare-print.js';
 import { checkWorkers, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
@@ -74,7 +77,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
           .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits before ranking (default: the model's relevance rule, see celens inspect)" })
           .option('out', { type: 'string', demandOption: true, describe: 'TREC run file to write' })
           .option('tag', { type: 'string', default: 'celens', describe: 'run tag (last column)' })
-          .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor' })
+          .option('eval', { type: 'boolean', default: false, describe: 'print nDCG@10, RR@10, AP, P@10, R@100 next to the first stage and the random floor, and paired tests against the first stage' })
           .option('rel-level', { type: 'number', default: EVALUATE_DEFAULTS.relLevel, describe: '--eval: grade at which a doc counts as relevant (trec_eval -l; nDCG always uses the grades)' }),
       ),
     )),
@@ -131,7 +134,10 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
   },
 };
 
-/** The reranked run next to the first stage's top k and the random floor of those same candidates. */
+/**
+ * The reranked run next to the first stage's top k and the random floor of those same candidates,
+ * then the paired tests of the reranked run against that first stage (as `celens compare`).
+ */
 function printEvaluation(c: Collection, run: Run, topK: number, runName: string, relLevel: number): void {
   if (c.qrels.size === 0) {
     process.stderr.write(`celens: warning: ${c.name} has no qrels; --eval skipped\n`);
@@ -150,6 +156,13 @@ function printEvaluation(c: Collection, run: Run, topK: number, runName: string,
   let text = `${'measure'.padEnd(22)}\t${cols.join('\t')}\n`;
   for (const m of ev.measures) text += `${m.padEnd(22)}\t${[ev.aggregate[m], base.aggregate[m], floor.aggregate[m]].map((v) => (v ?? 0).toFixed(4)).join('\t')}\n`;
   text += `${'queries'.padEnd(22)}\t${ev.numQueries}\t${base.numQueries}\t${base.numQueries}\n`;
+  // Paired tests of the reranked run against the first stage, on lines of their own (`paired:MEASURE`)
+  // so that the table above keeps its columns for whoever parses it.
+  const { tests, correction, trials, seed } = COMPARE_DEFAULTS;
+  const cmp = compareEvaluations({ name: cols[1] as string, evaluation: base }, [{ name: 'rerank', evaluation: ev }], { tests, correction, trials, seed });
+  text += `${'paired'.padEnd(22)}\t${['delta', ...pHeaders(tests, correction)].join('\t')}\n`;
+  for (const r of cmp.rows) text += `${`paired:${r.measure}`.padEnd(22)}\t${[formatDelta(r.delta), ...pCells(r, tests, correction)].join('\t')}\n`;
+  process.stderr.write(`celens: note: paired: rerank − ${cols[1] as string} over the ${cmp.queries.rerank ?? 0} queries both have; two-sided paired t-test and randomization test (${trials} sign flips from seed ${seed}, or all of them when 2^n ≤ ${trials}); p-${correction} adjusts over the ${cmp.rows.length} measures\n`);
   process.stdout.write(text);
 }
 
