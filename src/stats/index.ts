@@ -7,4 +7,4 @@ export { pairedTTest, randomizationTest, RANDOMIZATION_DEFAULTS } from './paired
 export type { PairedTTest, RandomizationOptions, RandomizationTest } from './paired.js';
 export { adjustPValues, holm, bonferroni, CORRECTIONS } from './correction.js';
 export type { Correction } from './correction.js';
-export { studentTCdf, studentTTwoSided, incompleteBeta, lnGamma } from './special.js';
+export { studentTCdf, studentTTwoSided, studentTQuantile, incompleteBeta, lnGamma } from './special.js';

@@ -100,3 +100,33 @@ export function studentTCdf(t: number, df: number): number {
   const tail = studentTTwoSided(t, df) / 2;
   return t > 0 ? 1 - tail : tail;
 }
+
+/**
+ * The p-quantile of Student's t with `df` degrees of freedom: the t with P(T ≤ t) = p, for
+ * 0 < p < 1 (RangeError otherwise). Bisection on studentTCdf, to the last bits of a double: slower
+ * than a dedicated inverse, but it inverts exactly the CDF the tests use, and callers need few
+ * (the 95% interval of a mean over S seeds takes one, t_{0.975, S−1}).
+ */
+export function studentTQuantile(p: number, df: number): number {
+  checkDf(df);
+  if (!(p > 0 && p < 1)) throw new RangeError(`Student's t quantile needs 0 < p < 1, found ${p}`);
+  if (p === 0.5) return 0;
+  // By symmetry, find the upper quantile of max(p, 1 − p) through its tail P(T ≥ t) = q.
+  const upper = p > 0.5;
+  const q = upper ? 1 - p : p;
+  const tail = (t: number): number => studentTTwoSided(t, df) / 2;
+  let lo = 0;
+  let hi = 1;
+  while (tail(hi) > q) {
+    lo = hi;
+    hi *= 2;
+    if (!Number.isFinite(hi)) return upper ? Infinity : -Infinity;
+  }
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (tail(mid) > q) lo = mid;
+    else hi = mid;
+  }
+  const t = (lo + hi) / 2;
+  return upper ? t : -t;
+}
