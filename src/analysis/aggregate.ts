@@ -80,7 +80,8 @@ export function siteKinds(r: PairRecord): string[] {
   return [...new Set(Object.keys(r.sum).flatMap((k) => layerSiteKey(k)?.kind ?? []))];
 }
 
-function datasetOf(r: PairRecord, file: string): string {
+/** The dataset a record counts under: `source.dataset`, else the file name without `.jsonl`. */
+export function datasetOf(r: PairRecord, file: string): string {
   return r.source?.dataset ?? basename(file).replace(/\.jsonl$/, '');
 }
 

@@ -5,8 +5,20 @@
  */
 export { aggregateFiles, pairValues, siteKinds, AGGREGATE_DEFAULTS, NORMALIZE, PAIR_GROUPS, SEGMENT_CHOICES } from './aggregate.js';
 export type { AggregateOptions, Aggregation, DatasetAggregate, GroupMean, LayerValues, Normalize, PairGroup, SegmentChoice } from './aggregate.js';
-export { buildNeuronSets, neuronSetMeta, primarySet, writeNeuronSet, NEURON_SETS_DEFAULTS } from './neuron-report.js';
-export type { NeuronReport, NeuronSetsOptions } from './neuron-report.js';
+export { buildNeuronSets, neuronSetMeta, primarySet, rankedValues, writeNeuronSet, NEURON_SETS_DEFAULTS, RANK_FROM } from './neuron-report.js';
+export type { NeuronReport, NeuronSetsOptions, RankFrom, ValueDistribution } from './neuron-report.js';
+export { layerSummaries, quantile } from './distribution.js';
+export type { LayerSummary } from './distribution.js';
+export { readPairTable } from './pair-table.js';
+export type { DatasetPairs, PairRow, PairTable } from './pair-table.js';
+export { contrastPermutationTest } from './permutation.js';
+export type { ContrastTest, PermutationOptions, Stratum } from './permutation.js';
+export { adjustPValues, CORRECTIONS } from './p-adjust.js';
+export type { Correction } from './p-adjust.js';
+export { bootstrapSets } from './bootstrap.js';
+export type { BootstrapOptions, NeuronFrequency, SetStability } from './bootstrap.js';
+export { withSetStatistics, SET_STATISTICS_DEFAULTS } from './set-statistics.js';
+export type { ContrastTestReport, SetStatistics, SetStatisticsOptions, SignificantNeuron } from './set-statistics.js';
 export { formatSelector, intersectSets, neuronSetToMask, parseSelector, selectNeurons } from './neuron-sets.js';
 export type { Neuron, NeuronSet, Selector } from './neuron-sets.js';
 export { pickLayerNeurons, layerNeuronMask, LAYER_NEURONS_DEFAULTS } from './layer-neurons.js';

@@ -4,23 +4,35 @@
  *   intersect: neurons in every dataset's set — the paper's "relevance neurons", shared by all;
  *   fused:     the datasets' means averaged (each dataset weighs the same), then selected;
  *   diff:      mean of OOD minus mean of IN, then selected (what moves out of domain).
+ * Attribution sets rank one group's mean (`from`: all, relevant or non-relevant pairs), or the
+ * contrast: mean over relevant − mean over non-relevant pairs (`from: 'contrast'`; its per-neuron
+ * permutation test is in permutation.ts). Beside the sets, the report summarizes the whole signed
+ * distribution of the ranked values per layer (distribution.ts), for each dataset, fusion and
+ * difference: a set shows the top of it only.
  */
 import { CelensError } from '../errors.js';
 import { writeFileAtomic } from '../formats/files.js';
 import type { Aggregation, LayerValues, PairGroup } from './aggregate.js';
+import { layerSummaries } from './distribution.js';
+import type { LayerSummary } from './distribution.js';
 import { layerHistogram } from './histogram.js';
 import type { Magnitudes } from './magnitudes.js';
 import { averageValues, formatSelector, intersectSets, neuronSetToMask, selectNeurons, subtractValues } from './neuron-sets.js';
 import type { NeuronSet, Selector } from './neuron-sets.js';
 import { overlaps } from './overlap.js';
 import type { Overlap } from './overlap.js';
+import type { SetStatistics } from './set-statistics.js';
+
+/** What attribution sets rank: one pair group's mean, or `contrast` = mean over relevant − mean over non-relevant pairs. */
+export type RankFrom = PairGroup | 'contrast';
+export const RANK_FROM: readonly RankFrom[] = ['all', 'relevant', 'nonrelevant', 'contrast'];
 
 /** Which neuron sets buildNeuronSets makes: selectors, pair group, intersections, fusions and differences. */
 export interface NeuronSetsOptions {
   /** @default [{ kind: 'top-p', percent: 1 }] */
   selectors?: readonly Selector[];
-  /** Which pairs' mean the attribution selectors rank. @default 'all' */
-  from?: PairGroup;
+  /** Which pairs' mean the attribution selectors rank, or the relevant − non-relevant contrast. @default 'all' */
+  from?: RankFrom;
   /** Needed by `magnitude:P`; without it that selector is skipped with a note. */
   magnitudes?: Magnitudes;
   intersect?: boolean;
@@ -31,10 +43,20 @@ export interface NeuronSetsOptions {
 
 export const NEURON_SETS_DEFAULTS = { selectors: [{ kind: 'top-p', percent: 1 }] as readonly Selector[], from: 'all' } as const;
 
+/** The signed values one kind of set ranks (a dataset's, the fusion's, a difference's), summarized per layer. */
+export interface ValueDistribution {
+  /** The prefix of the sets that rank these values: `dl19`, `fused`, `covid-minus-dl19`. */
+  name: string;
+  datasets: string[];
+  layers: LayerSummary[];
+}
+
 export interface NeuronReport {
   aggregation: Aggregation;
-  from: PairGroup;
+  from: RankFrom;
   sets: NeuronSet[];
+  /** Per layer, the whole signed distribution of the values the attribution sets rank. */
+  distributions: ValueDistribution[];
   /** Selected neurons per layer, by set name. */
   perLayer: Record<string, number[]>;
   overlaps: Overlap[];
@@ -42,6 +64,8 @@ export interface NeuronReport {
   skipped: string[];
   /** The activation-statistics file the `magnitude:P` sets came from. */
   magnitudes?: { file: string; meta: Record<string, unknown> };
+  /** Contrast permutation tests and bootstrap stability, when asked for (set-statistics.ts). */
+  statistics?: SetStatistics;
 }
 
 /** Neuron sets from aggregated attributions: per-dataset selections, and their intersection, fusion or differences. */
@@ -51,24 +75,36 @@ export function buildNeuronSets(agg: Aggregation, o: NeuronSetsOptions = {}): Ne
   const diffs = (o.diff ?? []).map((s) => resolveDiff(s, names));
   const sets: NeuronSet[] = [];
   const skipped: string[] = [];
-  for (const sel of o.selectors ?? NEURON_SETS_DEFAULTS.selectors) {
+  const selectors = o.selectors ?? NEURON_SETS_DEFAULTS.selectors;
+  const distributions: ValueDistribution[] = [];
+  if (selectors.some((s) => s.kind !== 'magnitude')) {
+    for (const d of names) distributions.push({ name: d, datasets: [d], layers: layerSummaries(rankedValues(agg, d, from)) });
+    if (o.fuse) distributions.push({ name: 'fused', datasets: names, layers: layerSummaries(averageValues(names.map((d) => rankedValues(agg, d, from)))) });
+    for (const [ood, ind] of diffs) distributions.push({ name: `${ood}-minus-${ind}`, datasets: [ood, ind], layers: layerSummaries(subtractValues(rankedValues(agg, ood, from), rankedValues(agg, ind, from))) });
+  }
+  for (const sel of selectors) {
     const rule = formatSelector(sel);
     if (sel.kind === 'magnitude') {
       if (o.magnitudes) sets.push({ name: rule, rule, kind: 'magnitude', datasets: [], neurons: selectNeurons(o.magnitudes.values, sel) });
       else skipped.push(`${rule} skipped: it ranks neurons by mean |activation|, which needs --magnitude FILE ({"layer.0": [numbers], …})`);
       continue;
     }
-    const perDataset = names.map((d): NeuronSet => ({ name: `${d}/${rule}`, rule, kind: 'dataset', datasets: [d], neurons: selectNeurons(groupMean(agg, d, from), sel) }));
+    const perDataset = names.map((d): NeuronSet => ({ name: `${d}/${rule}`, rule, kind: 'dataset', datasets: [d], neurons: selectNeurons(rankedValues(agg, d, from), sel) }));
     sets.push(...perDataset);
     if (o.intersect) sets.push(intersectSets(perDataset, `intersect/${rule}`));
-    if (o.fuse) sets.push({ name: `fused/${rule}`, rule, kind: 'fused', datasets: names, neurons: selectNeurons(averageValues(names.map((d) => groupMean(agg, d, from))), sel) });
+    if (o.fuse) sets.push({ name: `fused/${rule}`, rule, kind: 'fused', datasets: names, neurons: selectNeurons(averageValues(names.map((d) => rankedValues(agg, d, from))), sel) });
     for (const [ood, ind] of diffs) {
-      const values = subtractValues(groupMean(agg, ood, from), groupMean(agg, ind, from));
+      const values = subtractValues(rankedValues(agg, ood, from), rankedValues(agg, ind, from));
       sets.push({ name: `${ood}-minus-${ind}/${rule}`, rule, kind: 'diff', datasets: [ood, ind], neurons: selectNeurons(values, sel) });
     }
   }
   const perLayer = Object.fromEntries(sets.map((s) => [s.name, layerHistogram(s, agg.widths.length)]));
-  return { aggregation: agg, from, sets, perLayer, overlaps: overlaps(sets), skipped, ...(o.magnitudes && { magnitudes: { file: o.magnitudes.file, meta: o.magnitudes.meta } }) };
+  return { aggregation: agg, from, sets, distributions, perLayer, overlaps: overlaps(sets), skipped, ...(o.magnitudes && { magnitudes: { file: o.magnitudes.file, meta: o.magnitudes.meta } }) };
+}
+
+/** The values a dataset's attribution sets rank: a group's mean, or the relevant − non-relevant contrast. */
+export function rankedValues(agg: Aggregation, dataset: string, from: RankFrom): LayerValues {
+  return from === 'contrast' ? subtractValues(groupMean(agg, dataset, 'relevant'), groupMean(agg, dataset, 'nonrelevant')) : groupMean(agg, dataset, from);
 }
 
 /** A dataset's mean for one group; a group with no pairs is an error, not a silent zero. */
@@ -129,8 +165,35 @@ export function neuronSetMeta(r: NeuronReport, set: NeuronSet): Record<string, u
     size: set.neurons.length,
     total: a.widths.reduce((s, w) => s + w, 0),
     perLayer: r.perLayer[set.name],
+    ...setStatisticsMeta(r, set),
     neurons: set.neurons,
   };
+}
+
+/** Which tests gave the set's p-values, and its bootstrap stability (the others' frequencies; its own neurons carry theirs). */
+function setStatisticsMeta(r: NeuronReport, set: NeuronSet): Record<string, unknown> {
+  const st = r.statistics;
+  if (!st) return {};
+  const out: Record<string, unknown> = {};
+  const names = set.kind === 'fused' ? ['fused'] : set.kind === 'dataset' || set.kind === 'intersect' ? set.datasets : [];
+  const t = st.tests.filter((x) => names.includes(x.name));
+  const first = t[0];
+  if (first && t.length === names.length) {
+    out.test = {
+      statistic: 'mean over relevant − mean over non-relevant pairs (over several datasets: their mean, labels permuted within each)',
+      pValue: `two-sided permutation p = (1 + #{|T*| >= |T|}) / (1 + permutations)${set.kind === 'intersect' ? ', the largest over the datasets (intersection-union test)' : ''}`,
+      tests: t.map((x) => x.name),
+      permutations: first.permutations,
+      seed: first.seed,
+      correction: first.correction,
+      alpha: first.alpha,
+    };
+  }
+  const b = st.stability.find((x) => x.set === set.name);
+  if (b) {
+    out.bootstrap = { unit: 'query', replicates: b.replicates, failed: b.failed, seed: st.seed, jaccard: b.jaccard, meanSize: b.meanSize, others: b.frequencies.filter((f) => !f.inSet).map(({ layer, index, frequency }) => ({ layer, index, frequency })) };
+  }
+  return out;
 }
 
 /** Writes OUT (mask JSON, readable by parseMasks/readMasks) and its sibling meta file. */

@@ -29,6 +29,11 @@ export interface Neuron {
   value: number;
   /** A combined set: the value in each part, by part name. */
   values?: Record<string, number>;
+  /** With a contrast permutation test (set-statistics.ts): the neuron's p-value, and adjusted over all neurons. */
+  p?: number;
+  pAdjusted?: number;
+  /** With a bootstrap over queries (bootstrap.ts): the share of replicate sets that hold the neuron. */
+  frequency?: number;
 }
 
 /** A named, ranked set of FFN neurons (layer, index, value), and the rule and datasets that made it. */

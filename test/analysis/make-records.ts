@@ -7,7 +7,8 @@ export interface PairSpec {
   layers: number[][];
   /** [layer][5 segments][W]; default: all in the passage row. */
   segments?: number[][][];
-  source?: Pick<PairSource, 'dataset' | 'relevant'>;
+  /** `qid` defaults to `q{index}` (every pair its own query). */
+  source?: Pick<PairSource, 'dataset' | 'relevant'> & { qid?: string };
   target?: { input: number; baseline: number };
   /** More sites: kind → per-layer sums. */
   extra?: Record<string, number[][]>;
@@ -30,7 +31,7 @@ export function record(index: number, p: PairSpec, site = 'ffn.pre'): PairRecord
   for (const [kind, layers] of Object.entries(p.extra ?? {})) put(kind, layers);
   return {
     index,
-    ...(p.source && { source: { dataset: p.source.dataset, qid: `q${index}`, docid: `d${index}`, grade: p.source.relevant ? 1 : 0, relevant: p.source.relevant } }),
+    ...(p.source && { source: { dataset: p.source.dataset, qid: p.source.qid ?? `q${index}`, docid: `d${index}`, grade: p.source.relevant ? 1 : 0, relevant: p.source.relevant } }),
     length: 6,
     segments: { length: 6, cls: 0, query: [1, 2], sep1: 2, passage: [3, 5], sep2: 5 },
     target: p.target ?? { input: 1, baseline: 0 },

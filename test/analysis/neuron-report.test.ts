@@ -97,3 +97,30 @@ test('the table names pairs, per-layer counts, top neurons and overlaps', () => 
   expect(text).toContain('intersect/top-p:25 per layer\nlayer 0 │');
   expect(text).toMatch(/A\/top-p:25\s+B\/top-p:25\s+2\s+2\s+1\s+0\.333/);
 });
+
+test('--from contrast ranks mean over relevant − mean over non-relevant pairs; it needs both groups', () => {
+  const g = (rel: LayerValues, non: LayerValues): Aggregation['datasets'][number] => ({ dataset: 'D', files: ['D.jsonl'], groups: { all: { pairs: 4, mean: zeros }, relevant: { pairs: 2, mean: rel }, nonrelevant: { pairs: 2, mean: non } } });
+  const base = agg({});
+  // Relevant A, non-relevant B: contrast [4,−4,0,0],[0,0,5,−2].
+  const r = buildNeuronSets({ ...base, datasets: [g(A, B)] }, { selectors: [parseSelector('top-p:25'), parseSelector('abs-top-p:25')], from: 'contrast' });
+  expect(names(r)).toEqual({ 'D/top-p:25': ['1.2=5', '0.0=4'], 'D/abs-top-p:25': ['1.2=5', '0.0=4'] });
+  const r2 = buildNeuronSets({ ...base, datasets: [g(B, A)] }, { selectors: [parseSelector('top-p:25'), parseSelector('abs-top-p:25')], from: 'contrast' });
+  // Reversed: [−4,4,0,0],[0,0,−5,2] — the signed rule takes 0.1 and 1.3, |value| still 1.2 and 0.0.
+  expect(names(r2)).toEqual({ 'D/top-p:25': ['0.1=4', '1.3=2'], 'D/abs-top-p:25': ['1.2=-5', '0.0=-4'] });
+  expect(formatNeuronReport(r)).toContain('attribution sets rank the mean over relevant − mean over non-relevant pairs');
+  const noNon = { ...g(A, B), groups: { ...g(A, B).groups, nonrelevant: { pairs: 0, mean: zeros } } };
+  expect(() => buildNeuronSets({ ...base, datasets: [noNon] }, { from: 'contrast' })).toThrow("dataset 'D' has no nonrelevant pairs");
+});
+
+test('the whole signed distribution of the ranked values, per layer, for each dataset, fusion and difference', () => {
+  const r = buildNeuronSets(agg({ A, B }), { selectors: [parseSelector('top-p:25')], fuse: true, diff: ['B:A'] });
+  expect(r.distributions.map((d) => [d.name, d.datasets])).toEqual([['A', ['A']], ['B', ['B']], ['fused', ['A', 'B']], ['B-minus-A', ['B', 'A']]]);
+  // A layer 0 = [5, 1, 0, −1]; B − A layer 1 = [0, 0, −5, 2].
+  expect(r.distributions[0]?.layers[0]).toMatchObject({ layer: 0, neurons: 4, min: -1, median: 0.5, max: 5, positive: 2, negative: 1, zero: 1, sumPositive: 6, sumNegative: -1 });
+  expect(r.distributions[3]?.layers[1]).toMatchObject({ min: -5, max: 2, positive: 1, negative: 1, sumNegative: -5 });
+  const text = formatNeuronReport(r);
+  expect(text).toContain('A: mean over all pairs, per layer (all neurons; >0 / <0 count them, Σ>0 / Σ<0 add their values)\nlayer  neurons     min');
+  expect(text).toMatch(/\n0\s+4\s+-1\.000\s+-0\.8500\s+-0\.2500\s+0\.5000\s+2\.000\s+4\.400\s+5\.000\s+2\s+1\s+6\.000\s+-1\.000\n/);
+  // Only magnitude sets: no attribution values ranked, none summarized.
+  expect(buildNeuronSets(agg({ A }), { selectors: [parseSelector('magnitude:25')] }).distributions).toEqual([]);
+});

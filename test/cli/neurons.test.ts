@@ -98,4 +98,53 @@ test('--ranking-out writes a ranking that celens prune reads', async () => {
   const c = parseConfig({ hidden_size: 4, num_attention_heads: 2, num_hidden_layers: 2, intermediate_size: 2 });
   const scores = await readUnitScores(out, c);
   expect(scores.values.map((v) => Array.from(v))).toEqual([[1, 2], [3, 4]]);
+  // --from contrast: relevant − non-relevant = [1−5, 2−6], [3−7, 4−8].
+  const contrast = join(dir, 'contrast.json');
+  expect((await runCli(['neurons', '--in', file, '--from', 'contrast', '--ranking-out', contrast])).code).toBe(0);
+  expect((await readUnitScores(contrast, c)).values.map((v) => Array.from(v))).toEqual([[-4, -4], [-4, -4]]);
+});
+
+test('--from contrast --permutations --bootstrap: p-values and frequencies on the neurons, the tests and the distribution in --json', async () => {
+  const r = await runCli(['neurons', '--in', dl19, '--from', 'contrast', '--select', 'top-p:25', '--permutations', '3000', '--bootstrap', '60', '--seed', '4', '--json']);
+  expect(r.code).toBe(0);
+  type N = { layer: number; index: number; value: number; p: number; pAdjusted: number; frequency: number };
+  const j = JSON.parse(r.stdout) as {
+    from: string;
+    distributions: Array<{ name: string; layers: Array<{ layer: number; min: number; max: number; positive: number; negative: number }> }>;
+    sets: Array<{ set: string; neurons: N[]; test: Record<string, unknown>; bootstrap: { replicates: number; failed: number; seed: number; jaccard: { mean: number } } }>;
+    tests: Array<{ name: string; permutations: number; correction: string; pairs: unknown; significant: unknown[]; minAttainableP: number }>;
+  };
+  expect(j.from).toBe('contrast');
+  // dl19: relevant mean [5,1,0,−1],[0,4,2,0] − non-relevant [0,0,0,9],[0,0,0,0] = [5,1,0,−10],[0,4,2,0].
+  expect(j.distributions.map((d) => [d.name, d.layers.map((l) => [l.min, l.max, l.positive, l.negative])])).toEqual([['dl19', [[-10, 5, 2, 1], [0, 4, 2, 0]]]]);
+  const [set] = j.sets;
+  expect(set?.neurons.map((n) => `${n.layer}.${n.index}=${n.value}`)).toEqual(['0.0=5', '1.1=4']);
+  // 3 pairs, 1 non-relevant: 3 labelings, and only the observed one reaches |T| = 5 (the others give −4 and −1): p = 1/3.
+  expect(Math.abs((set?.neurons[0]?.p as number) - 1 / 3)).toBeLessThan(0.04);
+  expect(set?.neurons[0]?.pAdjusted).toBeGreaterThanOrEqual(set?.neurons[0]?.p as number);
+  expect(set?.test).toMatchObject({ tests: ['dl19'], permutations: 3000, seed: 4, correction: 'bh', alpha: 0.05 });
+  expect(j.tests).toEqual([expect.objectContaining({ name: 'dl19', permutations: 3000, correction: 'bh', pairs: { relevant: 2, nonrelevant: 1 }, significant: [], minAttainableP: 1 / 3001 })]);
+  // Bootstrap: a replicate that draws no non-relevant (or no relevant) query has no contrast and fails.
+  expect((set?.bootstrap.replicates as number) + (set?.bootstrap.failed as number)).toBe(60);
+  expect(set?.bootstrap.failed).toBeGreaterThan(0);
+  expect(set?.bootstrap.seed).toBe(4);
+  for (const n of set?.neurons ?? []) expect(n.frequency).toBeGreaterThan(0);
+  expect(r.stderr).toMatch(/celens: note: bootstrap: \d+ of 60 replicates drew no pair of a group a set needs/);
+});
+
+test('the table shows each dataset\'s signed distribution per layer and, with --permutations, the test', async () => {
+  const r = await runCli(['neurons', '--in', dl19, '--in', covid, '--from', 'relevant', '--select', 'abs-top-p:25', '--permutations', '20']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('dl19: mean over relevant pairs, per layer (all neurons; >0 / <0 count them, Σ>0 / Σ<0 add their values)');
+  // covid relevant layer 1: [0, 4, −3, 2].
+  expect(r.stdout).toMatch(/covid: mean over relevant pairs, per layer[^\n]*\nlayer[^\n]*\n0[^\n]*\n1\s+4\s+-3\.000\s+[^\n]*4\.000\s+2\s+1\s+6\.000\s+-3\.000\n/);
+  expect(r.stdout).toContain('neurons with Benjamini–Hochberg-adjusted p <= 0.05, per layer');
+  expect(r.stderr).toContain('celens: note: --permutations 20: the smallest p-value is 1/21, above α/m = 0.05/8');
+});
+
+test('bad --permutations, --bootstrap, --alpha and --correction are usage errors', async () => {
+  expect((await runCli(['neurons', '--in', dl19, '--permutations', '-1'])).stderr).toBe('celens: --permutations must be an integer >= 0\n');
+  expect((await runCli(['neurons', '--in', dl19, '--bootstrap', '2.5'])).stderr).toBe('celens: --bootstrap must be an integer >= 0\n');
+  expect((await runCli(['neurons', '--in', dl19, '--alpha', '1'])).stderr).toBe('celens: --alpha must lie between 0 and 1\n');
+  expect((await runCli(['neurons', '--in', dl19, '--correction', 'bonferroni'])).code).toBe(1);
 });
