@@ -11,7 +11,7 @@ import type { PairAttribution } from '../../src/attribution/summary.js';
 import type { SiteName } from '../../src/model/sites.js';
 import { onlyCelensErrors, scratch } from '../oracle.js';
 
-export const dictionary = ['"index"', '"segments"', '"sum"', '"segments_sum"', '"per_token"', '"completeness"', '"target"', '"layer.0.ffn.pre"', 'null', '[]', '{}', '1e999', '-1', '2', '"__proto__"', '\n'];
+export const dictionary = ['"index"', '"segments"', '"sum"', '"segments_sum"', '"per_token"', '"completeness"', '"completeness_relative"', '"target"', '"layer.0.ffn.pre"', 'null', '[]', '{}', '1e999', '-1', '2', '"__proto__"', '\n'];
 
 const HEADER: JournalHeader = { celens: 'attribute', version: 1, method: 'nig', model: 'fuzz', count: 2, options: { steps: 8 } };
 
@@ -26,6 +26,7 @@ function pair(length: number, v: number): PairAttribution {
     targetInput: 1.5,
     targetBaseline: -0.25,
     completeness: Float64Array.from([0.001, NaN]),
+    completenessRelative: Float64Array.from([0.001 / 1.75, NaN]),
   };
 }
 

@@ -14,6 +14,26 @@ export function inclusiveAlphas(m: number): number[] {
   return Array.from({ length: m }, (_v, k) => k / (m - 1));
 }
 
+/**
+ * A caller's own NIG path points, checked: finite, strictly ascending, first 0 and last 1. The ends
+ * are required because NIG reads F(x′) and F(x) there and credits every interval [α_k, α_{k+1}]
+ * between them; a grid without them (Gauss–Legendre nodes, say) would leave [0, α_0] and
+ * [α_last, 1] out of the attributions and of the completeness check. Add 0 and 1 to such a grid.
+ */
+export function checkPathAlphas(alphas: readonly number[]): number[] {
+  const where = (k: number): string => `alphas[${k}] = ${String(alphas[k])}`;
+  if (alphas.length < 2) throw new RangeError(`alphas must hold at least 2 points, 0 and 1 (got ${alphas.length})`);
+  alphas.forEach((a, k) => {
+    if (!Number.isFinite(a)) throw new RangeError(`alphas must be finite numbers: ${where(k)}`);
+    if (k > 0 && !(a > (alphas[k - 1] as number))) throw new RangeError(`alphas must be strictly ascending: ${where(k)} after ${where(k - 1)}`);
+  });
+  const last = alphas.length - 1;
+  if (alphas[0] !== 0 || alphas[last] !== 1) {
+    throw new RangeError(`alphas must start at 0 and end at 1, where F(x′) and F(x) are read (got ${where(0)}, ${where(last)}); add the ends to the grid`);
+  }
+  return [...alphas];
+}
+
 /** Left Riemann: α_k = k/m, w_k = 1/m, k = 0…m−1 (never evaluates α = 1). */
 export function riemannLeft(m: number): Quadrature {
   checkSteps(m, 1);

@@ -21,6 +21,11 @@ export interface PairAttribution {
   targetBaseline: number;
   /** Per layer: Σ attributions on the cut site − (targetInput − targetBaseline); NaN where not computed. */
   completeness: Float64Array;
+  /**
+   * Per layer: completeness / |F(x) − F(x′)| (the change that layer's attributions should add up
+   * to), signed as completeness; NaN where completeness is, or where F does not change.
+   */
+  completenessRelative: Float64Array;
 }
 
 export interface SummaryInput {
@@ -73,13 +78,21 @@ export function summarize(s: SummaryInput): PairAttribution[] {
     const fx = s.targetInput[p] as number;
     const fb = s.targetBaseline[p] as number;
     const completeness = new Float64Array(s.numLayers).fill(NaN);
+    const completenessRelative = new Float64Array(s.numLayers).fill(NaN);
     for (let l = 0; l < s.numLayers; l++) {
       const t = totals.get(cut(l));
       const fbl = s.baselineByLayer ? s.baselineByLayer.get(l)?.[p] : fb;
-      if (t !== undefined && fbl !== undefined) completeness[l] = t - (fx - fbl);
+      if (t === undefined || fbl === undefined) continue;
+      completeness[l] = t - (fx - fbl);
+      completenessRelative[l] = relativeError(completeness[l] as number, fx - fbl);
     }
-    return { segments: seg, sum, bySegment, ...(s.perToken && { perToken }), targetInput: fx, targetBaseline: fb, completeness };
+    return { segments: seg, sum, bySegment, ...(s.perToken && { perToken }), targetInput: fx, targetBaseline: fb, completeness, completenessRelative };
   });
+}
+
+/** error / |change|, NaN where the change is 0 (nothing to be relative to). */
+export function relativeError(error: number, change: number): number {
+  return change === 0 ? NaN : error / Math.abs(change);
 }
 
 export { SEGMENT_NAMES };

@@ -10,7 +10,7 @@ import { CelensError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { masksToJson } from '../model/masks.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import { attributeStream, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
+import { attributeStream, ATTRIBUTE_DEFAULTS, pathDefaults } from '../attribution/attribute.js';
 import type { AttributeOptions, AttributionRecord, StreamOptions } from '../attribution/attribute.js';
 import { checkResumable, fromRecord, readJournal, removeFile, toRecord, writeAttributionSafetensors } from './records.js';
 import { JournalWriter } from '../formats/journal.js';
@@ -50,10 +50,14 @@ export function journalPath(out: string): string {
 /** The header that identifies a run: everything that changes the numbers. */
 function jobHeader(job: AttributeJob): JournalHeader {
   const o = job.options;
+  const method = o.method ?? ATTRIBUTE_DEFAULTS.method;
+  const path = pathDefaults(method);
   const options: Record<string, unknown> = {
     ...o,
-    method: o.method ?? ATTRIBUTE_DEFAULTS.method,
-    steps: o.steps ?? ATTRIBUTE_DEFAULTS.steps,
+    method,
+    // Resolved, so that a journal names the path it was made on and a change of default never resumes it.
+    steps: o.steps ?? o.alphas?.length ?? path.steps,
+    rule: o.rule ?? path.rule,
     chunk: o.chunk ?? ATTRIBUTE_DEFAULTS.chunk,
     pairsPerBatch: o.pairsPerBatch ?? ATTRIBUTE_DEFAULTS.pairsPerBatch,
     perToken: o.perToken ?? ATTRIBUTE_DEFAULTS.perToken,

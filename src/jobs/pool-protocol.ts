@@ -88,6 +88,7 @@ export function transferables(results: readonly PairAttribution[]): ArrayBuffer[
   for (const r of results) {
     for (const m of [r.sum, r.bySegment, r.perToken]) if (m) for (const a of m.values()) add(a);
     add(r.completeness);
+    add(r.completenessRelative);
   }
   return [...out];
 }

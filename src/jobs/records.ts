@@ -46,12 +46,16 @@ export interface PairRecord {
   target: { input: number; baseline: number };
   /** Per layer; null where not computed. */
   completeness: Array<number | null>;
+  /** Per layer: completeness / |F(x) − F(x′)|; null where not computed or F did not change. Absent from older journals. */
+  completeness_relative?: Array<number | null>;
   sum: Record<string, number[]>;
   segments_sum: Record<string, number[][]>;
   per_token?: Record<string, number[][]>;
 }
 
 const f32 = (a: ArrayLike<number>): number[] => Array.from(a, (v) => Math.fround(v));
+const nullable = (a: Float64Array): Array<number | null> => Array.from(a, (v) => (Number.isNaN(v) ? null : Math.fround(v)));
+const fromNullable = (a: ReadonlyArray<number | null>): Float64Array => Float64Array.from(a, (v) => (v === null ? NaN : v));
 
 export function toRecord(index: number, r: PairAttribution, id?: string, source?: PairSource): PairRecord {
   const rows = (a: Float32Array, W: number): number[][] => Array.from({ length: a.length / W }, (_v, i) => f32(a.subarray(i * W, (i + 1) * W)));
@@ -68,7 +72,8 @@ export function toRecord(index: number, r: PairAttribution, id?: string, source?
     length: r.segments.length,
     segments: r.segments,
     target: { input: Math.fround(r.targetInput), baseline: Math.fround(r.targetBaseline) },
-    completeness: Array.from(r.completeness, (v) => (Number.isNaN(v) ? null : Math.fround(v))),
+    completeness: nullable(r.completeness),
+    completeness_relative: nullable(r.completenessRelative),
     sum,
     segments_sum: segs,
   };
@@ -93,7 +98,10 @@ export function fromRecord(rec: PairRecord): PairAttribution {
     bySegment,
     targetInput: rec.target.input,
     targetBaseline: rec.target.baseline,
-    completeness: Float64Array.from(rec.completeness, (v) => (v === null ? NaN : v)),
+    completeness: fromNullable(rec.completeness),
+    // A journal from before the relative error was recorded: unknown (NaN), not recomputed, since
+    // layer IG's F(x′) differs by layer and the record keeps only the first layer's.
+    completenessRelative: rec.completeness_relative ? fromNullable(rec.completeness_relative) : new Float64Array(rec.completeness.length).fill(NaN),
   };
   if (rec.per_token) out.perToken = new Map(Object.entries(rec.per_token).map(([s, v]) => [s as SiteName, flat(v)]));
   return out;
@@ -142,7 +150,10 @@ export function checkRecord(v: unknown, count: number, file: string, line: numbe
   const range = (x: unknown): boolean => Array.isArray(x) && x.length === 2 && x.every(int);
   if (!int(v.length) || !isObject(s) || s.length !== v.length || ![s.cls, s.sep1, s.sep2].every(int) || !range(s.query) || !range(s.passage)) bad('bad length or segments');
   if (!isObject(v.target) || typeof v.target.input !== 'number' || typeof v.target.baseline !== 'number') bad('bad target');
-  if (!Array.isArray(v.completeness) || !v.completeness.every((x) => x === null || typeof x === 'number')) bad('bad completeness');
+  const perLayer = (a: unknown): boolean => Array.isArray(a) && a.every((x) => x === null || typeof x === 'number');
+  if (!perLayer(v.completeness)) bad('bad completeness');
+  const rel = v.completeness_relative;
+  if (rel !== undefined && (!perLayer(rel) || (rel as unknown[]).length !== (v.completeness as unknown[]).length)) bad('bad completeness_relative');
   if (!isObject(v.sum) || !isObject(v.segments_sum) || (v.per_token !== undefined && !isObject(v.per_token))) bad('bad sum, segments_sum or per_token');
   const sum = v.sum as Record<string, unknown>;
   for (const [site, a] of Object.entries(sum)) {
@@ -168,7 +179,7 @@ export function checkResumable(file: string, found: JournalHeader, wanted: Journ
 /**
  * Safetensors output: `<p>.layer.{l}.{site}.sum` [B,W], `.segments` [B,5,W], per-token `<p>.layer.{l}.{site}`
  * [B,T,W] (T = longest pair, zero-padded) when present, `target.input`/`target.baseline` [B],
- * `completeness.layer.{l}` [B], `lengths` [B]. `<p>` is `nig` or `lig` (layer IG).
+ * `completeness.layer.{l}` and `completeness_relative.layer.{l}` [B], `lengths` [B]. `<p>` is `nig` or `lig` (layer IG).
  */
 export async function writeAttributionSafetensors(file: string, prefix: 'nig' | 'lig', results: readonly PairAttribution[], metadata: Record<string, string>): Promise<void> {
   const B = results.length;
@@ -202,7 +213,9 @@ export async function writeAttributionSafetensors(file: string, prefix: 'nig' | 
   tensors.set('target.baseline', { dtype: 'F32', shape: [B], data: results.map((r) => r.targetBaseline) });
   tensors.set('lengths', { dtype: 'I32', shape: [B], data: results.map((r) => r.segments.length) });
   first.completeness.forEach((v, l) => {
-    if (!Number.isNaN(v)) tensors.set(`completeness.layer.${l}`, { dtype: 'F32', shape: [B], data: results.map((r) => r.completeness[l] as number) });
+    if (Number.isNaN(v)) return;
+    tensors.set(`completeness.layer.${l}`, { dtype: 'F32', shape: [B], data: results.map((r) => r.completeness[l] as number) });
+    tensors.set(`completeness_relative.layer.${l}`, { dtype: 'F32', shape: [B], data: results.map((r) => r.completenessRelative[l] as number) });
   });
   await writeSafetensors(file, tensors, metadata);
 }

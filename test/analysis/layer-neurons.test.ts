@@ -7,7 +7,7 @@ import { mulberry32, sampleIndices } from '../../src/util/random.js';
 /** A result holding only per-neuron sums at layer.{l}.ffn.pre. */
 function result(layers: number[][]): PairAttribution {
   const sum = new Map<SiteName, Float32Array>(layers.map((v, l) => [`layer.${l}.ffn.pre` as SiteName, Float32Array.from(v)]));
-  return { segments: { length: 5, cls: 0, query: [1, 2], sep1: 2, passage: [3, 4], sep2: 4 }, sum, bySegment: new Map(), targetInput: 0, targetBaseline: 0, completeness: new Float64Array(layers.length) };
+  return { segments: { length: 5, cls: 0, query: [1, 2], sep1: 2, passage: [3, 4], sep2: 4 }, sum, bySegment: new Map(), targetInput: 0, targetBaseline: 0, completeness: new Float64Array(layers.length), completenessRelative: new Float64Array(layers.length) };
 }
 
 const widths = [4, 3];

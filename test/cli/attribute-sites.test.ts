@@ -32,7 +32,8 @@ describe('celens attribute --site', () => {
   test('a site name: only that site, the fixture\'s NIG; every layer\'s completeness; same with 2 workers', async () => {
     const refs = await reference();
     const one = join(dir, 'one.jsonl');
-    const r = await runCli([...base, '--site', 'layer.1.ffn.pre', '--workers', '1', '--out', one]);
+    // The fixture's NIG references use the paper's right rule.
+    const r = await runCli([...base, '--rule', 'right', '--site', 'layer.1.ffn.pre', '--workers', '1', '--out', one]);
     expect(r.stderr).toMatch(/wrote 4 of 4 pairs/);
     expect(r.code).toBe(0);
     const { header, records } = await readJsonl(one);
@@ -44,7 +45,7 @@ describe('celens attribute --site', () => {
       expect(maxAbsDiff(records.map((x) => x.completeness?.[l] as number), ref(refs, `nig.m20.padq.logit.right.out.layer${l}.delta`).data as Float32Array)).toBeLessThanOrEqual(1e-5);
     }
     const two = join(dir, 'two.jsonl');
-    expect((await runCli([...base, '--site', 'layer.1.ffn.pre', '--workers', '2', '--out', two])).code).toBe(0);
+    expect((await runCli([...base, '--rule', 'right', '--site', 'layer.1.ffn.pre', '--workers', '2', '--out', two])).code).toBe(0);
     expect(await readFile(two, 'utf8')).toBe(await readFile(one, 'utf8'));
   }, 120_000);
 

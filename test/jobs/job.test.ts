@@ -37,9 +37,9 @@ test('groups are planned by length, input order breaking ties', () => {
 test('chunk 1, 7 and m, and 1 or 4 pairs per batch, give the same attributions', async () => {
   const before = tf.memory().numTensors;
   const runs = await Promise.all([
-    attribute(model, pairs, { chunk: 1, pairsPerBatch: 1, sites: ['ffn.pre', 'ffn.post'] }),
-    attribute(model, pairs, { chunk: 7, pairsPerBatch: 4, sites: ['ffn.pre', 'ffn.post'] }),
-    attribute(model, pairs, { chunk: 20, pairsPerBatch: 3, sites: ['ffn.pre', 'ffn.post'] }),
+    attribute(model, pairs, { steps: 20, chunk: 1, pairsPerBatch: 1, sites: ['ffn.pre', 'ffn.post'] }),
+    attribute(model, pairs, { steps: 20, chunk: 7, pairsPerBatch: 4, sites: ['ffn.pre', 'ffn.post'] }),
+    attribute(model, pairs, { steps: 20, chunk: 20, pairsPerBatch: 3, sites: ['ffn.pre', 'ffn.post'] }),
   ]);
   expect(tf.memory().numTensors).toBe(before);
   const [a, ...others] = runs;

@@ -227,7 +227,7 @@ describeEachBackend('layer.{l}.attn.out', (backend) => {
 
   wasmOnly('NIG credits attn.out: exactly 0 on padding, every layer\'s out still gives completeness', async () => {
     const refs = await reference();
-    const res = await nigBatch(model, fixtureBatch(refs), { sites: ['attn.out'], steps: 20, perToken: true });
+    const res = await nigBatch(model, fixtureBatch(refs), { sites: ['attn.out'], steps: 20, rule: 'right', perToken: true });
     const lengths = [24, 17, 9, 5];
     res.forEach((p, row) => {
       expect([...p.sum.keys()]).toEqual(['layer.0.attn.out', 'layer.1.attn.out', 'layer.2.attn.out']);
