@@ -55,6 +55,8 @@ export type { Collection, EvaluateOptions, Evaluation, PairScorer, RerankOptions
 // Prune
 export { runSweep, SWEEP_DEFAULTS } from './pruning/sweep.js';
 export type { SweepOptions, SweepResult } from './pruning/sweep.js';
+export { summarizeSweep } from './pruning/summary.js';
+export type { SweepSummary, SweepSummaryOptions } from './pruning/summary.js';
 export { readUnitScores } from './pruning/ranking.js';
 export type { UnitScores } from './pruning/ranking.js';
 export { exportPruned } from './pruning/export.js';

@@ -20,6 +20,6 @@ export function pHeaders(tests: readonly string[], correction: Correction): stri
 }
 
 /** The p-value cells of one row, in pHeaders' order. */
-export function pCells(row: RunComparison['rows'][number], tests: ReadonlyArray<'t' | 'randomization'>, correction: Correction): string[] {
+export function pCells(row: Pick<RunComparison['rows'][number], 'p' | 'pAdjusted'>, tests: ReadonlyArray<'t' | 'randomization'>, correction: Correction): string[] {
   return [...tests.map((t) => formatP(row.p[t])), ...(correction === 'none' ? [] : tests.map((t) => formatP(row.pAdjusted[t])))];
 }

@@ -5,21 +5,32 @@
  * the file. Rows hold no times or paths that vary between runs, so a resumed sweep writes the
  * same bytes as an uninterrupted one. One parser reads the file for a resume (readSweep) and,
  * without changing it, for the report (readSweepLines, used by report/inputs.ts).
+ *
+ * Version 2 (the paired tests): the header lists the evaluated `qids` and each row carries its
+ * per-query values (`per_query`, in `qids` order) so that the tests can be recomputed from the file
+ * alone, and random controls name the strategy they are matched to (`matched_to`). Every version 1
+ * field is kept with its name and meaning. A version 1 file is still read by the report but not
+ * resumed (its rows cannot be tested), with a message saying so.
  */
 import { CelensError } from '../errors.js';
 import { journalLines, JournalWriter, resumeJournal } from '../formats/journal.js';
 import type { JournalLine, TornLine } from '../formats/journal.js';
 import { isJsonObject, parseJson } from '../formats/json.js';
 
+/** The journal version this celens writes and resumes. */
+export const SWEEP_VERSION = 2;
+
 export interface SweepHeader {
   celens: 'prune';
-  version: 1;
+  version: typeof SWEEP_VERSION;
   model: string;
   collection: string;
   queries: number;
   pairs: number;
   /** Everything that changes the numbers; a resume must match it exactly. */
   options: Record<string, unknown>;
+  /** The evaluated queries (judged, with candidates), strcmp order: the order of every row's `per_query`. */
+  qids: string[];
 }
 
 /**
@@ -35,18 +46,25 @@ export interface CellRow {
   budget: number | null;
   n: number;
   seed?: number;
+  /** Random controls only: the strategy whose per-layer counts the draw copies, null for a global draw. */
+  matched_to?: string | null;
   counts_per_layer: number[];
   metrics: Record<string, number>;
   /** Mean over pairs of |score − unpruned score|; null where there are no model scores. */
   mean_abs_delta: number | null;
   /** Queries whose top 10 is decided by tied scores (trec_eval breaks them by docno). */
   ties_top10: number;
+  /** measure → its value on each query of the header's `qids`, in that order (every row but random-ranking). */
+  per_query?: Record<string, number[]>;
 }
 
 /** The row with its keys in the documented order (so every line of the file reads alike). */
 export function orderRow(r: CellRow): CellRow {
-  const { cell, strategy, unit, ablation, budget, n, seed, counts_per_layer, metrics, mean_abs_delta, ties_top10 } = r;
-  return { cell, strategy, unit, ablation, budget, n, ...(seed !== undefined && { seed }), counts_per_layer, metrics, mean_abs_delta, ties_top10 };
+  const { cell, strategy, unit, ablation, budget, n, seed, matched_to, counts_per_layer, metrics, mean_abs_delta, ties_top10, per_query } = r;
+  return {
+    cell, strategy, unit, ablation, budget, n, ...(seed !== undefined && { seed }), ...(matched_to !== undefined && { matched_to }),
+    counts_per_layer, metrics, mean_abs_delta, ties_top10, ...(per_query !== undefined && { per_query }),
+  };
 }
 
 /** A sweep as written: its header and each row (a JSON object), with their line numbers. */
@@ -99,6 +117,12 @@ export class SweepJournal {
   static async open(file: string | undefined, header: SweepHeader): Promise<{ journal: SweepJournal; done: Map<string, CellRow> }> {
     if (file === undefined) return { journal: new SweepJournal(undefined), done: new Map() };
     const found = await readSweep(file);
+    if (found && found.header.version !== SWEEP_VERSION) {
+      throw new CelensError(
+        `a sweep of journal version ${JSON.stringify(found.header.version)} is here, written before prune's paired tests: its rows lack the per-query values the tests need, so it cannot be resumed (celens report still reads it); delete it or choose another --out`,
+        { file },
+      );
+    }
     if (found) {
       const a = JSON.stringify({ ...found.header, model: undefined });
       const b = JSON.stringify({ ...header, model: undefined });

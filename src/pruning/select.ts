@@ -8,9 +8,14 @@
  *   bottom     lowest value of the relevance ranking (most negative)
  *   magnitude  lowest mean |activation|: the conventional magnitude-pruning baseline, which
  *              removes the units that look least important
- *   random     uniformly drawn, with exactly `top`'s per-layer counts at the same budget (so
- *              the comparison controls for where the units are); with no relevance ranking, a
- *              global uniform draw. Seeds 1…S.
+ *   random     the control of `top`: uniformly drawn within each layer, with exactly `top`'s
+ *              per-layer counts at the same budget (so the comparison controls for where the
+ *              units are); with no relevance ranking, a global uniform draw. Seeds 1…S.
+ *   random:S   the control of strategy S (bottom, nonrel, magnitude): the same draw with S's
+ *              per-layer counts. `random` keeps its name (it is `random:top`) so that sweeps and
+ *              scripts written before the other controls read alike.
+ * A seed k draws mulberry32(k) for every control, so two controls with equal counts draw the same
+ * units (the draw of `random` is the one it always was).
  * Equal scores are broken by layer, then index, ascending, so a selection never depends on sort
  * stability.
  */
@@ -23,8 +28,28 @@ import { shareCount } from '../util/share-count.js';
 import type { Unit, UnitScores } from './ranking.js';
 import { unitsInLayer } from './ranking.js';
 
-export type Strategy = 'top' | 'nonrel' | 'bottom' | 'random' | 'magnitude';
-export const STRATEGIES: readonly Strategy[] = ['top', 'nonrel', 'bottom', 'random', 'magnitude'];
+/** The strategies that rank units by a score; each has a random control matched to it. */
+export type RankedStrategy = 'top' | 'nonrel' | 'bottom' | 'magnitude';
+/** The random controls: `random` is `top`'s, `random:S` is S's. */
+export type RandomStrategy = 'random' | 'random:nonrel' | 'random:bottom' | 'random:magnitude';
+export type Strategy = RankedStrategy | RandomStrategy;
+export const STRATEGIES: readonly Strategy[] = ['top', 'nonrel', 'bottom', 'random', 'magnitude', 'random:nonrel', 'random:bottom', 'random:magnitude'];
+
+/** Each ranked strategy's random control. */
+export const CONTROL_OF: Readonly<Record<RankedStrategy, RandomStrategy>> = { top: 'random', nonrel: 'random:nonrel', bottom: 'random:bottom', magnitude: 'random:magnitude' };
+
+export function isRandomStrategy(s: string): s is RandomStrategy {
+  return s === 'random' || s.startsWith('random:');
+}
+
+/**
+ * The strategy whose per-layer counts a random control copies: S for `random:S`, `top` for
+ * `random` given a relevance ranking, null for `random` without one (a global uniform draw).
+ */
+export function matchedTo(s: RandomStrategy, scores: Pick<StrategyScores, 'ranking'>): RankedStrategy | null {
+  if (s === 'random') return scores.ranking ? 'top' : null;
+  return s.slice('random:'.length) as RankedStrategy;
+}
 
 /** `0.5%` or `0.005` (a fraction, < 1) or `12` (a count, an integer ≥ 1). */
 export interface Budget {
@@ -88,11 +113,21 @@ export function selectUnits(c: BertConfig, unit: Unit, strategy: Strategy, n: nu
     case 'magnitude':
       if (unit === 'heads') throw new UsageError('strategy magnitude prunes FFN neurons (mean |activation|); heads have no magnitude');
       return selectGlobal(need(scores.magnitude, 'mean |activation| per neuron (--magnitude, or computed from --reference-pairs)'), n, (v) => -v);
-    case 'random': {
+    case 'random':
+    case 'random:nonrel':
+    case 'random:bottom':
+    case 'random:magnitude': {
       const rand = mulberry32(seed);
       const sizes = Array.from({ length: c.numLayers }, (_v, l) => unitsInLayer(c, unit, l));
-      if (scores.ranking) {
-        const counts = selectUnits(c, unit, 'top', n, scores).map((s) => s.length);
+      const matched = matchedTo(strategy, scores);
+      if (matched !== null) {
+        let counts: number[];
+        try {
+          counts = selectUnits(c, unit, matched, n, scores).map((s) => s.length);
+        } catch (e) {
+          if (e instanceof UsageError) throw new UsageError(`${strategy} copies ${matched}'s per-layer counts: ${e.message}`);
+          throw e;
+        }
         return sizes.map((size, l) => sampleIndices(rand, size, counts[l] as number));
       }
       const flat = sampleIndices(rand, sizes.reduce((a, b) => a + b, 0), n);

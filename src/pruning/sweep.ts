@@ -1,5 +1,5 @@
 /**
- * A pruning sweep: for each budget and strategy (random over seeds), remove the chosen units,
+ * A pruning sweep: for each budget and strategy (random controls over seeds), remove the chosen units,
  * rerank the collection's first-stage candidates, and evaluate, next to three baselines — the
  * first stage itself, a random ranking of the same candidates, and the unpruned model.
  *
@@ -13,7 +13,7 @@ import { evaluate } from '../ir/metrics/evaluate.js';
 import { randomFloor } from '../ir/random-floor.js';
 import { limitQueries, planCandidates, RERANK_DEFAULTS } from '../ir/rerank.js';
 import { findTopKTies } from '../ir/ties.js';
-import { compareTrec } from '../ir/trec.js';
+import { compareBytes, compareTrec } from '../ir/trec.js';
 import type { BertModel } from '../model/bert.js';
 import { relevanceRule } from '../model/relevance.js';
 import type { Activation } from '../model/relevance.js';
@@ -22,7 +22,7 @@ import { intervention } from './ablate.js';
 import type { Ablation } from './ablate.js';
 import { defaultStrategies, planCells } from './cells.js';
 import { ENGINE_DEFAULTS, makeEngine, scoreCell, scoreUnpruned } from './engine.js';
-import { orderRow, SweepJournal } from './journal.js';
+import { orderRow, SWEEP_VERSION, SweepJournal } from './journal.js';
 import type { CellRow, SweepHeader } from './journal.js';
 import { ffnMeans, magnitudeScores, referenceSample } from './means.js';
 import type { FfnMeans } from './means.js';
@@ -40,7 +40,7 @@ export interface SweepOptions {
   strategies?: Strategy[];
   /** `0.5%`, `0.005` or a count. @default SWEEP_DEFAULTS.budgets */
   budgets?: string[];
-  /** Seeds 1…seeds for `random`. @default 5 */
+  /** Seeds 1…seeds for each random control (`random`, `random:S`). @default 10 */
   seeds?: number;
   /** @default 'zero' */
   ablation?: Ablation;
@@ -79,7 +79,7 @@ export interface SweepOptions {
 export const SWEEP_DEFAULTS = {
   unit: 'neurons' as Unit,
   budgets: ['0.1%', '0.5%', '1%', '2%', '5%'],
-  seeds: 5,
+  seeds: 10,
   ablation: 'zero' as Ablation,
   referencePairs: 256,
   metrics: ['nDCG@10', 'RR@10'],
@@ -111,7 +111,8 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
 
   const plan = { unit, strategies, budgets: opts.budgets ?? SWEEP_DEFAULTS.budgets, seeds: opts.seeds ?? SWEEP_DEFAULTS.seeds };
   // Fail on bad budgets or missing rankings before any model work (magnitude may wait for the means).
-  planCells(model.config, { ...plan, strategies: strategies.filter((x) => x !== 'magnitude' || scores.magnitude) }, scores);
+  const byMagnitude = (x: Strategy): boolean => x === 'magnitude' || x === 'random:magnitude';
+  planCells(model.config, { ...plan, strategies: strategies.filter((x) => !byMagnitude(x) || scores.magnitude) }, scores);
 
   const c = limitQueries(collection, opts.maxQueries);
   const { cands, warnings } = planCandidates(c, topK);
@@ -121,18 +122,18 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
     { ...(opts.maxLength !== undefined && { maxLength: opts.maxLength }), truncation: opts.truncation ?? 'longest_first' },
   );
   let means = opts.means;
-  const needMeans = ablation === 'mean' || (strategies.includes('magnitude') && !scores.magnitude);
+  const needMeans = ablation === 'mean' || (strategies.some(byMagnitude) && !scores.magnitude);
   if (needMeans && !means) {
     means = await ffnMeans(model, referenceSample(encs, opts.referencePairs ?? SWEEP_DEFAULTS.referencePairs), { ...(opts.batchSize && { batchSize: opts.batchSize }) });
     await opts.onMeans?.(means);
   }
-  if (strategies.includes('magnitude') && !scores.magnitude && means) scores.magnitude = magnitudeScores(means);
+  if (strategies.some(byMagnitude) && !scores.magnitude && means) scores.magnitude = magnitudeScores(means);
   const cells = planCells(model.config, plan, scores);
 
   const fp = (k: keyof StrategyScores): string | undefined => (scores[k] ? scoresFingerprint(scores[k]) : undefined);
   const header: SweepHeader = {
     celens: 'prune',
-    version: 1,
+    version: SWEEP_VERSION,
     model: model.source,
     collection: collection.name,
     queries: new Set(cands.map((x) => x.qid)).size,
@@ -147,6 +148,8 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
       // Only when given: sweeps written before --run existed keep their header and resume.
       ...(opts.runFile !== undefined && { run: opts.runFile }),
     },
+    // The queries evaluate() scores: judged ones with candidates (each row's per_query order).
+    qids: [...new Set(cands.map((x) => x.qid))].filter((q) => c.qrels.has(q)).sort(compareBytes),
   };
   const { journal, done } = await SweepJournal.open(opts.out, header);
   // Budgets once rounded to the nearest unit (now up, as neuron sets count): a journal written
@@ -171,10 +174,13 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
   };
   const L = model.config.numLayers;
   const base = { unit, ablation: null, budget: null, n: 0, counts_per_layer: new Array<number>(L).fill(0) };
-  const evalRun = (run: Run): { metrics: Record<string, number>; ties_top10: number } => ({
-    metrics: evaluate(c.qrels, run, { metrics, relLevel }).aggregate,
-    ties_top10: findTopKTies(run, 10).queriesWithTies,
-  });
+  const evalRun = (run: Run): Pick<CellRow, 'metrics' | 'ties_top10' | 'per_query'> => {
+    const ev = evaluate(c.qrels, run, { metrics, relLevel });
+    const qids = [...ev.perQuery.keys()];
+    if (qids.join('\n') !== header.qids.join('\n')) throw new Error(`internal: evaluated queries ${qids.join(' ')} are not the header's ${header.qids.join(' ')}`);
+    const per_query = Object.fromEntries(ev.measures.map((m) => [m, qids.map((q) => ev.perQuery.get(q)?.[m] as number)]));
+    return { metrics: ev.aggregate, ties_top10: findTopKTies(run, 10).queriesWithTies, per_query };
+  };
   try {
     const firstScore = new Map(cands.map((x) => [`${x.qid}\t${x.docid}`, (c.run?.get(x.qid) ?? []).find((e) => e.docid === x.docid)?.score ?? 0]));
     const first = buildRun(cands, (i) => firstScore.get(`${cands[i]?.qid}\t${cands[i]?.docid}`) ?? 0);
@@ -213,7 +219,7 @@ export async function runSweep(model: BertModel, tokenizer: PairTokenizer, colle
       for (let i = 0; i < s.length; i++) delta += Math.abs((s[i] as number) - (unpruned[i] as number));
       await emit({
         cell: x.cell, strategy: x.strategy, unit, ablation, budget: x.budget, n: x.n, ...(x.seed !== undefined && { seed: x.seed }),
-        counts_per_layer: x.counts, ...evalRun(buildRun(cands, (i) => s[i] as number)), mean_abs_delta: delta / s.length,
+        ...(x.matchedTo !== undefined && { matched_to: x.matchedTo }), counts_per_layer: x.counts, ...evalRun(buildRun(cands, (i) => s[i] as number)), mean_abs_delta: delta / s.length,
       });
     }
     timing.work = engine.work;

@@ -1,6 +1,7 @@
 /**
- * The sweep as a readable table: baselines first, then one line per budget and strategy, the
- * random seeds folded into their mean ± standard deviation (sample, n − 1) with the seed count.
+ * The sweep as a readable table: baselines first, then one line per budget and strategy, a random
+ * control's seeds folded into their mean ± standard deviation (sample, n − 1) with the seed count,
+ * and the units removed per layer (`0/1/4`; `varies` when the seeds of a global draw differ).
  */
 import type { CellRow } from './journal.js';
 
@@ -10,6 +11,7 @@ interface Line {
   values: string[];
   delta: string;
   ties: string;
+  layers: string;
 }
 
 export function formatSweepTable(rows: readonly CellRow[]): string {
@@ -24,6 +26,7 @@ export function formatSweepTable(rows: readonly CellRow[]): string {
   }
   for (const [name, g] of groups) {
     const first = g[0] as CellRow;
+    const layers = first.budget === null ? '' : g.every((r) => r.counts_per_layer.join() === first.counts_per_layer.join()) ? first.counts_per_layer.join('/') : 'varies';
     if (g.length === 1 && first.seed === undefined) {
       lines.push({
         name,
@@ -31,6 +34,7 @@ export function formatSweepTable(rows: readonly CellRow[]): string {
         values: measures.map((m) => fmt(first.metrics[m])),
         delta: first.mean_abs_delta === null ? '—' : first.mean_abs_delta.toFixed(4),
         ties: String(first.ties_top10),
+        layers,
       });
       continue;
     }
@@ -45,12 +49,17 @@ export function formatSweepTable(rows: readonly CellRow[]): string {
       values: measures.map((m) => stat(g.map((r) => r.metrics[m] ?? NaN))),
       delta: stat(g.map((r) => r.mean_abs_delta ?? NaN)),
       ties: stat(g.map((r) => r.ties_top10)).replace(/(\.\d)\d+/g, '$1'),
+      layers,
     });
   }
-  const head: Line = { name: 'cell', n: 'units', values: measures, delta: 'mean|Δscore|', ties: 'ties@10' };
-  const table = [head, ...lines].map((l) => [l.name, l.n, ...l.values, l.delta, l.ties]);
-  const widths = (table[0] as string[]).map((_v, i) => Math.max(...table.map((r) => (r[i] as string).length)));
-  return table.map((r) => r.map((cellText, i) => (i === 0 ? cellText.padEnd(widths[i] as number) : cellText.padStart(widths[i] as number))).join('  ')).join('\n') + '\n';
+  const head: Line = { name: 'cell', n: 'units', values: measures, delta: 'mean|Δscore|', ties: 'ties@10', layers: 'per layer' };
+  return alignColumns([head, ...lines].map((l) => [l.name, l.n, ...l.values, l.delta, l.ties, l.layers]));
+}
+
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
+export function alignColumns(table: readonly string[][]): string {
+  const widths = (table[0] as string[]).map((_v, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  return table.map((r) => r.map((cellText, i) => (i === 0 ? cellText.padEnd(widths[i] as number) : cellText.padStart(widths[i] as number))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 function fmt(v: number | undefined): string {

@@ -43,7 +43,7 @@ const ROOT_VALUES = [
   // evaluate and rerank
   'loadCollection', 'evaluate', 'rerank',
   // prune
-  'runSweep', 'SWEEP_DEFAULTS', 'readUnitScores', 'exportPruned',
+  'runSweep', 'SWEEP_DEFAULTS', 'summarizeSweep', 'readUnitScores', 'exportPruned',
   // report
   'writeReport',
   // errors
@@ -57,7 +57,7 @@ const ROOT_TYPES = [
   'AttributeOptions', 'PairAttribution', 'AttributeJob', 'JobResult',
   'AggregateOptions', 'Aggregation', 'LayerNeurons', 'LayerNeuronsOptions', 'NeuronSet', 'NeuronSetsOptions',
   'Collection', 'EvaluateOptions', 'Evaluation', 'PairScorer', 'RerankOptions', 'RerankResult',
-  'SweepOptions', 'SweepResult', 'UnitScores', 'ExportOptions', 'ExportResult',
+  'SweepOptions', 'SweepResult', 'SweepSummary', 'SweepSummaryOptions', 'UnitScores', 'ExportOptions', 'ExportResult',
   'ReportOptions', 'WrittenReport', 'ErrorPlace',
 ];
 

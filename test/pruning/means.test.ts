@@ -36,9 +36,9 @@ test('means round trip; mean_abs is a magnitude file on its own; bad files', asy
   await expect(readFfnMeans(path.join(tmp, 'bad.json'), config)).rejects.toThrow(/bad.json: not a celens ffn-means file/);
 });
 
-test('sweep journal: header once, torn line cut, other files refused', async () => {
+test('sweep journal: header once, torn line cut, other files and version 1 refused', async () => {
   const file = path.join(tmp, 's.jsonl');
-  const header: SweepHeader = { celens: 'prune', version: 1, model: 'm', collection: 'c', queries: 1, pairs: 2, options: { a: 1 } };
+  const header: SweepHeader = { celens: 'prune', version: 2, model: 'm', collection: 'c', queries: 1, pairs: 2, options: { a: 1 }, qids: ['q1'] };
   const row = { cell: 'x', strategy: 'top', unit: 'neurons', ablation: 'zero', budget: 0.1, n: 1, counts_per_layer: [1, 0], metrics: { 'nDCG@10': 0.5 }, mean_abs_delta: 0.1, ties_top10: 0 };
   const a = await SweepJournal.open(file, header);
   await a.journal.write({ ...row, ties_top10: 0, cell: 'x' });
@@ -49,6 +49,11 @@ test('sweep journal: header once, torn line cut, other files refused', async () 
   await b.journal.close();
   expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(3);
   await expect(SweepJournal.open(file, { ...header, options: { a: 2 } })).rejects.toThrow(/a sweep with other settings is here/);
+  // A version 1 journal (no per-query values): read, but not resumed, and the message says why.
+  const v1 = path.join(tmp, 'v1.jsonl');
+  await writeFile(v1, `${JSON.stringify({ ...header, version: 1, qids: undefined })}\n${JSON.stringify(row)}\n`);
+  expect((await readSweep(v1))?.rows).toEqual([row]);
+  await expect(SweepJournal.open(v1, header)).rejects.toThrow(`${v1}: a sweep of journal version 1 is here, written before prune's paired tests: its rows lack the per-query values`);
   await writeFile(path.join(tmp, 'o.jsonl'), '{"celens":"attribute"}\n');
   await expect(readSweep(path.join(tmp, 'o.jsonl'))).rejects.toThrow(/o.jsonl:1: not a celens prune sweep/);
 });

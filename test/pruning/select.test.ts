@@ -1,10 +1,10 @@
-/** Budgets, strategies and the random baseline's per-layer counts and seeds. */
+/** Budgets, strategies and the random controls' per-layer counts and seeds. */
 import { UsageError } from '../../src/errors.js';
 import { parseConfig } from '../../src/weights/config.js';
 import { mulberry32, sampleIndices } from '../../src/util/random.js';
 import { parseUnitScores } from '../../src/pruning/ranking.js';
 import { budgetCount, parseBudget, selectGlobal, selectionToMasks, selectUnits, totalUnits } from '../../src/pruning/select.js';
-import { planCells } from '../../src/pruning/cells.js';
+import { defaultStrategies, planCells } from '../../src/pruning/cells.js';
 import { syntheticRanking } from './helpers.js';
 
 const config = parseConfig({ model_type: 'bert', hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 4, intermediate_size: 50, vocab_size: 10 });
@@ -91,4 +91,28 @@ test('heads: masks on attn.heads; a cell plan in budget, strategy, seed order', 
   expect(cells[3]?.budget).toBe(0.25);
   expect(() => planCells(config, { unit: 'heads', strategies: ['top', 'top'], budgets: ['1'], seeds: 1 }, { ranking: heads })).toThrow(/twice/);
   expect(() => planCells(config, { unit: 'heads', strategies: ['magnitude'], budgets: ['1'], seeds: 1 }, { magnitude: heads })).toThrow(/heads have no magnitude/);
+});
+
+test('random:S copies S\'s per-layer counts (bottom, nonrel, magnitude); default strategies add every control', () => {
+  const nonrel = parseUnitScores(syntheticRanking('layer.{l}.ffn.pre', [50, 50, 50, 50], 8), config, 'n.json');
+  // Skewed scores: magnitude's smallest values all in layer 2, so its counts differ from top's.
+  const magnitude = parseUnitScores({ site: 'layer.{l}.ffn.post', values: Object.fromEntries([0, 1, 2, 3].map((l) => [`layer.${l}`, Array.from({ length: 50 }, (_v, i) => (l === 2 ? i / 1000 : 1 + i))])) }, config, 'm.json');
+  const scores = { ranking, nonrel, magnitude };
+  for (const [strategy, control] of [['bottom', 'random:bottom'], ['nonrel', 'random:nonrel'], ['magnitude', 'random:magnitude']] as const) {
+    const counts = selectUnits(config, 'neurons', strategy, 30, scores).map((s) => s.length);
+    const draws = new Set<string>();
+    for (let seed = 1; seed <= 4; seed++) {
+      const a = selectUnits(config, 'neurons', control, 30, scores, seed);
+      expect(a.map((s) => s.length)).toEqual(counts);
+      draws.add(JSON.stringify(a));
+    }
+    expect(draws.size).toBe(4);
+  }
+  expect(selectUnits(config, 'neurons', 'magnitude', 30, scores).map((s) => s.length)).toEqual([0, 0, 30, 0]);
+  expect(() => selectUnits(config, 'neurons', 'random:nonrel', 3, { ranking })).toThrow("random:nonrel copies nonrel's per-layer counts: strategy nonrel needs a non-relevance ranking (--ranking-nonrel)");
+  expect(defaultStrategies('neurons', scores)).toEqual(['top', 'bottom', 'nonrel', 'random', 'magnitude', 'random:bottom', 'random:nonrel', 'random:magnitude']);
+  expect(defaultStrategies('heads', {})).toEqual(['random']);
+  const cells = planCells(config, { unit: 'neurons', strategies: ['magnitude', 'random:magnitude', 'random'], budgets: ['5%'], seeds: 2 }, scores);
+  expect(cells.map((c) => [c.cell, c.matchedTo])).toEqual([['magnitude@5%', undefined], ['random:magnitude@5%#1', 'magnitude'], ['random:magnitude@5%#2', 'magnitude'], ['random@5%#1', 'top'], ['random@5%#2', 'top']]);
+  expect(planCells(config, { unit: 'neurons', strategies: ['random'], budgets: ['5%'], seeds: 1 }, {})[0]?.matchedTo).toBeNull();
 });

@@ -1,7 +1,9 @@
 /**
  * `celens prune MODEL --collection C --out SWEEP.jsonl [--ranking R.json] …`: a pruning sweep
  * (pruning/sweep.ts). Each finished cell is appended to SWEEP.jsonl; rerunning the same command
- * resumes; a table is printed at the end.
+ * resumes; a table is printed at the end, then the paired tests of every cell against the unpruned
+ * model and of every strategy against its random control (pruning/summary.ts), or with --json the
+ * summary as JSON.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
@@ -22,11 +24,15 @@ import { STRATEGIES } from '../../pruning/select.js';
 import type { Strategy, StrategyScores } from '../../pruning/select.js';
 import { runSweep, SWEEP_DEFAULTS } from '../../pruning/sweep.js';
 import { ENGINE_DEFAULTS } from '../../pruning/engine.js';
+import { summarizeSweep, SUMMARY_DEFAULTS } from '../../pruning/summary.js';
 import { formatSweepTable } from '../../pruning/table.js';
+import { CORRECTIONS } from '../../stats/correction.js';
+import type { Correction } from '../../stats/correction.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { setup, tokenizerDir, withBackend, withHub, withTokenizer } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
+import { formatSweepTests } from '../prune-print.js';
 import { stopOnCtrlC } from '../stop.js';
 
 interface PruneArgs extends BackendArgs, HubArgs, TokenizerArgs {
@@ -55,11 +61,14 @@ interface PruneArgs extends BackendArgs, HubArgs, TokenizerArgs {
   'max-length': number | undefined;
   truncation: Truncation;
   'cache-mb': number;
+  trials: number;
+  correction: Correction;
+  json: boolean;
 }
 
 export const pruneCommand: CommandModule<object, PruneArgs> = {
   command: 'prune <model>',
-  describe: 'pruning sweep: remove top/bottom/random/… neurons or heads at several budgets, rerank, evaluate',
+  describe: 'pruning sweep: remove top/bottom/magnitude/… neurons or heads and matched random controls at several budgets, rerank, evaluate, test',
   builder: (y: Argv<object>): Argv<PruneArgs> =>
     withTokenizer(withBackend(withHub(y)))
       .positional('model', { type: 'string', demandOption: true, describe: 'model folder or hub id (a hub id is read from the HF cache: celens download ID first)' })
@@ -69,9 +78,9 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       .option('run', { type: 'string', describe: "first-stage TREC run (default: the collection's own; celens bm25 makes one)" })
       .option('out', { type: 'string', demandOption: true, describe: 'sweep JSONL (appended cell by cell; rerun to resume)' })
       .option('unit', { choices: UNITS, default: SWEEP_DEFAULTS.unit, describe: 'FFN neurons or attention heads' })
-      .option('strategies', { choices: STRATEGIES, array: true, describe: 'default: those the given scores allow (top bottom nonrel random magnitude)' })
+      .option('strategies', { choices: STRATEGIES, array: true, describe: 'default: those the given scores allow and the random control of each (top bottom nonrel random magnitude random:bottom random:nonrel random:magnitude; random is top\'s)' })
       .option('budgets', { type: 'string', array: true, default: SWEEP_DEFAULTS.budgets, describe: 'shares of all units (0.5%, 0.005) or counts (12)' })
-      .option('seeds', { type: 'number', default: SWEEP_DEFAULTS.seeds, describe: 'random strategy: seeds 1…N' })
+      .option('seeds', { type: 'number', default: SWEEP_DEFAULTS.seeds, describe: 'random controls: seeds 1…N each' })
       .option('ranking', { type: 'string', describe: 'relevance ranking JSON {"site": "layer.{l}.ffn.pre"|"layer.{l}.attn.heads", "values": {"layer.0": […]}}' })
       .option('ranking-nonrel', { type: 'string', describe: 'non-relevance ranking (strategy nonrel), same format' })
       .option('magnitude', { type: 'string', describe: 'mean |activation| per neuron, same format (default: computed on --reference-pairs)' })
@@ -86,11 +95,15 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       .option('activation', { choices: ACTIVATIONS, describe: "applied to the logits before ranking (default: the model's relevance rule, see celens inspect)" })
       .option('max-length', { type: 'number', describe: 'tokens per pair incl. specials' })
       .option('truncation', { choices: ['longest_first', 'only_second'] as const, default: 'longest_first' as Truncation })
-      .option('cache-mb', { type: 'number', default: ENGINE_DEFAULTS.cacheBytes / (1024 * 1024), describe: 'memory for reused unpruned activations (0: recompute every cell)' }),
+      .option('cache-mb', { type: 'number', default: ENGINE_DEFAULTS.cacheBytes / (1024 * 1024), describe: 'memory for reused unpruned activations (0: recompute every cell)' })
+      .option('trials', { type: 'number', default: SUMMARY_DEFAULTS.trials, describe: 'random sign flips of the randomization test (exact when 2^queries ≤ trials)' })
+      .option('correction', { choices: CORRECTIONS, default: SUMMARY_DEFAULTS.correction, describe: 'p-value adjustment over the tests against unpruned and, apart, those against a control' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary {"queries", "measures", …, "cells": […], "tests": […]} as JSON instead of the tables' }),
   handler: async (argv) => {
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
     if (!(argv['cache-mb'] >= 0)) throw new UsageError('--cache-mb must be ≥ 0');
     if (!(Number.isInteger(argv['reference-pairs']) && argv['reference-pairs'] >= 1)) throw new UsageError('--reference-pairs must be a positive integer');
+    if (!Number.isSafeInteger(argv.trials) || argv.trials < 1) throw new UsageError('--trials must be a positive integer');
     // The collection and its first stage first: a missing run is said before the model loads.
     const collection = await loadCollection(argv.collection, { ...(argv.format && { format: argv.format }), ...(argv.split !== undefined && { split: argv.split }) });
     if (argv.run !== undefined) Object.assign(collection, { run: await readRun(argv.run), runSource: argv.run });
@@ -142,7 +155,9 @@ export const pruneCommand: CommandModule<object, PruneArgs> = {
       }
       if (result.resumed > 0) process.stderr.write(`celens: resumed: ${result.resumed} rows were already in ${argv.out}\n`);
       if (!result.complete) process.stderr.write(`celens: stopped; rerun the same command to finish ${argv.out}\n`);
-      process.stdout.write(formatSweepTable(result.rows));
+      const summary = summarizeSweep(result.rows, { trials: argv.trials, correction: argv.correction });
+      if (argv.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(formatSweepTable(result.rows) + formatSweepTests(summary));
     } finally {
       stop.release();
       disposeModel(model);
