@@ -20,7 +20,7 @@
  * gradients combined as the full batch's; only float summation order differs from one thread.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -45,7 +45,7 @@ import { configJson, randomStateDict } from './make-random-model.js';
 import { overlapInit } from './overlap-init.js';
 import type { ModelShape } from './make-random-model.js';
 import { HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
-import type { Group, TrainData } from './train-data.js';
+import type { Group, GroupOptions, TrainData } from './train-data.js';
 
 // The step's arithmetic lives in src/training/step.ts, where the worker threads reach it too.
 export { adamState, adamwUpdate, clipByGlobalNorm, lossAndGrads } from '../src/training/step.js';
@@ -92,6 +92,20 @@ export interface TrainOptions {
   threads?: number;
   /** Steps per loss-curve entry. @default 25 */
   logEvery?: number;
+  /** BM25 teacher weight in pseudo-query groups' targets (train-data.ts GroupOptions.teacher). @default 0 */
+  teacher?: number;
+  /** BM25 teacher weight in real-query groups' targets. @default 0 */
+  teacherReal?: number;
+  /** BM25 scores are divided by this in the teacher's softmax. @default 1 */
+  temperature?: number;
+  /** BM25 hits that pseudo-queries' hard negatives come from. @default 30 */
+  poolDepth?: number;
+  /** Share of pseudo-queries put into a question template. @default 0 */
+  naturalShare?: number;
+  /** Start from this model folder's weights (same shape and vocabulary) instead of an initialisation. */
+  initFrom?: string;
+  /** Also keep a loadable copy of the model every this many steps (checkpoints/<name>/step-<n>/), to compare checkpoints afterwards. */
+  keepEvery?: number;
 }
 
 export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup' | 'steps'>): number {
@@ -110,6 +124,20 @@ export async function encodeBatch(tok: PairTokenizer, groups: readonly Group[], 
 
 export async function encodeGroups(tok: PairTokenizer, groups: readonly Group[], maxLength: number): Promise<tf.Tensor2D[]> {
   return batchTensors(await encodeBatch(tok, groups, maxLength));
+}
+
+/**
+ * The groups' loss targets, row by row (one-hot on the positive where a group has none), or
+ * undefined when no group has a teacher's targets: the plain listwise loss, as before teachers.
+ */
+export function groupTargets(groups: readonly Group[], groupSize: number): Float32Array | undefined {
+  if (!groups.some((g) => g.targets)) return undefined;
+  const t = new Float32Array(groups.length * groupSize);
+  groups.forEach((g, i) => {
+    if (g.targets) t.set(g.targets, i * groupSize);
+    else t[i * groupSize] = 1;
+  });
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +165,13 @@ async function saveCheckpoint(dir: string, tb: TrainableBert, st: AdamState, log
   await writeFileAtomic(state, `${JSON.stringify({ step: st.step, log }, null, 1)}\n`);
 }
 
+/** A loadable copy of the checkpoint's model (weights, config, tokenizer) in step-<n>/. */
+async function keepCopy(dir: string, step: number): Promise<void> {
+  const to = join(dir, `step-${step}`);
+  await mkdir(to, { recursive: true });
+  for (const f of ['model.safetensors', 'config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) if (await exists(join(dir, f))) await copyFile(join(dir, f), join(to, f));
+}
+
 async function loadCheckpoint(dir: string, tb: TrainableBert, st: AdamState): Promise<TrainLog | undefined> {
   if (!(await exists(join(dir, 'state.json')))) return undefined;
   const saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { step: number; log: TrainLog };
@@ -162,6 +197,11 @@ export async function train(o: TrainOptions): Promise<void> {
   const t0 = performance.now();
   const data: TrainData = await loadTrainData(o.data, TRAIN_SPLIT);
   process.stderr.write(`training data: ${data.sources.map((s) => `${s.name} (${s.docids.length} docs${s.real.length ? `, ${s.real.length} queries` : ''})`).join(', ')}; held out: ${HELD_OUT.join(', ')}\n`);
+  if (o.initFrom && !(await exists(join(o.out, 'vocab.txt')))) {
+    // The weights' vocabulary comes with them.
+    await mkdir(o.out, { recursive: true });
+    for (const f of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) await copyFile(join(o.initFrom, f), join(o.out, f));
+  }
   if (!(await exists(join(o.out, 'vocab.txt')))) await writeVocab(o.out, buildVocab(vocabularyText(data), o.vocabSize), o.maxLength);
   const tok = await loadTokenizer(o.out);
   const shape: ModelShape = { vocabSize: tok.vocabSize, hiddenSize: o.hidden, numLayers: o.layers, numHeads: o.heads, intermediateSize: o.ffn, maxPositionEmbeddings: o.maxLength, typeVocabSize: 2, numLabels: 1 };
@@ -172,7 +212,15 @@ export async function train(o: TrainOptions): Promise<void> {
   raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);
-  if (o.init === 'overlap') overlapInit(init, shape, o.seed);
+  if (o.initFrom) {
+    // Every tensor from the given model, which must have this run's shape (checked by name and size).
+    const from = await readSafetensors(join(o.initFrom, 'model.safetensors'));
+    for (const [n, t] of init) {
+      const f = from.tensors.get(n);
+      if (!f || f.shape.join('x') !== t.shape.join('x')) throw new Error(`--init-from ${o.initFrom}: ${n} is ${f ? f.shape.join('x') : 'missing'}, this run needs ${t.shape.join('x')}`);
+      init.set(n, { ...t, data: Float32Array.from(f.data as Float32Array) });
+    }
+  } else if (o.init === 'overlap') overlapInit(init, shape, o.seed);
   for (let l = 0; l < shape.numLayers; l++) {
     const p = `bert.encoder.layer.${l}.attention.self`;
     for (const name of [`${p}.query.weight`, `${p}.key.weight`]) {
@@ -192,6 +240,11 @@ export async function train(o: TrainOptions): Promise<void> {
   const kind = o.loss ?? 'listwise';
   // Workers start from the weights and optimiser state as they are now (fresh or resumed).
   const workers = threads > 1 ? new TrainWorkers(threads - 1, raw, tb.variables, st, { frozen, loss: kind, groupSize: o.groupSize }) : undefined;
+  // A checkpoint folder is a loadable model too (config and tokenizer beside the weights), so that
+  // a run can be evaluated while it trains: celens rerank checkpoints/<name> …
+  await mkdir(o.checkpoints, { recursive: true });
+  await writeFile(join(o.checkpoints, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
+  for (const f of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) if (await exists(join(o.out, f))) await copyFile(join(o.out, f), join(o.checkpoints, f));
   try {
     const bar = progressBar('train');
     let window = { loss: 0, norm: 0, n: 0, ms: 0 };
@@ -200,14 +253,14 @@ export async function train(o: TrainOptions): Promise<void> {
     while (st.step < stopAt) {
       const step = st.step;
       const began = performance.now();
-      const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, { groupSize: o.groupSize, realShare: o.realShare, ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }) }));
+      const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, groupOptions(o)));
       for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
       let loss: number;
       let grads: Map<string, tf.Tensor>;
       if (!workers) {
         // One thread: the full batch, exactly as before threads existed (same bytes).
         const inputs = await encodeGroups(tok, groups, o.maxLength);
-        ({ loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, kind, frozen));
+        ({ loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, kind, frozen, groupTargets(groups, o.groupSize)));
         tf.dispose(inputs);
       } else {
         ({ loss, grads } = await parallelStep(tok, tb, workers, groups, shares, o, kind, frozen));
@@ -233,6 +286,7 @@ export async function train(o: TrainOptions): Promise<void> {
       if (st.step % o.checkpointEvery === 0 || st.step === stopAt) {
         if (workers) await checkCopies(workers, tb, st);
         await saveCheckpoint(o.checkpoints, tb, st, log);
+        if (o.keepEvery && st.step % o.keepEvery === 0) await keepCopy(o.checkpoints, st.step);
       }
     }
     bar.stop();
@@ -261,13 +315,14 @@ async function parallelStep(tok: PairTokenizer, tb: TrainableBert, workers: Trai
   for (let i = 1; i < shares.length; i++) {
     const n = shares[i] as number;
     const start = starts[i] as number;
-    workers.startGrads(i - 1, await encodeBatch(tok, groups.slice(start, start + n), o.maxLength), n);
+    const share = groups.slice(start, start + n);
+    workers.startGrads(i - 1, await encodeBatch(tok, share, o.maxLength), n, groupTargets(share, o.groupSize));
   }
   const mine = shares[0] as number;
   const inputs = batchTensors(await encodeBatch(tok, groups.slice(0, mine), o.maxLength));
   const results: ShareResult[] = [];
   try {
-    results.push({ ...lossAndGrads(tb, inputs, mine, o.groupSize, kind, frozen), groups: mine });
+    results.push({ ...lossAndGrads(tb, inputs, mine, o.groupSize, kind, frozen, groupTargets(groups.slice(0, mine), o.groupSize)), groups: mine });
     for (let i = 1; i < shares.length; i++) results.push({ ...(await workers.grads(i - 1, tb.variables)), groups: shares[i] as number });
     return combineShares(results);
   } finally {
@@ -282,6 +337,20 @@ async function checkCopies(workers: TrainWorkers, tb: TrainableBert, st: AdamSta
   for (const [i, w] of (await workers.checksums()).entries()) {
     if (w.step !== st.step || w.checksum !== here) throw new Error(`training worker ${i + 1} has drifted: step ${w.step}, weights checksum ${w.checksum.toString(16)}; this thread: step ${st.step}, ${here.toString(16)}`);
   }
+}
+
+/** The data options of a run (train-data.ts), only those set, so that defaults stay the data's own. */
+function groupOptions(o: TrainOptions): GroupOptions {
+  return {
+    groupSize: o.groupSize,
+    realShare: o.realShare,
+    ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }),
+    ...(o.teacher !== undefined && { teacher: o.teacher }),
+    ...(o.teacherReal !== undefined && { teacherReal: o.teacherReal }),
+    ...(o.temperature !== undefined && { temperature: o.temperature }),
+    ...(o.poolDepth !== undefined && { poolDepth: o.poolDepth }),
+    ...(o.naturalShare !== undefined && { naturalShare: o.naturalShare }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -314,6 +383,13 @@ async function main(): Promise<void> {
     .option('stop-after', { type: 'number', describe: 'stop at this step (checkpointed); rerun to go on' })
     .option('threads', { type: 'number', default: availableParallelism(), describe: 'threads sharing each step\'s groups (default: the number of cores); results differ across thread counts by float summation order only' })
     .option('log-every', { type: 'number', default: 25, describe: 'steps per loss-curve entry' })
+    .option('teacher', { type: 'number', describe: 'weight of the BM25 teacher in pseudo-query groups\' targets, 0–1 (default 0: one-hot on the source passage)' })
+    .option('teacher-real', { type: 'number', describe: 'weight of the BM25 teacher in real-query groups\' targets, 0–1 (default 0)' })
+    .option('temperature', { type: 'number', describe: 'BM25 scores are divided by this in the teacher\'s softmax (default 1)' })
+    .option('pool-depth', { type: 'number', describe: 'BM25 hits that pseudo-queries\' hard negatives come from (default 30)' })
+    .option('natural-share', { type: 'number', describe: 'share of pseudo-queries put into a question template (default 0)' })
+    .option('keep-every', { type: 'number', describe: 'also keep a loadable copy of the model every N steps in <checkpoints>/step-<n>/' })
+    .option('init-from', { type: 'string', describe: 'start from this model folder\'s weights (same shape and vocabulary)' })
     .strict()
     .parse();
   const name = argv.out.replace(/\/+$/, '').replace(/.*\//, '');
@@ -346,6 +422,13 @@ async function main(): Promise<void> {
     ...(argv['stop-after'] !== undefined && { stopAfter: argv['stop-after'] }),
     threads: argv.threads,
     logEvery: argv['log-every'],
+    ...(argv.teacher !== undefined && { teacher: argv.teacher }),
+    ...(argv['teacher-real'] !== undefined && { teacherReal: argv['teacher-real'] }),
+    ...(argv.temperature !== undefined && { temperature: argv.temperature }),
+    ...(argv['pool-depth'] !== undefined && { poolDepth: argv['pool-depth'] }),
+    ...(argv['natural-share'] !== undefined && { naturalShare: argv['natural-share'] }),
+    ...(argv['init-from'] !== undefined && { initFrom: argv['init-from'] }),
+    ...(argv['keep-every'] !== undefined && { keepEvery: argv['keep-every'] }),
   });
 }
 

@@ -49,6 +49,12 @@ export interface Group {
   passages: string[];
   /** Where the group came from, for the training log. */
   kind: 'real' | 'pseudo-terms' | 'pseudo-span';
+  /**
+   * The loss's target distribution over `passages` when a teacher takes part (GroupOptions
+   * teacher, teacherReal): (1 − λ)·one-hot(positive) + λ·softmax(BM25 / temperature). Absent:
+   * one-hot on the positive.
+   */
+  targets?: number[];
 }
 
 interface Source {
@@ -112,7 +118,36 @@ export interface GroupOptions {
    * they survive the truncation to the model's max length. @default 60
    */
   window?: number;
+  /**
+   * Weak supervision (Dehghani et al., SIGIR 2017): weight λ of the BM25 teacher in the targets of
+   * pseudo-query groups, scored with the source collection's own index. 0: one-hot on the source
+   * passage. @default 0
+   */
+  teacher?: number;
+  /** The same for real-query groups (whose positive is judged relevant). @default 0 */
+  teacherReal?: number;
+  /** BM25 scores are divided by this before the teacher's softmax. @default 1 */
+  temperature?: number;
+  /** BM25 hits that pseudo-queries' hard negatives are drawn from. @default 30 */
+  poolDepth?: number;
+  /**
+   * Share of pseudo-queries put into a question or phrase template ("what is …", "… definition"),
+   * so that training sees queries shaped like users' (TREC DL's are questions). @default 0
+   */
+  naturalShare?: number;
 }
+
+/**
+ * Query shapes of web search logs (MS MARCO-like questions and phrases); `{}` is the pseudo-query.
+ * Their added words are mostly stop words or frequent, which BM25 all but ignores: the model must
+ * learn to as well.
+ */
+export const QUERY_TEMPLATES: readonly string[] = [
+  'what is {}', 'what are {}', 'what is the {}', 'what is a {}', 'how to {}', 'how does {} work', 'how do {}', 'what causes {}',
+  'definition of {}', '{} definition', 'define {}', 'what does {} mean', '{} meaning', 'why {}', 'why is {}', 'when was {}',
+  'where is {}', 'who is {}', 'how many {}', 'how much {}', 'how long {}', 'is {}', 'can {}', 'types of {}', 'examples of {}',
+  'what type of {}', 'which {}', 'effects of {}', 'what happens {}', '{} facts', 'the {}', '{}',
+];
 
 /** The group at (seed, step, slot). */
 export function makeGroup(data: TrainData, seed: number, step: number, slot: number, opts: GroupOptions): Group {
@@ -128,7 +163,7 @@ function realGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   const relevant = new Set(q.relevant);
   const pool = searchBm25(src.index, q.text, { hits: 100 }).map((e) => e.docid).filter((d) => !relevant.has(d));
   const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1, hardCount(opts));
-  return { query: q.text, passages: [textOf(src, pos), ...negs], kind: 'real' };
+  return withTargets({ query: q.text, passages: [], kind: 'real' }, src, [pos, ...negs], opts.teacherReal ?? 0, opts);
 }
 
 function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
@@ -164,16 +199,32 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
     kind = 'pseudo-span';
   }
   if (!query.trim() || analyze(query).length === 0) query = (words[0]?.w ?? toks[0]) ?? 'text';
+  // Drawn only when asked for, so that a run without templates keeps its old random stream.
+  if ((opts.naturalShare ?? 0) > 0 && rng() < (opts.naturalShare as number)) query = pick(QUERY_TEMPLATES, rng).replace('{}', query);
   const self = src.docids[k] as string;
-  const pool = searchBm25(src.index, query, { hits: 30 }).map((e) => e.docid).filter((d) => d !== self);
-  return { query, passages: [src.texts[k] as string, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1, hardCount(opts))], kind };
+  const pool = searchBm25(src.index, query, { hits: opts.poolDepth ?? 30 }).map((e) => e.docid).filter((d) => d !== self);
+  return withTargets({ query, passages: [], kind }, src, [self, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1, hardCount(opts))], opts.teacher ?? 0, opts);
+}
+
+/** The group's passages from their docids, and its targets when the teacher's weight λ > 0. */
+function withTargets(g: Group, src: Source, ids: string[], lambda: number, opts: GroupOptions): Group {
+  const out: Group = { ...g, passages: ids.map((id) => textOf(src, id)) };
+  if (lambda <= 0) return out;
+  const t = opts.temperature ?? 1;
+  const score = new Map(searchBm25(src.index, g.query, { candidates: ids }).map((e) => [e.docid, e.score]));
+  const z = ids.map((id) => (score.get(id) ?? 0) / t);
+  const max = Math.max(...z);
+  const e = z.map((x) => Math.exp(x - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  out.targets = e.map((x, i) => lambda * (x / sum) + (i === 0 ? 1 - lambda : 0));
+  return out;
 }
 
 function hardCount(o: GroupOptions): number {
   return Math.max(0, Math.min(o.groupSize - 1, o.hardNegatives ?? o.groupSize - 2));
 }
 
-/** `hard` negatives from the BM25 pool, the other slots random documents of the same source. */
+/** `hard` negatives from the BM25 pool, the other slots random documents of the same source (docids). */
 function negatives(src: Source, pool: string[], exclude: Set<string>, rng: Rng, n: number, hardN: number): string[] {
   const out: string[] = [];
   const used = new Set<string>(exclude);
@@ -183,7 +234,7 @@ function negatives(src: Source, pool: string[], exclude: Set<string>, rng: Rng, 
     for (let tries = 0; tries < 20 && (id === undefined || used.has(id)); tries++) id = hard ? pick(pool, rng) : pick(src.docids, rng);
     if (id === undefined || used.has(id)) id = src.docids.find((d) => !used.has(d)) as string;
     used.add(id);
-    out.push(textOf(src, id));
+    out.push(id);
   }
   return out;
 }

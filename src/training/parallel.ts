@@ -34,7 +34,7 @@ export interface TrainWorkerInit {
 }
 
 export type TrainWorkerRequest =
-  | { type: 'grads'; batch: TokenBatch; groups: number }
+  | { type: 'grads'; batch: TokenBatch; groups: number; targets?: Float32Array }
   | { type: 'update'; names: string[]; data: Float32Array[]; lr: number; weightDecay: number }
   | { type: 'checksum' };
 
@@ -86,10 +86,10 @@ export class TrainWorkers {
     return this.slots.length;
   }
 
-  /** Worker i computes the loss and gradients of `groups` groups; the batch's buffers move to it. */
-  startGrads(i: number, batch: TokenBatch, groups: number): void {
-    const msg: TrainWorkerRequest = { type: 'grads', batch, groups };
-    this.post(i, msg, [batch.inputIds.buffer, batch.tokenTypeIds.buffer, batch.attentionMask.buffer] as ArrayBuffer[]);
+  /** Worker i computes the loss and gradients of `groups` groups (against `targets` when given); the buffers move to it. */
+  startGrads(i: number, batch: TokenBatch, groups: number, targets?: Float32Array): void {
+    const msg: TrainWorkerRequest = { type: 'grads', batch, groups, ...(targets && { targets }) };
+    this.post(i, msg, [batch.inputIds.buffer, batch.tokenTypeIds.buffer, batch.attentionMask.buffer, ...(targets ? [targets.buffer] : [])] as ArrayBuffer[]);
   }
 
   /** Worker i's reply to startGrads, as tensors (the caller disposes them). */

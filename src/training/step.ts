@@ -66,8 +66,14 @@ export function batchTensors(b: TokenBatch): tf.Tensor2D[] {
   ];
 }
 
-/** Listwise softmax cross-entropy: the positive is passage 0 of each group. Returns (loss, grads). */
-export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number, kind: Loss = 'listwise', frozen: ReadonlySet<string> = new Set()): { loss: number; grads: Map<string, tf.Tensor> } {
+/**
+ * Listwise softmax cross-entropy: the positive is passage 0 of each group, or, with `targets`
+ * (groups × groupSize, each row a probability distribution, e.g. a teacher's softmax), the
+ * cross-entropy −Σ tᵢ log pᵢ against those (a teacher's KL divergence up to its constant
+ * entropy). Returns (loss, grads).
+ */
+export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: number, groupSize: number, kind: Loss = 'listwise', frozen: ReadonlySet<string> = new Set(), targets?: Float32Array): { loss: number; grads: Map<string, tf.Tensor> } {
+  if (targets && targets.length !== groups * groupSize) throw new Error(`targets: ${targets.length} values for ${groups} groups of ${groupSize}`);
   const [inputIds, tokenTypeIds, attentionMask] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const trained = [...tb.variables].filter(([n]) => !frozen.has(n));
   const { value, grads } = tf.variableGrads(() => {
@@ -79,6 +85,7 @@ export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: n
       return tf.mean(tf.relu(tf.sub(1, tf.sub(pos, neg)))) as tf.Scalar;
     }
     const logp = tf.logSoftmax(logits, -1);
+    if (targets) return tf.neg(tf.div(tf.sum(tf.mul(logp, tf.tensor2d(targets, [groups, groupSize]))), groups)) as tf.Scalar;
     return tf.neg(tf.mean(tf.slice(logp, [0, 0], [groups, 1]))) as tf.Scalar;
   }, trained.map(([, v]) => v));
   const loss = value.dataSync()[0] as number;

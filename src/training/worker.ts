@@ -36,7 +36,7 @@ async function ready(): Promise<{ tb: TrainableBert; st: AdamState }> {
 function handle(msg: TrainWorkerRequest, m: { tb: TrainableBert; st: AdamState }): { reply?: TrainWorkerReply; transfer: ArrayBuffer[] } {
   if (msg.type === 'grads') {
     const inputs = batchTensors(msg.batch);
-    const { loss, grads } = lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen);
+    const { loss, grads } = lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen, msg.targets);
     tf.dispose(inputs);
     const names = [...grads.keys()];
     // dataSync on wasm copies out of the heap, so each array owns its buffer and can be moved.

@@ -19,6 +19,7 @@ import type { ModelShape } from '../../scripts/make-random-model.js';
 import { readSafetensors } from '../../src/weights/safetensors.js';
 import type { TrainOptions } from '../../scripts/train-cross-encoder.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
+import { bertForward } from '../../src/model/bert.js';
 import { SHARED } from '../helpers/fixture.js';
 
 let dir: string;
@@ -173,3 +174,39 @@ test('2 threads = 1 thread up to float summation order', async () => {
   c2.forEach((l, i) => expect(Math.abs(l - (c1[i] as number))).toBeLessThanOrEqual(1e-5));
   process.stderr.write(`2 vs 1 thread: one step, max |Δw| ${worst.toExponential(2)} (${moved} weights differ); losses ${c1.map((l, i) => `${l.toFixed(6)}/${(c2[i] as number).toFixed(6)}`).join(' ')}\n`);
 }, 300_000);
+
+test('soft targets: one-hot equals the plain listwise loss; soft = −Σ t·log softmax, by hand', () => {
+  const shape: ModelShape = { vocabSize: 50, hiddenSize: 16, numLayers: 1, numHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 16, typeVocabSize: 2, numLabels: 1 };
+  const state = randomStateDict(shape, 4, 0.3);
+  const tb = trainableBert(parseConfig(JSON.parse(configJson(shape, 0.3, 4))), new Map([...state].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
+  const groups = 2;
+  const size = 3;
+  const len = 6;
+  const rows = groups * size;
+  const x = [
+    tf.tensor2d(Int32Array.from({ length: rows * len }, (_v, i) => 1 + ((i * 31) % 49)), [rows, len], 'int32'),
+    tf.tensor2d(Int32Array.from({ length: rows * len }, (_v, i) => (i % len >= 3 ? 1 : 0)), [rows, len], 'int32'),
+    tf.tensor2d(new Int32Array(rows * len).fill(1), [rows, len], 'int32'),
+  ] as tf.Tensor2D[];
+  const plain = lossAndGrads(tb, x, groups, size);
+  const oneHot = lossAndGrads(tb, x, groups, size, 'listwise', new Set(), Float32Array.from([1, 0, 0, 1, 0, 0]));
+  expect(oneHot.loss).toBeCloseTo(plain.loss, 6);
+  for (const [n, g] of plain.grads) {
+    const a = g.dataSync();
+    const b = (oneHot.grads.get(n) as tf.Tensor).dataSync();
+    for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number))).toBeLessThanOrEqual(1e-6);
+  }
+  const t = [0.5, 0.3, 0.2, 0.1, 0.1, 0.8];
+  const soft = lossAndGrads(tb, x, groups, size, 'listwise', new Set(), Float32Array.from(t));
+  // By hand from the logits of the same forward.
+  const logits = tf.tidy(() => bertForward(tb.model, { inputIds: x[0] as tf.Tensor2D, tokenTypeIds: x[1] as tf.Tensor2D, attentionMask: x[2] as tf.Tensor2D }).dataSync());
+  let want = 0;
+  for (let g = 0; g < groups; g++) {
+    const z = [0, 1, 2].map((i) => logits[g * size + i] as number);
+    const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+    for (let i = 0; i < size; i++) want -= (t[g * size + i] as number) * ((z[i] as number) - lse);
+  }
+  expect(soft.loss).toBeCloseTo(want / groups, 5);
+  expect(() => lossAndGrads(tb, x, groups, size, 'listwise', new Set(), new Float32Array(5))).toThrow(/targets: 5 values for 2 groups of 3/);
+  tf.dispose([...x, ...plain.grads.values(), ...oneHot.grads.values(), ...soft.grads.values(), ...tb.variables.values()]);
+});

@@ -63,3 +63,38 @@ test('groups are deterministic and honest', async () => {
   }
   for (const k of ['real', 'pseudo-terms', 'pseudo-span']) expect(kinds.get(k) ?? 0).toBeGreaterThan(10);
 }, 120_000);
+
+test('teacher targets: (1 − λ)·one-hot + λ·softmax(BM25 / T), BM25 computed here from the texts', async () => {
+  const { buildBm25Index, searchBm25 } = await import('../../src/ir/bm25.js');
+  const opts = { groupSize: 5, realShare: 0.3, teacher: 0.7, teacherReal: 0.4, temperature: 3, poolDepth: 100, naturalShare: 0.5 };
+  let templated = 0;
+  let checked = 0;
+  const collections = new Map<string, Map<string, string>>();
+  for (const s of TRAIN_SPLIT) collections.set(s.dir, (await loadCollection(join(DATA, s.dir))).docs);
+  for (let step = 0; step < 40; step++) {
+    const g = makeGroup(data, 13, step, 0, opts);
+    const t = g.targets as number[];
+    expect(t).toHaveLength(5);
+    expect(t.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    const lambda = g.kind === 'real' ? 0.4 : 0.7;
+    // The positive keeps at least 1 − λ; what is left is the teacher's.
+    expect(t[0] as number).toBeGreaterThanOrEqual(1 - lambda - 1e-9);
+    if (g.kind !== 'real' && !g.query.split(' ').every((w) => tokenize(g.passages[0] as string).includes(w))) templated++;
+    // The teacher's share, from an index of the group's own collection built here.
+    const src = [...collections].find(([, docs]) => [...docs.values()].includes(g.passages[0] as string));
+    if (!src || checked >= 6) continue;
+    const docs = new Map([...src[1]].filter(([, text]) => text.trim() !== ''));
+    const ids = g.passages.map((p) => [...docs].find(([, text]) => text === p)?.[0] as string);
+    const bm = new Map(searchBm25(buildBm25Index(docs), g.query, { candidates: ids }).map((e) => [e.docid, e.score]));
+    const z = ids.map((id) => (bm.get(id) ?? 0) / 3);
+    const e = z.map((x) => Math.exp(x - Math.max(...z)));
+    const want = e.map((x, i) => (lambda * x) / e.reduce((a, b) => a + b, 0) + (i === 0 ? 1 - lambda : 0));
+    want.forEach((w, i) => expect(t[i] as number).toBeCloseTo(w, 6));
+    checked++;
+  }
+  expect(checked).toBe(6);
+  expect(templated).toBeGreaterThan(3);
+  // λ = 0 (the default): no targets, and the old groups.
+  const plain = makeGroup(data, 13, 1, 0, { groupSize: 4, realShare: 0.3 });
+  expect(plain.targets).toBeUndefined();
+}, 300_000);
