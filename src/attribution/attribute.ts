@@ -64,6 +64,8 @@ export interface AttributeOptions {
   masks?: Masks;
   /** Compute only the groups k of the plan with k % count === index (Slurm/Kubernetes array jobs). */
   shard?: Shard;
+  /** NIG only: called (and awaited) after each pass of a group with its path points done; throwing stops the run (NigOptions). */
+  onPathProgress?: (done: number, total: number) => void | Promise<void>;
 }
 
 /**
@@ -101,6 +103,7 @@ export async function attributeGroup(model: BertModel, batch: TokenBatch, o: Att
       ...(o.baseline !== undefined && { baseline: o.baseline }),
       ...(o.rule !== undefined && { rule: o.rule as NigRule }),
       ...(o.unkId !== undefined && { unkId: o.unkId }),
+      ...(o.onPathProgress !== undefined && { onPathProgress: o.onPathProgress }),
     });
   }
   if (o.alphas !== undefined) throw new UsageError('alphas is a NIG option; layer IG integrates on its rule\'s points (steps, rule)');

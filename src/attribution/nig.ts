@@ -80,6 +80,12 @@ export interface NigOptions {
   /** [UNK] id for the unk baselines. */
   unkId?: number;
   masks?: Masks;
+  /**
+   * Called after each pass with the path points done and m, and awaited: a caller can report
+   * progress, yield to its event loop, or stop the run by throwing (every tensor is freed and the
+   * exception propagates).
+   */
+  onPathProgress?: (done: number, total: number) => void | Promise<void>;
 }
 
 export const NIG_DEFAULTS = { baseline: 'padq', steps: 50, rule: 'trapezoid', sites: ['ffn.pre'], chunk: 10, maxTokensPerPass: 256, perToken: false } as const;
@@ -140,6 +146,7 @@ export async function nigBatch(model: BertModel, batch: TokenBatch, opts: NigOpt
         disposeRun(r);
         tf.dispose(inputs);
       }
+      await opts.onPathProgress?.(start + C, m);
     }
     const perSite = new Map<SiteName, Float32Array>();
     for (const s of sites) perSite.set(s, (await (acc.get(s) as tf.Tensor).data()) as Float32Array);

@@ -70,7 +70,9 @@ export async function* attributeStreamParallel(
   p.onProgress?.(done, total);
   if (tasks.length === 0) return;
   // Started only once the caller asks for the first record; no idle threads for unused streams.
-  const pool = new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend, options: o }, Math.min(workers, tasks.length), tasks);
+  // A callback cannot cross to a worker thread (structured clone): path progress stays in this thread's runs.
+  const { onPathProgress: _inThisThreadOnly, ...options } = o;
+  const pool = new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend, options }, Math.min(workers, tasks.length), tasks);
   try {
     for (let k = 0; k < tasks.length; k++) {
       const res = await pool.result(k);

@@ -146,6 +146,11 @@ export class PairTokenizer {
     return out;
   }
 
+  /** The vocabulary's token for an id (`[CLS]`, `tide`, `##s`), or undefined for an id it lacks. */
+  idToToken(id: number): string | undefined {
+    return this.#pair.idToToken(id) ?? undefined;
+  }
+
   /** WordPiece ids of one text, without `[CLS]`/`[SEP]` and without truncation. */
   async encodeText(text: string): Promise<number[]> {
     const enc = await attempt(() => this.#text.encode(text, null, { addSpecialTokens: false }));

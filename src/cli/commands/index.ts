@@ -16,6 +16,7 @@ import { rankCommand } from './rank.js';
 import { reportCommand } from './report.js';
 import { rerankCommand } from './rerank.js';
 import { scoreCommand } from './score.js';
+import { serveCommand } from './serve.js';
 import { tokenizeCommand } from './tokenize.js';
 
 /** Registers one command on the parser (a function keeps each command's argument types intact). */
@@ -38,5 +39,6 @@ export const commands: Register[] = [
   (y) => y.command(exportPrunedCommand),
   (y) => y.command(reportCommand),
   (y) => y.command(demoCommand),
+  (y) => y.command(serveCommand),
   (y) => y.command(downloadCommand),
 ];
