@@ -2,7 +2,7 @@
  * Statistics on top of a NeuronReport, from every pair's values (pair-table.ts):
  *   - the contrast permutation test (permutation.ts) per dataset, and over all datasets together
  *     (labels permuted within each) for a fused set; p-values adjusted over all neurons of one test
- *     by Holm or Benjamini–Hochberg (p-adjust.ts). A dataset set's neurons get that dataset's
+ *     by Holm or Benjamini–Hochberg (stats/correction.ts). A dataset set's neurons get that dataset's
  *     p-values, a fused set's the joint test's, an intersection's the largest over its datasets
  *     (the intersection–union test: a neuron is declared in every dataset only if it is in each).
  *     A difference (OOD − IN) tests another hypothesis and gets none.
@@ -16,8 +16,8 @@ import { bootstrapSets } from './bootstrap.js';
 import type { SetStability } from './bootstrap.js';
 import type { NeuronReport, NeuronSetsOptions } from './neuron-report.js';
 import type { Neuron, NeuronSet } from './neuron-sets.js';
-import { adjustPValues } from './p-adjust.js';
-import type { Correction } from './p-adjust.js';
+import { adjustPValues } from '../stats/correction.js';
+import type { Correction } from '../stats/correction.js';
 import { splitLayers } from './pair-table.js';
 import type { PairTable } from './pair-table.js';
 import { contrastPermutationTest } from './permutation.js';

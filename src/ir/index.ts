@@ -22,5 +22,5 @@ export { rerank, firstStage, planCandidates, RERANK_DEFAULTS } from './rerank.js
 export type { PairScorer, RerankOptions, RerankResult } from './rerank.js';
 export { compareRuns, compareEvaluations, COMPARE_DEFAULTS, PAIRED_TESTS } from './compare.js';
 export type { CompareOptions, ComparisonRow, NamedEvaluation, PairedTestName, RunComparison, TestPValues } from './compare.js';
-export { pairedTTest, randomizationTest, RANDOMIZATION_DEFAULTS, adjustPValues, holm, bonferroni, CORRECTIONS, studentTCdf, studentTTwoSided, incompleteBeta, lnGamma } from '../stats/index.js';
+export { pairedTTest, randomizationTest, RANDOMIZATION_DEFAULTS, adjustPValues, holm, bonferroni, bh, CORRECTIONS, studentTCdf, studentTTwoSided, incompleteBeta, lnGamma } from '../stats/index.js';
 export type { Correction, PairedTTest, RandomizationOptions, RandomizationTest } from '../stats/index.js';

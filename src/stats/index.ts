@@ -5,6 +5,6 @@
  */
 export { pairedTTest, randomizationTest, RANDOMIZATION_DEFAULTS } from './paired.js';
 export type { PairedTTest, RandomizationOptions, RandomizationTest } from './paired.js';
-export { adjustPValues, holm, bonferroni, CORRECTIONS } from './correction.js';
+export { adjustPValues, holm, bonferroni, bh, CORRECTIONS } from './correction.js';
 export type { Correction } from './correction.js';
 export { studentTCdf, studentTTwoSided, studentTQuantile, incompleteBeta, lnGamma } from './special.js';

@@ -7,7 +7,7 @@ import { formatNeuronReport } from '../../src/analysis/format-report.js';
 import { buildNeuronSets, neuronSetMeta } from '../../src/analysis/neuron-report.js';
 import type { NeuronSetsOptions } from '../../src/analysis/neuron-report.js';
 import { parseSelector } from '../../src/analysis/neuron-sets.js';
-import { adjustPValues } from '../../src/analysis/p-adjust.js';
+import { adjustPValues } from '../../src/stats/correction.js';
 import { readPairTable } from '../../src/analysis/pair-table.js';
 import { withSetStatistics } from '../../src/analysis/set-statistics.js';
 import { writeRecords } from './make-records.js';

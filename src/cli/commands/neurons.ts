@@ -16,8 +16,8 @@ import { readMagnitudes } from '../../analysis/magnitudes.js';
 import { buildNeuronSets, neuronSetMeta, primarySet, rankedValues, writeNeuronSet, NEURON_SETS_DEFAULTS, RANK_FROM } from '../../analysis/neuron-report.js';
 import type { NeuronSetsOptions, RankFrom } from '../../analysis/neuron-report.js';
 import { formatSelector, parseSelector } from '../../analysis/neuron-sets.js';
-import { CORRECTIONS } from '../../analysis/p-adjust.js';
-import type { Correction } from '../../analysis/p-adjust.js';
+import { CORRECTIONS } from '../../stats/correction.js';
+import type { Correction } from '../../stats/correction.js';
 import { readPairTable } from '../../analysis/pair-table.js';
 import { SET_STATISTICS_DEFAULTS, withSetStatistics } from '../../analysis/set-statistics.js';
 
@@ -63,7 +63,7 @@ export const neuronsCommand: CommandModule<object, NeuronsArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of tables' })
       .option('top', { type: 'number', default: 10, describe: 'neurons listed per set' })
       .option('permutations', { type: 'number', default: SET_STATISTICS_DEFAULTS.permutations, describe: 'contrast test: permute relevant/non-relevant labels over pairs N times; p-values per neuron (0: no test)' })
-      .option('correction', { choices: CORRECTIONS, default: SET_STATISTICS_DEFAULTS.correction, describe: 'adjust the p-values over all neurons: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate), none' })
+      .option('correction', { choices: CORRECTIONS, default: SET_STATISTICS_DEFAULTS.correction, describe: 'adjust the p-values over all neurons: holm (family-wise error), bonferroni, bh (Benjamini–Hochberg false discovery rate), none' })
       .option('alpha', { type: 'number', default: SET_STATISTICS_DEFAULTS.alpha, describe: 'adjusted p <= alpha counts a neuron as significant' })
       .option('bootstrap', { type: 'number', default: SET_STATISTICS_DEFAULTS.bootstrap, describe: 'resample queries N times, rebuild every set: mean Jaccard with the full-data set, selection frequency per neuron (0: none)' })
       .option('seed', { type: 'number', default: SET_STATISTICS_DEFAULTS.seed, describe: 'seed of the permutations and of the bootstrap' }),

@@ -1,5 +1,5 @@
 /** Holm and Benjamini–Hochberg adjustments on p-values worked out by hand. */
-import { adjustPValues } from '../../src/analysis/p-adjust.js';
+import { adjustPValues } from '../../src/stats/correction.js';
 
 const P = [0.01, 0.04, 0.03, 0.005];
 
@@ -22,6 +22,6 @@ test('Benjamini–Hochberg: sorted p₍ᵢ₎ · m / i, made non-increasing from
 
 test('none leaves them; values outside [0, 1] are refused', () => {
   expect(adjustPValues(P, 'none')).toEqual(P);
-  expect(() => adjustPValues([0.2, 1.5], 'holm')).toThrow('p-values lie in [0, 1], got 1.5');
+  expect(() => adjustPValues([0.2, 1.5], 'holm')).toThrow('p-value 1 is 1.5, not in [0, 1]');
   expect(adjustPValues([], 'bh')).toEqual([]);
 });
