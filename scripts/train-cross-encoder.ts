@@ -68,6 +68,8 @@ export interface TrainOptions {
   tieQkLayers?: number[];
   /** Standard deviation of the initial query/key weights (default: the 0.02 of every weight). */
   qkStd?: number;
+  /** Standard deviation of the initial FFN weights (intermediate and output dense; default the 0.02 of every weight). */
+  ffnStd?: number;
   /** Layers whose query/key weights and biases stay at their initial values. */
   freezeQkLayers?: number[];
   /** @default 'listwise' */
@@ -227,6 +229,10 @@ export async function train(o: TrainOptions): Promise<void> {
       const t = init.get(name);
       if (t && o.qkStd !== undefined) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * (o.qkStd as number)) / 0.02) });
     }
+    for (const name of [`bert.encoder.layer.${l}.intermediate.dense.weight`, `bert.encoder.layer.${l}.output.dense.weight`]) {
+      const t = init.get(name);
+      if (t && o.ffnStd !== undefined && !o.initFrom) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * (o.ffnStd as number)) / 0.02) });
+    }
     const q = init.get(`${p}.query.weight`);
     if (q && o.tieQkLayers?.includes(l)) init.set(`${p}.key.weight`, { ...q, data: Float32Array.from(q.data as Float32Array) });
   }
@@ -366,6 +372,7 @@ async function main(): Promise<void> {
     .option('hard-negatives', { type: 'number', describe: 'negatives per group from BM25, the rest random (default: group size − 2)' })
     .option('init', { choices: ['random', 'overlap'] as const, default: 'overlap' as 'random' | 'overlap', describe: 'random (HF _init_weights) or overlap (scripts/overlap-init.ts on top of it)' })
     .option('tie-qk-layers', { type: 'number', array: true, describe: 'layers initialised with W_key = W_query' })
+    .option('ffn-std', { type: 'number', describe: 'standard deviation of the initial FFN weights (default 0.02)' })
     .option('qk-std', { type: 'number', describe: 'standard deviation of the initial query/key weights (default 0.02)' })
     .option('freeze-qk-layers', { type: 'number', array: true, describe: 'layers whose query/key weights stay at their initial values' })
     .option('loss', { choices: ['listwise', 'hinge'] as const, default: 'listwise' as Loss })
@@ -406,6 +413,7 @@ async function main(): Promise<void> {
     init: argv.init,
     ...(argv['tie-qk-layers'] !== undefined && { tieQkLayers: argv['tie-qk-layers'] }),
     ...(argv['qk-std'] !== undefined && { qkStd: argv['qk-std'] }),
+    ...(argv['ffn-std'] !== undefined && { ffnStd: argv['ffn-std'] }),
     ...(argv['freeze-qk-layers'] !== undefined && { freezeQkLayers: argv['freeze-qk-layers'] }),
     loss: argv.loss,
     lr: argv.lr,
