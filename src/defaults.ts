@@ -6,3 +6,5 @@ const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta
 
 export const DEFAULT_MODEL_DIR = root('weights/celens-ce-tiny');
 export const EXAMPLE_PAIRS = root('examples/pairs.tsv');
+/** query, relevant passage, distractor sharing a surface word with the query (issue 13). */
+export const EXAMPLE_TRIPLES = root('examples/obvious-triples.tsv');

@@ -16,4 +16,7 @@ test('celens demo: relevance neurons per layer, masked vs random scores, complet
   expect(r.stdout).toMatch(/relevant above non-relevant \(per query\): unpruned \d\/5, top masked \d\/5, random masked \d\/5/);
   const completeness = Number(/completeness error ≤ ([\d.e+-]+)/.exec(r.stdout)?.[1]);
   expect(completeness).toBeLessThan(0.1);
+  // The obvious triples: a count out of the file's 32 rows and the first three, each marked.
+  expect(r.stdout).toMatch(/obvious triples \(examples\/obvious-triples\.tsv\): relevant above the surface-word distractor in \d+ of 32/);
+  expect(r.stdout.match(/^  (ok |NO ) /gm)?.length).toBe(3);
 });

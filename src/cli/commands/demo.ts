@@ -5,9 +5,11 @@
  * how the scores and the per-query order of relevant over non-relevant pairs move.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../errors.js';
 import { layerNeuronMask, pickLayerNeurons, LAYER_NEURONS_DEFAULTS } from '../../analysis/layer-neurons.js';
 import { attribute } from '../../attribution/attribute.js';
-import { DEFAULT_MODEL_DIR, EXAMPLE_PAIRS } from '../../defaults.js';
+import { DEFAULT_MODEL_DIR, EXAMPLE_PAIRS, EXAMPLE_TRIPLES } from '../../defaults.js';
+import { readText } from '../../formats/files.js';
 import { disposeModel } from '../../model/load.js';
 import { parseMasks } from '../../model/masks.js';
 import { relevanceScores } from '../../model/score.js';
@@ -19,6 +21,7 @@ import type { BackendArgs, HubArgs, TokenizerArgs } from '../common.js';
 interface DemoArgs extends BackendArgs, HubArgs, TokenizerArgs {
   model: string;
   pairs: string;
+  triples: string;
   top: number;
   seed: number;
 }
@@ -31,6 +34,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       withTokenizer(withHub(y))
         .positional('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'model folder or hub id (default: the embedded model, weights/celens-ce-tiny)' })
         .option('pairs', { type: 'string', default: EXAMPLE_PAIRS, describe: 'query<TAB>passage[<TAB>grade] pairs (grades mark the relevant pairs)' })
+        .option('triples', { type: 'string', default: EXAMPLE_TRIPLES, describe: "query<TAB>relevant<TAB>distractor triples: how many the model orders right, and the first three (an empty string skips them)" })
         .option('top', { type: 'number', default: LAYER_NEURONS_DEFAULTS.top as number, describe: 'neurons to mask per layer' })
         .option('seed', { type: 'number', default: LAYER_NEURONS_DEFAULTS.seed, describe: 'seed of the random control mask' }),
     ),
@@ -93,6 +97,22 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
           return `${ok}/${all}`;
         };
         say(`relevant above non-relevant (per query): unpruned ${acc(base)}, top masked ${acc(masked)}, random masked ${acc(ctrl)}`);
+      }
+      if (argv.triples !== '') {
+        // Obvious pairs: a relevant passage against one that only shares a surface word (flu / flue).
+        const rows = (await readText(argv.triples, { what: 'triples', error: UsageError })).split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l, i) => {
+          const f = l.split('\t');
+          if (f.length !== 3) throw new UsageError(`${argv.triples}:${i + 1}: expected query<TAB>relevant<TAB>distractor, found ${f.length} field(s)`);
+          return f as [string, string, string];
+        });
+        const s = await relevanceScores(model, await tokenizer.encodePairs(rows.flatMap(([q, r, d]) => [[q, r] as const, [q, d] as const])));
+        const right = rows.filter((_r, i) => (s[2 * i] as number) > (s[2 * i + 1] as number)).length;
+        say();
+        say(`obvious triples (${argv.triples === EXAMPLE_TRIPLES ? 'examples/obvious-triples.tsv' : argv.triples}): relevant above the surface-word distractor in ${right} of ${rows.length}`);
+        rows.slice(0, 3).forEach(([q, r, d], i) => {
+          const cut = (x: string): string => (x.length > 34 ? `${x.slice(0, 34)}…` : x);
+          say(`  ${(s[2 * i] as number) > (s[2 * i + 1] as number) ? 'ok ' : 'NO '} ${q} | ${(s[2 * i] as number).toFixed(3)} ${cut(r)} | ${(s[2 * i + 1] as number).toFixed(3)} ${cut(d)}`);
+        });
       }
       say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s. With a network, run the same on a real reranker:`);
       say('  celens download cross-encoder/ms-marco-MiniLM-L-6-v2 && celens demo cross-encoder/ms-marco-MiniLM-L-6-v2');
