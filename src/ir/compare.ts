@@ -37,18 +37,22 @@ export interface TestPValues {
   randomization: number | null;
 }
 
-/** One run against the baseline on one measure. */
-export interface ComparisonRow {
-  run: string;
+/** A paired comparison on one measure: the two means, their difference and the tests' p-values. */
+export interface PairedResult {
   measure: string;
-  /** The baseline's mean over the queries both runs have. */
+  /** The baseline's mean over the queries both sides have. */
   baselineMean: number;
-  /** The run's mean over the same queries. */
+  /** The other side's mean over the same queries. */
   mean: number;
   /** mean − baselineMean. */
   delta: number;
   p: TestPValues;
   pAdjusted: TestPValues;
+}
+
+/** One run against the baseline on one measure. */
+export interface ComparisonRow extends PairedResult {
+  run: string;
 }
 
 export interface RunComparison {

@@ -18,7 +18,7 @@
  * (the t-test on one query, or on differences all equal: see paired.ts) has a null p-value.
  */
 import { COMPARE_DEFAULTS, PAIRED_TESTS } from '../ir/compare.js';
-import type { TestPValues } from '../ir/compare.js';
+import type { PairedResult, TestPValues } from '../ir/compare.js';
 import { adjustPValues } from '../stats/correction.js';
 import type { Correction } from '../stats/correction.js';
 import { pairedTTest, randomizationTest } from '../stats/paired.js';
@@ -63,18 +63,10 @@ export interface SummaryCell {
 }
 
 /** One paired test: a cell against a reference (`unpruned`, or its random control) on one measure. */
-export interface SweepTest {
+export interface SweepTest extends PairedResult {
   cell: string;
-  /** `unpruned`, or the control cell (`random@1%`). */
+  /** `unpruned`, or the control cell (`random@1%`); its mean (a control: of its per-query mean over seeds) is `baselineMean`. */
   against: string;
-  measure: string;
-  /** Mean over queries of the reference (a control: of its per-query mean over seeds). */
-  baselineMean: number;
-  mean: number;
-  /** mean − baselineMean. */
-  delta: number;
-  p: TestPValues;
-  pAdjusted: TestPValues;
 }
 
 export interface SweepSummary {
