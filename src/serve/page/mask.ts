@@ -13,6 +13,8 @@ export interface MaskedUnit {
   index: number;
 }
 
+// The page cannot import model/sites.ts (it is served from its own folder only); the server parses
+// every mask it receives with the real parser, so this only decides what the page shows.
 const KEY = /^layer\.(\d+)\.(ffn|ffn\.pre|ffn\.post|attn\.heads)$/;
 
 export class MaskState {
