@@ -48,6 +48,12 @@ function nig(files) {
     say(`pairs ${records.length} (relevant ${rel.length}, non-relevant ${non.length}), queries ${perQuery.size}, most pairs of one query: relevant ${Math.max(...counts.map((c) => c.rel))}, non-relevant ${Math.max(...counts.map((c) => c.non))}`);
     const change = records.map((r) => Math.abs(r.target.input - r.target.baseline));
     say(`|F(x) − F(x′)| over pairs: min ${sci(Math.min(...change))}  median ${sci(median(change))}  mean ${sci(mean(change))}  max ${sci(Math.max(...change))}`);
+    say('the logit F on the pair (x) and on its baseline (x′), and the signed change, per group');
+    say(['group'.padEnd(14), pad('pairs', 6), pad('mean F(x)', 11), pad('mean F(x′)', 11), pad('mean change', 12), pad('median change', 14), pad('change > 0', 11)].join(''));
+    for (const [name, rs] of [['relevant', rel], ['non-relevant', non], ['all', records]]) {
+      const d = rs.map((r) => r.target.input - r.target.baseline);
+      say([name.padEnd(14), pad(rs.length, 6), pad(sci(mean(rs.map((r) => r.target.input))), 11), pad(sci(mean(rs.map((r) => r.target.baseline))), 11), pad(sci(mean(d)), 12), pad(sci(median(d)), 14), pad(d.filter((v) => v > 0).length, 11)].join(''));
+    }
     const L = Math.max(...records.map((r) => r.completeness.length));
     say(`completeness error per layer (absolute: |Σ NIG − (F(x) − F(x′))|; relative: divided by |F(x) − F(x′)|); pairs over ${pct(WARN)} relative`);
     say(['layer', 'max abs', 'mean abs', 'median abs', 'max rel', 'mean rel', 'median rel', 'pairs>10%'].map((s, i) => (i === 0 ? s.padEnd(6) : pad(s, 12))).join(''));
@@ -90,11 +96,40 @@ function readMask(file) {
   return { name: basename(file, '.json'), sets, width, size: sets.reduce((s, x) => s + x.size, 0) };
 }
 
+/** log(n!) for n = 0…max. */
+function logFactorials(max) {
+  const f = new Float64Array(max + 1);
+  for (let n = 2; n <= max; n++) f[n] = f[n - 1] + Math.log(n);
+  return f;
+}
+
+/**
+ * P(|A ∩ B| ≥ shared) when B is drawn uniformly at random with its per-layer counts, independent of
+ * A: per layer a hypergeometric count (n_l neurons, a_l of them in A, b_l drawn), summed over layers
+ * by convolution. A one-sided test of "more shared than chance".
+ */
+function overlapP(a, b, width, shared) {
+  const lf = logFactorials(width);
+  const logC = (n, k) => (k < 0 || k > n ? -Infinity : lf[n] - lf[k] - lf[n - k]);
+  let dist = [1];
+  a.forEach((A, l) => {
+    const K = A.size;
+    const d = (b[l] ?? new Set()).size;
+    const pmf = [];
+    for (let x = 0; x <= Math.min(K, d); x++) pmf.push(Math.exp(logC(K, x) + logC(width - K, d - x) - logC(width, d)));
+    const next = new Array(dist.length + pmf.length - 1).fill(0);
+    dist.forEach((p, i) => pmf.forEach((q, j) => (next[i + j] += p * q)));
+    dist = next;
+  });
+  return Math.min(1, dist.slice(shared).reduce((s, p) => s + p, 0));
+}
+
 function overlap(files) {
   const masks = files.map(readMask);
   const w = Math.max(...masks.map((m) => m.name.length));
-  say('pairs of neuron sets: |A ∩ B| shared neurons, Jaccard |A ∩ B| / |A ∪ B|, chance = mean |A ∩ B| of two random sets with the same per-layer counts (Σ_l a_l·b_l / n_l)');
-  say(['set A'.padEnd(w), 'set B'.padEnd(w), pad('|A|', 5), pad('|B|', 5), pad('|A∩B|', 6), pad('Jaccard', 8), pad('chance', 8)].join('  '));
+  say('pairs of neuron sets: |A ∩ B| shared neurons, Jaccard |A ∩ B| / |A ∪ B|, chance = mean |A ∩ B| of two random sets with the same per-layer counts (Σ_l a_l·b_l / n_l),');
+  say('p(≥) = P(|A ∩ B| ≥ the shared count) for B drawn at random with its per-layer counts (exact: per-layer hypergeometric, convolved)');
+  say(['set A'.padEnd(w), 'set B'.padEnd(w), pad('|A|', 5), pad('|B|', 5), pad('|A∩B|', 6), pad('Jaccard', 8), pad('chance', 8), pad('p(≥)', 9)].join('  '));
   for (let i = 0; i < masks.length; i++) {
     for (let j = i + 1; j < masks.length; j++) {
       const a = masks[i];
@@ -107,7 +142,8 @@ function overlap(files) {
         chance += (s.size * t.size) / a.width;
       });
       const union = a.size + b.size - shared;
-      say([a.name.padEnd(w), b.name.padEnd(w), pad(a.size, 5), pad(b.size, 5), pad(shared, 6), pad((union ? shared / union : 0).toFixed(3), 8), pad(chance.toFixed(2), 8)].join('  '));
+      const p = overlapP(a.sets, b.sets, a.width, shared);
+      say([a.name.padEnd(w), b.name.padEnd(w), pad(a.size, 5), pad(b.size, 5), pad(shared, 6), pad((union ? shared / union : 0).toFixed(3), 8), pad(chance.toFixed(2), 8), pad(p >= 1e-4 ? p.toFixed(4) : p.toExponential(2), 9)].join('  '));
     }
   }
 }

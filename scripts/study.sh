@@ -23,7 +23,7 @@
 #   npm run study            (= npm run build && bash scripts/study.sh)
 #
 # Attribution, rerank and sweep files are resumable: an interrupted run picks up where it stopped
-# (then timing.txt times the resumed run, and says so). MODEL, DATA, OUT (committed results),
+# (then timing-resumed.txt times what was left). MODEL, DATA, OUT (committed results),
 # WORK (large intermediate files) and every size below can be set from the environment; JOBS=2
 # (default) runs independent steps two at a time. A smoke run:
 #   NIG_PAIRS=40 OOD_PAIRS=20 CONV_PAIRS=2 MAX_QUERIES=5 SEEDS=2 PERMUTATIONS=200 BOOTSTRAP=20 \
@@ -41,7 +41,8 @@ OOD_PER_QUERY=${OOD_PER_QUERY:-4}
 STEPS=${STEPS:-50}                   # NIG path points, trapezoid rule (the attribute defaults)
 CONV_PAIRS=${CONV_PAIRS:-10}         # pairs of the completeness-against-points table
 CONV_STEPS=${CONV_STEPS:-10,20,50,100}
-TOP_K=${TOP_K:-100}                  # first-stage candidates reranked (quality and pruning)
+TOP_K=${TOP_K:-100}                  # first-stage candidates reranked (quality)
+PRUNE_TOP_K=${PRUNE_TOP_K:-50}       # first-stage candidates reranked in every pruning cell
 MAX_QUERIES=${MAX_QUERIES:-}         # only the first N queries (smoke runs)
 SET_P=${SET_P:-2}                    # neuron sets: P% of all FFN neurons (signed and |.|)
 SET_K=${SET_K:-10}                   # per-layer top-k set
@@ -75,6 +76,7 @@ summary() { logcmd node scripts/study-summary.mjs "$@"; node scripts/study-summa
 DL19=$DATA/trec-dl-2019-passage
 DL20=$DATA/trec-dl-2020-passage
 limit=(--top-k "$TOP_K"); [ -n "$MAX_QUERIES" ] && limit+=(--max-queries "$MAX_QUERIES")
+plimit=(--top-k "$PRUNE_TOP_K"); [ -n "$MAX_QUERIES" ] && plimit+=(--max-queries "$MAX_QUERIES")
 
 # timed NAME OUTFILE CMD…: runs CMD with stdout into OUTFILE (written whole at the end, so an
 # interrupted step leaves no half file) and stderr into OUTFILE's .log; logs the wall time.
@@ -108,7 +110,7 @@ par() {
   node -e 'const c=require(process.argv[1]);console.log(`layers ${c.num_hidden_layers}, hidden ${c.hidden_size}, heads ${c.num_attention_heads}, FFN ${c.intermediate_size} per layer, ${c.num_hidden_layers*c.intermediate_size} FFN neurons`)' "$(realpath "$MODEL/config.json")"
   echo "celens commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)')"
   echo "node $(node --version), $(nproc) cores, JOBS=$JOBS"
-  echo "sizes: NIG_PAIRS=$NIG_PAIRS NIG_PER_QUERY=$NIG_PER_QUERY OOD_PAIRS=$OOD_PAIRS OOD_PER_QUERY=$OOD_PER_QUERY STEPS=$STEPS CONV_PAIRS=$CONV_PAIRS CONV_STEPS=$CONV_STEPS TOP_K=$TOP_K MAX_QUERIES=${MAX_QUERIES:-all} SET_P=$SET_P SET_K=$SET_K PERMUTATIONS=$PERMUTATIONS BOOTSTRAP=$BOOTSTRAP BUDGETS='$BUDGETS' MEAN_BUDGETS='$MEAN_BUDGETS' SEEDS=$SEEDS"
+  echo "sizes: NIG_PAIRS=$NIG_PAIRS NIG_PER_QUERY=$NIG_PER_QUERY OOD_PAIRS=$OOD_PAIRS OOD_PER_QUERY=$OOD_PER_QUERY STEPS=$STEPS CONV_PAIRS=$CONV_PAIRS CONV_STEPS=$CONV_STEPS TOP_K=$TOP_K PRUNE_TOP_K=$PRUNE_TOP_K MAX_QUERIES=${MAX_QUERIES:-all} SET_P=$SET_P SET_K=$SET_K PERMUTATIONS=$PERMUTATIONS BOOTSTRAP=$BOOTSTRAP BUDGETS='$BUDGETS' MEAN_BUDGETS='$MEAN_BUDGETS' SEEDS=$SEEDS"
 } > "$R/run-info.txt"
 
 # 1. Quality on held-out queries: BM25's top TOP_K reranked, next to BM25 and a random reranking
@@ -180,16 +182,18 @@ done
 summary overlap "${sets[@]}" > "$R/set-overlaps.txt"
 cat "$R/set-overlaps.txt"
 
-# 4. Pruning DL20 (BM25 top TOP_K reranked; 54 queries), rankings from DL19: top (largest mean
+# 4. Pruning DL20 (BM25 top PRUNE_TOP_K reranked; 54 queries), rankings from DL19: top (largest mean
 #    NIG over relevant pairs), bottom (smallest), nonrel (largest over non-relevant pairs),
 #    magnitude (smallest mean |activation| over 256 DL20 candidate pairs, label-free), each with a
 #    random control drawn with its per-layer counts (SEEDS seeds). Zero ablation at BUDGETS, mean
 #    ablation at MEAN_BUDGETS. Prune runs on one thread: two sweeps side by side, each a strategy
 #    pair with its controls (so each prints its strategies' tests against unpruned and control).
+#    Cost: (strategies + SEEDS × controls) × budgets cells of 54 × PRUNE_TOP_K pairs each; at 100
+#    candidates the sweeps alone took longer than the 45 minutes the whole study may take here.
 sweep() { # name ablation budgets strategies…
   local name=$1 ablation=$2 budgets=$3; shift 3
   local args=(celens prune "$MODEL" --collection "$DL20" --ranking "$WORK/rank-dl19-relevant.json" --ranking-nonrel "$WORK/rank-dl19-nonrelevant.json"
-    --means "$WORK/means-dl20.json" --ablation "$ablation" --seeds "$SEEDS" --rel-level 2 --metrics nDCG@10 RR@10 "${limit[@]}"
+    --means "$WORK/means-dl20.json" --ablation "$ablation" --seeds "$SEEDS" --rel-level 2 --metrics nDCG@10 RR@10 "${plimit[@]}"
     --strategies "$@" --out "$WORK/prune-dl20-$name.jsonl")
   # shellcheck disable=SC2086 # budgets is a word list
   timed "prune-dl20-$name" "$R/prune-dl20-$name.txt" "${args[@]}" --budgets $budgets
@@ -211,11 +215,14 @@ celens report --attributions "$WORK/nig-dl19.jsonl" "$WORK/nig-medline.jsonl" --
   --sweep "$WORK"/prune-dl20-a-zero.jsonl "$WORK"/prune-dl20-b-zero.jsonl --band sd \
   --sets "${sets[@]}" --title "celens study: $(basename "$MODEL")" --out "$OUT/figures" --no-png
 
+# A resumed run times only what was left: it writes timing-resumed.txt and keeps the timing.txt
+# of the last run that started from an empty WORK.
+timing=$R/timing.txt; [ "$resumed" = yes ] && timing=$R/timing-resumed.txt
 {
   echo "wall seconds per step ($(nproc) cores, JOBS=$JOBS; steps in one 'par' overlap)"
   cat "$WORK/timing.log"
   echo "total $(( $(date +%s) - START ))"
   [ "$resumed" = yes ] && echo "(resumed: earlier runs had done part of the work)"
-} > "$R/timing.txt"
+} > "$timing"
 cp "$WORK/commands.log" "$R/commands.txt"
-cat "$R/timing.txt"
+cat "$timing"
