@@ -40,6 +40,7 @@ import { parseConfig } from '../src/weights/config.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
 import { exists } from '../src/weights/sharded.js';
+import { TOKENIZER_FILES } from '../src/tokenize/files.js';
 import { buildVocab, writeVocab } from './build-vocab.js';
 import { configJson, randomStateDict } from './make-random-model.js';
 import { overlapInit } from './overlap-init.js';
@@ -171,7 +172,12 @@ async function saveCheckpoint(dir: string, tb: TrainableBert, st: AdamState, log
 async function keepCopy(dir: string, step: number): Promise<void> {
   const to = join(dir, `step-${step}`);
   await mkdir(to, { recursive: true });
-  for (const f of ['model.safetensors', 'config.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) if (await exists(join(dir, f))) await copyFile(join(dir, f), join(to, f));
+  await copyPresent(dir, to, ['model.safetensors', 'config.json', ...TOKENIZER_FILES]);
+}
+
+/** Copies those of `files` that exist in `from` into `to`. */
+async function copyPresent(from: string, to: string, files: readonly string[]): Promise<void> {
+  for (const f of files) if (await exists(join(from, f))) await copyFile(join(from, f), join(to, f));
 }
 
 async function loadCheckpoint(dir: string, tb: TrainableBert, st: AdamState): Promise<TrainLog | undefined> {
@@ -202,7 +208,8 @@ export async function train(o: TrainOptions): Promise<void> {
   if (o.initFrom && !(await exists(join(o.out, 'vocab.txt')))) {
     // The weights' vocabulary comes with them.
     await mkdir(o.out, { recursive: true });
-    for (const f of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) await copyFile(join(o.initFrom, f), join(o.out, f));
+    await copyPresent(o.initFrom, o.out, TOKENIZER_FILES);
+    if (!(await exists(join(o.out, 'vocab.txt')))) throw new Error(`--init-from ${o.initFrom}: no vocab.txt, and its weights need their own vocabulary`);
   }
   if (!(await exists(join(o.out, 'vocab.txt')))) await writeVocab(o.out, buildVocab(vocabularyText(data), o.vocabSize), o.maxLength);
   const tok = await loadTokenizer(o.out);
@@ -223,16 +230,17 @@ export async function train(o: TrainOptions): Promise<void> {
       init.set(n, { ...t, data: Float32Array.from(f.data as Float32Array) });
     }
   } else if (o.init === 'overlap') overlapInit(init, shape, o.seed);
+  // The initialisation draws every weight with std 0.02; these rescale some to another std.
+  const rescale = (names: readonly string[], std: number): void => {
+    for (const name of names) {
+      const t = init.get(name);
+      if (t) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * std) / 0.02) });
+    }
+  };
   for (let l = 0; l < shape.numLayers; l++) {
     const p = `bert.encoder.layer.${l}.attention.self`;
-    for (const name of [`${p}.query.weight`, `${p}.key.weight`]) {
-      const t = init.get(name);
-      if (t && o.qkStd !== undefined) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * (o.qkStd as number)) / 0.02) });
-    }
-    for (const name of [`bert.encoder.layer.${l}.intermediate.dense.weight`, `bert.encoder.layer.${l}.output.dense.weight`]) {
-      const t = init.get(name);
-      if (t && o.ffnStd !== undefined && !o.initFrom) init.set(name, { ...t, data: (t.data as Float32Array).map((x) => (x * (o.ffnStd as number)) / 0.02) });
-    }
+    if (o.qkStd !== undefined) rescale([`${p}.query.weight`, `${p}.key.weight`], o.qkStd);
+    if (o.ffnStd !== undefined && !o.initFrom) rescale([`bert.encoder.layer.${l}.intermediate.dense.weight`, `bert.encoder.layer.${l}.output.dense.weight`], o.ffnStd);
     const q = init.get(`${p}.query.weight`);
     if (q && o.tieQkLayers?.includes(l)) init.set(`${p}.key.weight`, { ...q, data: Float32Array.from(q.data as Float32Array) });
   }
@@ -250,7 +258,7 @@ export async function train(o: TrainOptions): Promise<void> {
   // a run can be evaluated while it trains: celens rerank checkpoints/<name> …
   await mkdir(o.checkpoints, { recursive: true });
   await writeFile(join(o.checkpoints, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
-  for (const f of ['vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json']) if (await exists(join(o.out, f))) await copyFile(join(o.out, f), join(o.checkpoints, f));
+  await copyPresent(o.out, o.checkpoints, TOKENIZER_FILES);
   try {
     const bar = progressBar('train');
     let window = { loss: 0, norm: 0, n: 0, ms: 0 };
