@@ -33,6 +33,8 @@ import type { TrainableBert } from '../src/training/trainable.js';
 import { adamState, adamwUpdate, batchTensors, clipByGlobalNorm, combineShares, lossAndGrads, shareSizes, weightsChecksum } from '../src/training/step.js';
 import type { AdamState, Loss, ShareResult } from '../src/training/step.js';
 import { TrainWorkers } from '../src/training/parallel.js';
+import { maskBatch, mlmLossAndGrads, randomMlmHead } from '../src/training/mlm.js';
+import type { MaskedBatch, MaskingOptions } from '../src/training/mlm.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
 import type { PairTokenizer, TokenBatch } from '../src/tokenize/encode.js';
@@ -45,7 +47,7 @@ import { buildVocab, writeVocab } from './build-vocab.js';
 import { configJson, randomStateDict } from './make-random-model.js';
 import { overlapInit } from './overlap-init.js';
 import type { ModelShape } from './make-random-model.js';
-import { HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
+import { hash3, HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
 import type { Group, GroupOptions, TrainData } from './train-data.js';
 
 // The step's arithmetic lives in src/training/step.ts, where the worker threads reach it too.
@@ -109,6 +111,30 @@ export interface TrainOptions {
   initFrom?: string;
   /** Also keep a loadable copy of the model every this many steps (checkpoints/<name>/step-<n>/), to compare checkpoints afterwards. */
   keepEvery?: number;
+  /**
+   * `rank`: the listwise ranking loss on the groups. `mlm`: masked-language-model pre-training on
+   * the groups' (query, passage) pairs (src/training/mlm.ts), with BERT's MLM head. @default 'rank'
+   */
+  objective?: Objective;
+  /** Share of tokens masked with --objective mlm. @default 0.15 */
+  maskRate?: number;
+}
+
+export type Objective = 'rank' | 'mlm';
+
+/** Salt of the MLM masking seeds, so that masking draws are not the groups' draws. */
+const MLM_SALT = 0x4d4c4d;
+
+/** The [MASK] id and the ids never masked, from the tokenizer folder's vocab.txt. */
+async function maskingOptions(dir: string, vocabSize: number, rate: number | undefined): Promise<MaskingOptions> {
+  const vocab = (await readFile(join(dir, 'vocab.txt'), 'utf8')).split('\n');
+  const id = (t: string): number => {
+    const i = vocab.indexOf(t);
+    if (i < 0) throw new Error(`${join(dir, 'vocab.txt')}: no ${t} token, which MLM training needs`);
+    return i;
+  };
+  const specialIds = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(id);
+  return { maskId: id('[MASK]'), specialIds, vocabSize, ...(rate !== undefined && { rate }) };
 }
 
 export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup' | 'steps'>): number {
@@ -218,14 +244,19 @@ export async function train(o: TrainOptions): Promise<void> {
   delete raw.celens_random_init;
   // The model's relevance score is its raw logit, as the ms-marco cross-encoders state it (relevance.ts).
   raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
-  raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend };
+  const objective = o.objective ?? 'rank';
+  raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend, ...(objective !== 'rank' && { objective }) };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);
+  // MLM pre-training trains BertForPreTraining's MLM head beside the encoder (from --init-from when it has one).
+  if (objective === 'mlm') for (const [n, t] of randomMlmHead(o.hidden, tok.vocabSize, o.seed)) init.set(n, { dtype: 'F32', shape: t.shape, data: t.data });
   if (o.initFrom) {
-    // Every tensor from the given model, which must have this run's shape (checked by name and size).
+    // Every tensor from the given model, which must have this run's shape (checked by name and size);
+    // a ranking run leaves an MLM head behind (it is not in `init`).
     const from = await readSafetensors(join(o.initFrom, 'model.safetensors'));
     for (const [n, t] of init) {
       const f = from.tensors.get(n);
+      if (!f && n.startsWith('cls.')) continue;
       if (!f || f.shape.join('x') !== t.shape.join('x')) throw new Error(`--init-from ${o.initFrom}: ${n} is ${f ? f.shape.join('x') : 'missing'}, this run needs ${t.shape.join('x')}`);
       init.set(n, { ...t, data: Float32Array.from(f.data as Float32Array) });
     }
@@ -254,6 +285,7 @@ export async function train(o: TrainOptions): Promise<void> {
   const kind = o.loss ?? 'listwise';
   // Workers start from the weights and optimiser state as they are now (fresh or resumed).
   const workers = threads > 1 ? new TrainWorkers(threads - 1, raw, tb.variables, st, { frozen, loss: kind, groupSize: o.groupSize }) : undefined;
+  const masking = objective === 'mlm' ? await maskingOptions(o.out, tok.vocabSize, o.maskRate) : undefined;
   // A checkpoint folder is a loadable model too (config and tokenizer beside the weights), so that
   // a run can be evaluated while it trains: celens rerank checkpoints/<name> …
   await mkdir(o.checkpoints, { recursive: true });
@@ -273,11 +305,18 @@ export async function train(o: TrainOptions): Promise<void> {
       let grads: Map<string, tf.Tensor>;
       if (!workers) {
         // One thread: the full batch, exactly as before threads existed (same bytes).
-        const inputs = await encodeGroups(tok, groups, o.maxLength);
-        ({ loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, kind, frozen, groupTargets(groups, o.groupSize)));
-        tf.dispose(inputs);
+        if (masking) {
+          const m = maskBatch(await encodeBatch(tok, groups, o.maxLength), (s) => hash3(o.seed ^ MLM_SALT, step, s), masking);
+          const inputs = batchTensors(m.batch);
+          ({ loss, grads } = mlmLossAndGrads(tb, inputs, m.positions, m.labels));
+          tf.dispose(inputs);
+        } else {
+          const inputs = await encodeGroups(tok, groups, o.maxLength);
+          ({ loss, grads } = lossAndGrads(tb, inputs, o.groupsPerStep, o.groupSize, kind, frozen, groupTargets(groups, o.groupSize)));
+          tf.dispose(inputs);
+        }
       } else {
-        ({ loss, grads } = await parallelStep(tok, tb, workers, groups, shares, o, kind, frozen));
+        ({ loss, grads } = await parallelStep(tok, tb, workers, groups, shares, o, kind, frozen, masking && { options: masking, seedOf: (s) => hash3(o.seed ^ MLM_SALT, step, s) }));
       }
       if (!Number.isFinite(loss)) {
         tf.dispose([...grads.values()]);
@@ -324,20 +363,30 @@ export async function train(o: TrainOptions): Promise<void> {
  * One step on the calling thread and the workers: share 0 here, share i on worker i; the shares'
  * batches go out first so that the workers compute while this thread does.
  */
-async function parallelStep(tok: PairTokenizer, tb: TrainableBert, workers: TrainWorkers, groups: readonly Group[], shares: readonly number[], o: TrainOptions, kind: Loss, frozen: ReadonlySet<string>): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
+async function parallelStep(tok: PairTokenizer, tb: TrainableBert, workers: TrainWorkers, groups: readonly Group[], shares: readonly number[], o: TrainOptions, kind: Loss, frozen: ReadonlySet<string>, mlm?: { options: MaskingOptions; seedOf: (sequence: number) => number }): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
   const starts = shares.map((_n, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
+  // With MLM a share weighs by its masked tokens (the loss is a mean over tokens), and sequence s of
+  // the step is masked from the same seed whichever share it lands in.
+  const masked = async (m: NonNullable<typeof mlm>, start: number, share: readonly Group[]): Promise<MaskedBatch> => maskBatch(await encodeBatch(tok, share, o.maxLength), (s) => m.seedOf(start * o.groupSize + s), m.options);
+  const weights: number[] = [...shares];
   for (let i = 1; i < shares.length; i++) {
     const n = shares[i] as number;
     const start = starts[i] as number;
     const share = groups.slice(start, start + n);
-    workers.startGrads(i - 1, await encodeBatch(tok, share, o.maxLength), n, groupTargets(share, o.groupSize));
+    if (mlm) {
+      const m = await masked(mlm, start, share);
+      weights[i] = m.positions.length;
+      workers.startGrads(i - 1, m.batch, n, undefined, { positions: m.positions, labels: m.labels });
+    } else workers.startGrads(i - 1, await encodeBatch(tok, share, o.maxLength), n, groupTargets(share, o.groupSize));
   }
   const mine = shares[0] as number;
-  const inputs = batchTensors(await encodeBatch(tok, groups.slice(0, mine), o.maxLength));
+  const m0 = mlm ? await masked(mlm, 0, groups.slice(0, mine)) : undefined;
+  const inputs = batchTensors(m0 ? m0.batch : await encodeBatch(tok, groups.slice(0, mine), o.maxLength));
   const results: ShareResult[] = [];
   try {
-    results.push({ ...lossAndGrads(tb, inputs, mine, o.groupSize, kind, frozen, groupTargets(groups.slice(0, mine), o.groupSize)), groups: mine });
-    for (let i = 1; i < shares.length; i++) results.push({ ...(await workers.grads(i - 1, tb.variables)), groups: shares[i] as number });
+    if (m0) results.push({ ...mlmLossAndGrads(tb, inputs, m0.positions, m0.labels), groups: m0.positions.length });
+    else results.push({ ...lossAndGrads(tb, inputs, mine, o.groupSize, kind, frozen, groupTargets(groups.slice(0, mine), o.groupSize)), groups: mine });
+    for (let i = 1; i < shares.length; i++) results.push({ ...(await workers.grads(i - 1, tb.variables)), groups: weights[i] as number });
     return combineShares(results);
   } finally {
     tf.dispose(inputs);
@@ -405,6 +454,8 @@ async function main(): Promise<void> {
     .option('natural-share', { type: 'number', describe: 'share of pseudo-queries put into a question template (default 0)' })
     .option('keep-every', { type: 'number', describe: 'also keep a loadable copy of the model every N steps in <checkpoints>/step-<n>/' })
     .option('init-from', { type: 'string', describe: 'start from this model folder\'s weights (same shape and vocabulary)' })
+    .option('objective', { choices: ['rank', 'mlm'] as const, default: 'rank' as Objective, describe: 'rank: the ranking loss; mlm: masked-language-model pre-training on the same pairs, with an MLM head' })
+    .option('mask-rate', { type: 'number', describe: 'share of tokens masked with --objective mlm (default 0.15)' })
     .strict()
     .parse();
   const name = argv.out.replace(/\/+$/, '').replace(/.*\//, '');
@@ -445,6 +496,8 @@ async function main(): Promise<void> {
     ...(argv['natural-share'] !== undefined && { naturalShare: argv['natural-share'] }),
     ...(argv['init-from'] !== undefined && { initFrom: argv['init-from'] }),
     ...(argv['keep-every'] !== undefined && { keepEvery: argv['keep-every'] }),
+    objective: argv.objective,
+    ...(argv['mask-rate'] !== undefined && { maskRate: argv['mask-rate'] }),
   });
 }
 

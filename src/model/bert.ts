@@ -73,6 +73,12 @@ export function forwardContext(model: BertModel, attentionMask: tf.Tensor2D, opt
 /** logits [B, numLabels]. Call inside tf.tidy (or tf.grads); intermediates are not disposed here. */
 export function bertForward(model: BertModel, inputs: BertInputs, opts: ForwardOptions = {}): tf.Tensor2D {
   const ctx = forwardContext(model, inputs.attentionMask, opts);
+  return headStage(ctx, encoderStage(ctx, inputs));
+}
+
+/** The last layer's hidden states [B*T,H] (BertModel's sequence output: what the head and an MLM head read). */
+export function encoderStage(ctx: ForwardContext, inputs: BertInputs): tf.Tensor2D {
+  const { model } = ctx;
   let x = embedStage(ctx, inputs); // [B*T,H]
   // A scope per layer frees its intermediates (attention scores, FFN activations) as soon as the
   // layer is done, so inference memory is one layer's worth, not the whole network's. Under a
@@ -81,7 +87,7 @@ export function bertForward(model: BertModel, inputs: BertInputs, opts: ForwardO
     const input = x;
     x = tf.tidy(() => layerStage(ctx, l, input));
   }
-  return headStage(ctx, x);
+  return x;
 }
 
 /** Embeddings + LayerNorm, through the `embeddings` site → [B*T,H]. */

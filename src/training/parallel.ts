@@ -34,9 +34,15 @@ export interface TrainWorkerInit {
 }
 
 export type TrainWorkerRequest =
-  | { type: 'grads'; batch: TokenBatch; groups: number; targets?: Float32Array }
+  | { type: 'grads'; batch: TokenBatch; groups: number; targets?: Float32Array; mlm?: MlmTargets }
   | { type: 'update'; names: string[]; data: Float32Array[]; lr: number; weightDecay: number }
   | { type: 'checksum' };
+
+/** Masked-LM targets of a batch (./mlm.ts maskBatch): flat positions and their original ids. */
+export interface MlmTargets {
+  positions: Int32Array;
+  labels: Int32Array;
+}
 
 export type TrainWorkerReply =
   | { type: 'grads'; loss: number; names: string[]; data: Float32Array[] }
@@ -86,10 +92,14 @@ export class TrainWorkers {
     return this.slots.length;
   }
 
-  /** Worker i computes the loss and gradients of `groups` groups (against `targets` when given); the buffers move to it. */
-  startGrads(i: number, batch: TokenBatch, groups: number, targets?: Float32Array): void {
-    const msg: TrainWorkerRequest = { type: 'grads', batch, groups, ...(targets && { targets }) };
-    this.post(i, msg, [batch.inputIds.buffer, batch.tokenTypeIds.buffer, batch.attentionMask.buffer, ...(targets ? [targets.buffer] : [])] as ArrayBuffer[]);
+  /**
+   * Worker i computes the loss and gradients of `groups` groups (against `targets` when given), or
+   * with `mlm` the masked-LM loss of the batch's masked tokens; the buffers move to it.
+   */
+  startGrads(i: number, batch: TokenBatch, groups: number, targets?: Float32Array, mlm?: MlmTargets): void {
+    const msg: TrainWorkerRequest = { type: 'grads', batch, groups, ...(targets && { targets }), ...(mlm && { mlm }) };
+    const extra = [...(targets ? [targets.buffer] : []), ...(mlm ? [mlm.positions.buffer, mlm.labels.buffer] : [])];
+    this.post(i, msg, [batch.inputIds.buffer, batch.tokenTypeIds.buffer, batch.attentionMask.buffer, ...extra] as ArrayBuffer[]);
   }
 
   /** Worker i's reply to startGrads, as tensors (the caller disposes them). */

@@ -67,6 +67,8 @@ export function trainableBert(config: BertConfig, state: ReadonlyMap<string, { s
     pooler: lin('bert.pooler.dense'),
     classifier: lin('classifier'),
   };
+  // An MLM head (./mlm.ts), when the state dict has one: trained beside the encoder, never read by the forward.
+  for (const name of [...state.keys()].filter((n) => n.startsWith('cls.predictions.')).sort()) get(name);
   return { model: { config, weights, source, ops: TRAINING_OPS }, variables };
 }
 

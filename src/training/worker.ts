@@ -11,6 +11,7 @@ import { selectBackend } from '../backend/select.js';
 import { parseConfig } from '../weights/config.js';
 import { adamState, adamwUpdate, batchTensors, lossAndGrads, weightsChecksum } from './step.js';
 import type { AdamState } from './step.js';
+import { mlmLossAndGrads } from './mlm.js';
 import { trainableBert } from './trainable.js';
 import type { TrainableBert } from './trainable.js';
 import type { TrainWorkerInit, TrainWorkerReply, TrainWorkerRequest } from './parallel.js';
@@ -36,7 +37,7 @@ async function ready(): Promise<{ tb: TrainableBert; st: AdamState }> {
 function handle(msg: TrainWorkerRequest, m: { tb: TrainableBert; st: AdamState }): { reply?: TrainWorkerReply; transfer: ArrayBuffer[] } {
   if (msg.type === 'grads') {
     const inputs = batchTensors(msg.batch);
-    const { loss, grads } = lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen, msg.targets);
+    const { loss, grads } = msg.mlm ? mlmLossAndGrads(m.tb, inputs, msg.mlm.positions, msg.mlm.labels) : lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen, msg.targets);
     tf.dispose(inputs);
     const names = [...grads.keys()];
     // dataSync on wasm copies out of the heap, so each array owns its buffer and can be moved.

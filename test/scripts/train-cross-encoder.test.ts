@@ -210,3 +210,41 @@ test('soft targets: one-hot equals the plain listwise loss; soft = −Σ t·log 
   expect(() => lossAndGrads(tb, x, groups, size, 'listwise', new Set(), new Float32Array(5))).toThrow(/targets: 5 values for 2 groups of 3/);
   tf.dispose([...x, ...plain.grads.values(), ...oneHot.grads.values(), ...soft.grads.values(), ...tb.variables.values()]);
 });
+
+test('MLM pre-training: stop + resume = one run on 2 threads; 2 threads = 1 on the first loss; the folder loads; ranking starts from it', async () => {
+  const before = tf.memory().numTensors;
+  const mlm = (name: string, threads = 2): TrainOptions => ({ ...base(name), threads, objective: 'mlm', logEvery: 1 });
+  await train(mlm('mlm'));
+  await train({ ...mlm('mlm-r'), stopAfter: 2 });
+  await train(mlm('mlm-r'));
+  const a = await readFile(join(dir, 'mlm', 'model.safetensors'));
+  expect(a.equals(await readFile(join(dir, 'mlm-r', 'model.safetensors')))).toBe(true);
+  expect(tf.memory().numTensors).toBe(before);
+  // The first step's loss is the same forward on one thread (a mean over all masked tokens) and on
+  // two (shares weighted by their masked tokens), up to float summation order; it starts near
+  // ln V (a random head predicts uniformly) and training lowers it.
+  await train({ ...mlm('mlm1', 1), steps: 4 });
+  const curve = async (name: string): Promise<number[]> => (JSON.parse(await readFile(join(dir, name, 'training_log.json'), 'utf8')) as { curve: Array<{ loss: number }> }).curve.map((e) => e.loss);
+  const [c1, c2] = [await curve('mlm1'), await curve('mlm')];
+  expect(Math.abs((c1[0] as number) - (c2[0] as number))).toBeLessThanOrEqual(1e-5);
+  expect(Math.abs((c1[0] as number) - Math.log(700))).toBeLessThanOrEqual(0.1);
+  // The head is saved under HF's names; the folder loads as a cross-encoder (cls.* set aside).
+  const w = await readSafetensors(join(dir, 'mlm', 'model.safetensors'));
+  expect([...w.tensors.keys()].filter((n) => n.startsWith('cls.')).sort()).toEqual(['cls.predictions.bias', 'cls.predictions.transform.LayerNorm.bias', 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.dense.bias', 'cls.predictions.transform.dense.weight']);
+  const m = await loadModel(join(dir, 'mlm'));
+  expect(m.config.vocabSize).toBe(700);
+  disposeModel(m);
+  // A ranking run from it: the encoder starts at the MLM weights (one AdamW step moves a weight by
+  // at most about lr = 5e-4 at step 0), the head is left behind.
+  await train({ ...base('ft'), steps: 1, initFrom: join(dir, 'mlm') });
+  const f = await readSafetensors(join(dir, 'ft', 'model.safetensors'));
+  expect([...f.tensors.keys()].some((n) => n.startsWith('cls.'))).toBe(false);
+  const name = 'bert.encoder.layer.0.intermediate.dense.weight';
+  const x = w.tensors.get(name)?.data as Float32Array;
+  const y = f.tensors.get(name)?.data as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs((x[i] as number) - (y[i] as number)));
+  expect(worst).toBeGreaterThan(0);
+  expect(worst).toBeLessThanOrEqual(1e-3);
+  expect(tf.memory().numTensors).toBe(before);
+}, 300_000);
