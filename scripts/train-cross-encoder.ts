@@ -227,6 +227,10 @@ async function loadCheckpoint(dir: string, tb: TrainableBert, st: AdamState): Pr
 // ---------------------------------------------------------------------------------------------
 
 export async function train(o: TrainOptions): Promise<void> {
+  if (o.initFrom) {
+    const fresh = [o.qkStd !== undefined && '--qk-std', o.ffnStd !== undefined && '--ffn-std', Boolean(o.tieQkLayers?.length) && '--tie-qk-layers'].filter((f): f is string => typeof f === 'string');
+    if (fresh.length) throw new Error(`--init-from ${o.initFrom} takes that model's weights as they are; ${fresh.join(', ')} shape a fresh initialisation only`);
+  }
   const { backend } = await selectBackend('wasm');
   const t0 = performance.now();
   const data: TrainData = await loadTrainData(o.data, TRAIN_SPLIT);
@@ -271,7 +275,7 @@ export async function train(o: TrainOptions): Promise<void> {
   for (let l = 0; l < shape.numLayers; l++) {
     const p = `bert.encoder.layer.${l}.attention.self`;
     if (o.qkStd !== undefined) rescale([`${p}.query.weight`, `${p}.key.weight`], o.qkStd);
-    if (o.ffnStd !== undefined && !o.initFrom) rescale([`bert.encoder.layer.${l}.intermediate.dense.weight`, `bert.encoder.layer.${l}.output.dense.weight`], o.ffnStd);
+    if (o.ffnStd !== undefined) rescale([`bert.encoder.layer.${l}.intermediate.dense.weight`, `bert.encoder.layer.${l}.output.dense.weight`], o.ffnStd);
     const q = init.get(`${p}.query.weight`);
     if (q && o.tieQkLayers?.includes(l)) init.set(`${p}.key.weight`, { ...q, data: Float32Array.from(q.data as Float32Array) });
   }

@@ -248,3 +248,9 @@ test('MLM pre-training: stop + resume = one run on 2 threads; 2 threads = 1 on t
   expect(worst).toBeLessThanOrEqual(1e-3);
   expect(tf.memory().numTensors).toBe(before);
 }, 300_000);
+
+test('--init-from refuses the options that shape a fresh initialisation (they would rescale trained weights)', async () => {
+  const from = join(dir, 'no-such-model'); // refused before anything is read
+  await expect(train({ ...base('refuse'), initFrom: from, qkStd: 0.05 })).rejects.toThrow(/--init-from .* takes that model's weights as they are; --qk-std shape a fresh initialisation only/);
+  await expect(train({ ...base('refuse'), initFrom: from, ffnStd: 0.05, tieQkLayers: [0] })).rejects.toThrow(/--ffn-std, --tie-qk-layers/);
+});
