@@ -307,10 +307,12 @@ export async function train(o: TrainOptions): Promise<void> {
       for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
       let loss: number;
       let grads: Map<string, tf.Tensor>;
+      // Sequence s of the step is masked from this seed, whichever thread computes it.
+      const mlm = masking && { options: masking, seedOf: (s: number): number => hash3(o.seed ^ MLM_SALT, step, s) };
       if (!workers) {
         // One thread: the full batch, exactly as before threads existed (same bytes).
-        if (masking) {
-          const m = maskBatch(await encodeBatch(tok, groups, o.maxLength), (s) => hash3(o.seed ^ MLM_SALT, step, s), masking);
+        if (mlm) {
+          const m = maskBatch(await encodeBatch(tok, groups, o.maxLength), mlm.seedOf, mlm.options);
           const inputs = batchTensors(m.batch);
           ({ loss, grads } = mlmLossAndGrads(tb, inputs, m.positions, m.labels));
           tf.dispose(inputs);
@@ -320,7 +322,7 @@ export async function train(o: TrainOptions): Promise<void> {
           tf.dispose(inputs);
         }
       } else {
-        ({ loss, grads } = await parallelStep(tok, tb, workers, groups, shares, o, kind, frozen, masking && { options: masking, seedOf: (s) => hash3(o.seed ^ MLM_SALT, step, s) }));
+        ({ loss, grads } = await parallelStep(tok, tb, workers, groups, shares, o, kind, frozen, mlm));
       }
       if (!Number.isFinite(loss)) {
         tf.dispose([...grads.values()]);

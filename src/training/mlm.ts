@@ -11,6 +11,7 @@ import { activation } from '../model/ops.js';
 import type { Linear, Norm } from '../model/ops.js';
 import { mulberry32 } from '../util/random.js';
 import type { TokenBatch } from '../tokenize/encode.js';
+import { gradsByName } from './trainable.js';
 import type { TrainableBert } from './trainable.js';
 
 /** The MLM head's tensors (HF names and shapes) for hidden size H and vocabulary V. */
@@ -131,17 +132,12 @@ export function mlmLogProbs(tb: TrainableBert, inputs: tf.Tensor2D[], positions:
  */
 export function mlmLossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], positions: Int32Array, labels: Int32Array): { loss: number; grads: Map<string, tf.Tensor> } {
   if (positions.length !== labels.length || positions.length === 0) throw new Error(`MLM: ${positions.length} positions for ${labels.length} labels (need as many, at least one)`);
-  const vars = [...tb.variables];
   const V = tb.model.config.vocabSize;
   const pos = tf.tensor1d(positions, 'int32');
   const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), V).toFloat());
-  const { value, grads } = tf.variableGrads(() => tf.neg(tf.div(tf.sum(tf.mul(mlmLogProbs(tb, inputs, pos), onehot)), positions.length)) as tf.Scalar, vars.map(([, v]) => v));
-  const loss = value.dataSync()[0] as number;
-  tf.dispose([value, pos, onehot]);
-  const byName = new Map<string, tf.Tensor>();
-  for (const [n, v] of vars) {
-    const g = grads[v.name];
-    if (g) byName.set(n, g);
+  try {
+    return gradsByName([...tb.variables], () => tf.neg(tf.div(tf.sum(tf.mul(mlmLogProbs(tb, inputs, pos), onehot)), positions.length)) as tf.Scalar);
+  } finally {
+    tf.dispose([pos, onehot]);
   }
-  return { loss, grads: byName };
 }

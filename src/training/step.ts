@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { bertForward } from '../model/bert.js';
 import type { TokenBatch } from '../tokenize/encode.js';
+import { gradsByName } from './trainable.js';
 import type { TrainableBert } from './trainable.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: n
   if (targets && targets.length !== groups * groupSize) throw new Error(`targets: ${targets.length} values for ${groups} groups of ${groupSize}`);
   const [inputIds, tokenTypeIds, attentionMask] = inputs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const trained = [...tb.variables].filter(([n]) => !frozen.has(n));
-  const { value, grads } = tf.variableGrads(() => {
+  return gradsByName(trained, () => {
     const logits = tf.reshape(bertForward(tb.model, { inputIds, tokenTypeIds, attentionMask }), [groups, groupSize]);
     if (kind === 'hinge') {
       // Pairwise margin loss: mean over negatives of max(0, 1 − (s+ − s−)).
@@ -87,16 +88,7 @@ export function lossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], groups: n
     const logp = tf.logSoftmax(logits, -1);
     if (targets) return tf.neg(tf.div(tf.sum(tf.mul(logp, tf.tensor2d(targets, [groups, groupSize]))), groups)) as tf.Scalar;
     return tf.neg(tf.mean(tf.slice(logp, [0, 0], [groups, 1]))) as tf.Scalar;
-  }, trained.map(([, v]) => v));
-  const loss = value.dataSync()[0] as number;
-  value.dispose();
-  // variableGrads keys the gradients by tfjs' variable names; give them back the HF names.
-  const byName = new Map<string, tf.Tensor>();
-  for (const [n, v] of trained) {
-    const g = grads[v.name];
-    if (g) byName.set(n, g);
-  }
-  return { loss, grads: byName };
+  });
 }
 
 /** Scales gradients so that their global L2 norm is at most `clip`; returns the norm before. */

@@ -97,3 +97,20 @@ export function assignStateDict(variables: ReadonlyMap<string, tf.Variable>, sta
     });
   }
 }
+
+/**
+ * Runs `f` under a gradient tape for `vars` (HF name → variable) and returns its value and the
+ * gradients keyed by HF name again (tf.variableGrads keys them by tfjs' variable names); a
+ * variable `f` does not reach has no entry.
+ */
+export function gradsByName(vars: ReadonlyArray<readonly [string, tf.Variable]>, f: () => tf.Scalar): { loss: number; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(f, vars.map(([, v]) => v));
+  const loss = value.dataSync()[0] as number;
+  value.dispose();
+  const byName = new Map<string, tf.Tensor>();
+  for (const [n, v] of vars) {
+    const g = grads[v.name];
+    if (g) byName.set(n, g);
+  }
+  return { loss, grads: byName };
+}
