@@ -76,7 +76,7 @@ export async function layerIgBatch(model: BertModel, batch: TokenBatch, opts: La
         const attnOut = attentionOutStage(ctx, l, x);
         const a = attentionResidualStage(ctx, l, x, attnOut);
         const pre = ffnIn(model.weights.layers[l] as BertModel['weights']['layers'][number], a, P, T, ctx.ops);
-        const post = ffnPost(pre, c.hiddenAct, neuronMask(ctx, l));
+        const post = ffnPost(pre, c.hiddenAct, ctx.ops, neuronMask(ctx, l));
         const out = ffnStageFromPost(ctx, l, a, post);
         const y = kind === 'ffn.pre' ? pre : kind === 'ffn.post' ? post : kind === 'attn.out' ? attnOut : (tf.reshape(out, [P, T, c.hiddenSize]) as tf.Tensor3D);
         prefixes.set(l, { a: tf.keep(kind === 'attn.out' ? x : a), y: tf.keep(y) });

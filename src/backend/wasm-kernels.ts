@@ -1,6 +1,6 @@
 /**
  * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
- * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts).
+ * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; the fused GELU: ./gelu.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmMatMul } from './matmul.js';
 import { registerWasmSlice } from './slice.js';
+import { registerWasmGelu } from './gelu.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -44,6 +45,7 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
 export function registerWasmKernels(): void {
   registerWasmMatMul();
   registerWasmSlice();
+  registerWasmGelu();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }

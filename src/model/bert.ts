@@ -134,7 +134,7 @@ export function ffnStage(ctx: ForwardContext, l: number, a: tf.Tensor2D): tf.Ten
 
 /** The rest of layer l from its FFN pre-activation [B,T,I]. */
 export function ffnStageFromPre(ctx: ForwardContext, l: number, a: tf.Tensor2D, pre: tf.Tensor3D): tf.Tensor2D {
-  const post = ctx.hook(layerSite(l, 'ffn.post'), ffnPost(pre, ctx.model.config.hiddenAct, neuronMask(ctx, l)));
+  const post = ctx.hook(layerSite(l, 'ffn.post'), ffnPost(pre, ctx.model.config.hiddenAct, ctx.ops, neuronMask(ctx, l)));
   return ffnStageFromPost(ctx, l, a, post);
 }
 

@@ -1,7 +1,6 @@
 /** BertIntermediate + BertOutput: dense → activation → (neuron mask) → dense, residual LayerNorm. */
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from '../weights/config.js';
-import { activation } from './ops.js';
 import type { ModelOps } from './ops.js';
 import type { LayerWeights } from './params.js';
 
@@ -11,8 +10,8 @@ export function ffnIn(w: LayerWeights, x: tf.Tensor2D, B: number, T: number, ops
 }
 
 /** The activation, then the neuron mask ([I] of 0/1) if any. */
-export function ffnPost(pre: tf.Tensor3D, act: HiddenAct, neuronMask?: tf.Tensor1D): tf.Tensor3D {
-  const post = activation(pre, act);
+export function ffnPost(pre: tf.Tensor3D, act: HiddenAct, ops: ModelOps, neuronMask?: tf.Tensor1D): tf.Tensor3D {
+  const post = ops.activation(pre, act);
   return neuronMask ? tf.mul(post, neuronMask) : post;
 }
 

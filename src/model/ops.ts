@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from '../weights/config.js';
+import { fusedGeluActive, GELU_GRAD_KERNEL, GELU_KERNEL } from '../backend/gelu.js';
 
 export interface Linear {
   /** [in, out] */
@@ -36,13 +37,15 @@ function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
 }
 
 /**
- * The two parameterised primitives every stage of the forward calls. A model carries its own
- * (BertModel.ops) when it needs other gradients — training differentiates the weights too — and
- * otherwise runs these.
+ * The primitives every stage of the forward calls. A model carries its own (BertModel.ops) when it
+ * needs other gradients or other arithmetic — training differentiates the weights too, and keeps
+ * the composed GELU so that a run's bytes do not depend on the engine's kernels — and otherwise
+ * runs these.
  */
 export interface ModelOps {
   linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D;
   layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R>;
+  activation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.Tensor<R>;
 }
 
 /** LayerNorm over the last axis, population variance, as torch.nn.LayerNorm. */
@@ -75,8 +78,6 @@ export function normalize(x: tf.Tensor, eps: number): { normed: tf.Tensor; rstd:
   return { normed: tf.mul(tf.sub(x, mean), rstd), rstd };
 }
 
-/** Inference: gradients for activations only (linear, layerNorm above). */
-export const INFERENCE_OPS: ModelOps = { linear, layerNorm };
 
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -100,6 +101,23 @@ function geluErf<R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> {
   return f(x) as tf.Tensor<R>;
 }
 
+/**
+ * The erf GELU as two fused kernels (src/backend/gelu.ts: one pass forward, one backward, the same
+ * float32 operations with erf and exp to within 3 ulp), where the backend has them; tfjs ops elsewhere.
+ */
+function geluFused<R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> {
+  if (x.dtype !== 'float32' || !fusedGeluActive()) return geluErf(x);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
+    save([xx]);
+    return {
+      value: tf.engine().runKernel(GELU_KERNEL, { x: xx }) as tf.Tensor<R>,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(GELU_GRAD_KERNEL, { x: saved[0] as tf.Tensor, dy }) as tf.Tensor],
+    };
+  });
+  return f(x) as tf.Tensor<R>;
+}
+
 /** HF ACT2FN: `gelu` is the exact erf form, `gelu_new` the tanh approximation. */
 export function activation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.Tensor<R> {
   switch (act) {
@@ -113,3 +131,11 @@ export function activation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): 
       return tf.relu(x);
   }
 }
+
+/** `activation`, with the erf GELU from the fused kernels where the backend has them. */
+function fastActivation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.Tensor<R> {
+  return act === 'gelu' ? geluFused(x) : activation(x, act);
+}
+
+/** Inference: gradients for activations only (linear, layerNorm above), the fused GELU. */
+export const INFERENCE_OPS: ModelOps = { linear, layerNorm, activation: fastActivation };

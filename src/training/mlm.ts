@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { encoderStage, forwardContext } from '../model/bert.js';
-import { activation } from '../model/ops.js';
 import type { Linear, Norm } from '../model/ops.js';
 import { mulberry32 } from '../util/random.js';
 import type { TokenBatch } from '../tokenize/encode.js';
@@ -119,7 +118,7 @@ export function mlmLogProbs(tb: TrainableBert, inputs: tf.Tensor2D[], positions:
   const ctx = forwardContext(tb.model, attentionMask);
   const x = tf.gather(encoderStage(ctx, { inputIds, tokenTypeIds, attentionMask }), positions) as tf.Tensor2D;
   const h = head(tb);
-  const t = ctx.ops.layerNorm(activation(ctx.ops.linear(x, h.transform), tb.model.config.hiddenAct), h.norm);
+  const t = ctx.ops.layerNorm(ctx.ops.activation(ctx.ops.linear(x, h.transform), tb.model.config.hiddenAct), h.norm);
   // The decoder is the word-embedding table, tied (HF's default); an explicit transpose keeps the
   // gradient a plain matMul on wasm.
   const logits = tf.add(tf.matMul(t, tf.transpose(tb.model.weights.wordEmbeddings)), h.bias);

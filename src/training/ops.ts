@@ -4,7 +4,7 @@
  * TrainableBert carries them as its model's `ops`; the forward (src/model/bert.ts) is unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
-import { normalize } from '../model/ops.js';
+import { activation, normalize } from '../model/ops.js';
 import type { Linear, ModelOps, Norm } from '../model/ops.js';
 
 /**
@@ -34,5 +34,5 @@ function trainableLayerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Ten
   return tf.add(tf.mul(normalize(x, p.eps).normed, p.gamma), p.beta) as tf.Tensor<R>;
 }
 
-/** The ops of a trainable model (BertModel.ops). */
-export const TRAINING_OPS: ModelOps = { linear: trainableLinear, layerNorm: trainableLayerNorm };
+/** The ops of a trainable model (BertModel.ops); the activation is tfjs' composed ops on every backend. */
+export const TRAINING_OPS: ModelOps = { linear: trainableLinear, layerNorm: trainableLayerNorm, activation };

@@ -1,7 +1,8 @@
 /**
  * The wasm SIMD BatchMatMul (src/backend/matmul.ts, kernels/matmul.c) against first principles:
  * every shape, transpose variant and broadcast the model and its gradients use, plus edge sizes
- * that exercise the 8-, 4- and 1-column and 4- and 1-row edges. Reference: the product in float64
+ * that exercise the kernel's blocks (more rows than one block of rows, a K longer than one slice) and
+ * its edges (a last strip narrower than 8 columns, rows past the last 4). Reference: the product in float64
  * from the same float32 inputs; bound: |err| ≤ 4·K·2⁻²⁴·Σ|a||b| per element (a float32 sum of K
  * products, Higham's γ_K with margin), which a wrong index, a dropped term or a transposed
  * operand breaks by orders of magnitude.
@@ -71,6 +72,10 @@ const CASES: Array<[number, number, number, number, number, boolean, boolean]> =
   [3, 3, 1, 1, 1, false, false],
   [2, 2, 3, 5, 7, true, false],
   [2, 2, 4, 0, 8, false, false], // K = 0: zeros
+  [1, 1, 261, 530, 21, false, false], // two row blocks, three K slices (the second adds onto C), a 5-column strip, one edge row
+  [1, 1, 261, 530, 21, true, true],
+  [2, 1, 70, 300, 19, false, true],
+  [1, 2, 259, 257, 9, true, false],
 ];
 
 describe('wasm BatchMatMul kernel', () => {
@@ -120,6 +125,26 @@ describe('wasm BatchMatMul kernel', () => {
         expect(Array.from(row)).toEqual(Array.from(whole.subarray((p * M + i) * N, (p * M + i + 1) * N)));
       }
     }
+    tf.dispose([a, b]);
+  });
+
+  test('an element does not depend on its block, K slice or lane', () => {
+    // A matrix of two row blocks and three K slices, against single rows and column windows
+    // that put the same elements in other rows, strips and lanes: bit-identical.
+    const [M, K, N] = [261, 530, 23];
+    const a = tf.tensor2d(values(M * K, 21), [M, K]);
+    const b = tf.tensor2d(values(K * N, 22), [K, N]);
+    const whole = tf.matMul(a, b).dataSync();
+    for (const i of [0, 3, 255, 256, 260]) {
+      const row = tf.matMul(tf.slice(a, [i, 0], [1, K]), b).dataSync();
+      expect(Array.from(row)).toEqual(Array.from(whole.subarray(i * N, (i + 1) * N)));
+    }
+    for (const [j, w] of [[3, 8], [16, 7], [5, 13]] as const) {
+      const part = tf.matMul(a, tf.slice(b, [0, j], [K, w])).dataSync();
+      for (let i = 0; i < M; i++) expect(Array.from(part.subarray(i * w, (i + 1) * w))).toEqual(Array.from(whole.subarray(i * N + j, i * N + j + w)));
+    }
+    const viaT = tf.matMul(a, tf.transpose(b), false, true).dataSync();
+    expect(Array.from(viaT)).toEqual(Array.from(whole));
     tf.dispose([a, b]);
   });
 

@@ -32,11 +32,35 @@
 /* A(i,k) for row-major A [M,K] (sa_i = K, sa_k = 1) or its transpose stored [K,M] (sa_i = 1, sa_k = M). */
 #define AT(i, k) a[(i) * sa_i + (k) * sa_k]
 
-/* 4 rows x 8 columns of C over the whole K. B is row-major [K, ldb]. */
-static inline void tile4x8(const float *a, int sa_i, int sa_k, const float *b, int ldb, float *c, int ldc, int K) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int k = 0; k < K; k++) {
-    const float *br = b + k * ldb;
+/*
+ * Blocking. C is computed in blocks of MC rows, each over K in slices of KC, each slice in strips
+ * of 8 columns: the slice of A's rows (MC x KC floats, 256 KiB) stays in the core's L2 while every
+ * strip passes over it, and each strip of B is first packed into KC x 8 contiguous floats (8 KiB,
+ * L1), so the inner loop reads B from one short run of memory instead of one cache line (and often
+ * one page) per k. A slice after the first adds onto the C values the previous slice stored: an
+ * element is still 0 + a_0 b_0 + a_1 b_1 + ... in k order, rounded after every multiply and add,
+ * exactly as without blocking.
+ */
+#ifndef MC
+#define MC 256
+#endif
+#ifndef KC
+#define KC 256
+#endif
+
+/* 4 rows x 8 columns of C over k < kc; B packed [kc][8]. Starts from 0 (first slice) or from C. */
+static inline void tile4x8(const float *a, int sa_i, int sa_k, const float *bp, float *c, int ldc, int kc, int first) {
+  v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+  if (first) {
+    c00 = wasm_f32x4_splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+  } else {
+    c00 = wasm_v128_load(c); c01 = wasm_v128_load(c + 4);
+    c10 = wasm_v128_load(c + ldc); c11 = wasm_v128_load(c + ldc + 4);
+    c20 = wasm_v128_load(c + 2 * ldc); c21 = wasm_v128_load(c + 2 * ldc + 4);
+    c30 = wasm_v128_load(c + 3 * ldc); c31 = wasm_v128_load(c + 3 * ldc + 4);
+  }
+  for (int k = 0; k < kc; k++) {
+    const float *br = bp + 8 * k;
     v128_t b0 = wasm_v128_load(br), b1 = wasm_v128_load(br + 4);
     v128_t a0 = wasm_f32x4_splat(AT(0, k));
     c00 = MADD(c00, a0, b0); c01 = MADD(c01, a0, b1);
@@ -53,67 +77,89 @@ static inline void tile4x8(const float *a, int sa_i, int sa_k, const float *b, i
   wasm_v128_store(c + 3 * ldc, c30); wasm_v128_store(c + 3 * ldc + 4, c31);
 }
 
-/* 1 row x 8 columns. */
-static inline void tile1x8(const float *a, int sa_k, const float *b, int ldb, float *c, int K) {
-  v128_t c0 = wasm_f32x4_splat(0), c1 = c0;
-  for (int k = 0; k < K; k++) {
-    const float *br = b + k * ldb;
+/* 1 row x 8 columns, same order of operations as a row of tile4x8. */
+static inline void tile1x8(const float *a, int sa_k, const float *bp, float *c, int kc, int first) {
+  v128_t c0, c1;
+  if (first) { c0 = wasm_f32x4_splat(0); c1 = c0; } else { c0 = wasm_v128_load(c); c1 = wasm_v128_load(c + 4); }
+  for (int k = 0; k < kc; k++) {
     v128_t av = wasm_f32x4_splat(a[k * sa_k]);
-    c0 = MADD(c0, av, wasm_v128_load(br));
-    c1 = MADD(c1, av, wasm_v128_load(br + 4));
+    c0 = MADD(c0, av, wasm_v128_load(bp + 8 * k));
+    c1 = MADD(c1, av, wasm_v128_load(bp + 8 * k + 4));
   }
   wasm_v128_store(c, c0); wasm_v128_store(c + 4, c1);
 }
 
-/* 4 rows x 4 columns. */
-static inline void tile4x4(const float *a, int sa_i, int sa_k, const float *b, int ldb, float *c, int ldc, int K) {
-  v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
-  for (int k = 0; k < K; k++) {
-    v128_t bv = wasm_v128_load(b + k * ldb);
-    c0 = MADD(c0, wasm_f32x4_splat(AT(0, k)), bv);
-    c1 = MADD(c1, wasm_f32x4_splat(AT(1, k)), bv);
-    c2 = MADD(c2, wasm_f32x4_splat(AT(2, k)), bv);
-    c3 = MADD(c3, wasm_f32x4_splat(AT(3, k)), bv);
+/*
+ * Packs columns j .. j+w-1 (w <= 8) of rows k0 .. k0+kc-1 of op(B) into bp [kc][8]; columns past
+ * w are zero (they only fill lanes whose results are not kept). B is row-major [K,N], or B^T
+ * stored [N,K] when transB.
+ */
+static void pack_strip(const float *b, int transB, int K, int N, int k0, int kc, int j, int w, float *bp) {
+  if (!transB && w == 8) {
+    for (int k = 0; k < kc; k++) {
+      const float *src = b + (k0 + k) * N + j;
+      wasm_v128_store(bp + 8 * k, wasm_v128_load(src));
+      wasm_v128_store(bp + 8 * k + 4, wasm_v128_load(src + 4));
+    }
+    return;
   }
-  wasm_v128_store(c, c0); wasm_v128_store(c + ldc, c1);
-  wasm_v128_store(c + 2 * ldc, c2); wasm_v128_store(c + 3 * ldc, c3);
+  for (int k = 0; k < kc; k++)
+    for (int x = 0; x < 8; x++)
+      bp[8 * k + x] = x < w ? (transB ? b[(j + x) * K + k0 + k] : b[(k0 + k) * N + j + x]) : 0.0f;
 }
 
-/* One C element, same order of operations as a vector lane. */
-static inline float dot1(const float *a, int sa_k, const float *b, int ldb, int K) {
-  float s = 0.0f;
-  for (int k = 0; k < K; k++) s = SMADD(s, a[k * sa_k], b[k * ldb]);
-  return s;
+/* Copies the first w columns of a 4 x 8 (or 1 x 8) tile out of tmp (row stride 8) into C. */
+static void store_cols(const float *tmp, float *c, int ldc, int rows, int w) {
+  for (int r = 0; r < rows; r++)
+    for (int x = 0; x < w; x++) c[r * ldc + x] = tmp[r * 8 + x];
+}
+static void load_cols(float *tmp, const float *c, int ldc, int rows, int w) {
+  for (int r = 0; r < rows; r++)
+    for (int x = 0; x < 8; x++) tmp[r * 8 + x] = x < w ? c[r * ldc + x] : 0.0f;
 }
 
-/* C [M,N] = A(M,K) x B [K,N] for one matrix; B row-major with leading dimension N. */
-static void gemm(const float *a, int sa_i, int sa_k, const float *b, float *c, int M, int K, int N) {
-  int n8 = N & ~7, n4 = N & ~3, m4 = M & ~3;
-  for (int j = 0; j < n8; j += 8) {
-    int i = 0;
-    for (; i < m4; i += 4) tile4x8(a + i * sa_i, sa_i, sa_k, b + j, N, c + i * N + j, N, K);
-    for (; i < M; i++) tile1x8(a + i * sa_i, sa_k, b + j, N, c + i * N + j, K);
+/*
+ * C [M,N] = op(A) x op(B) for one matrix. `scratch` holds KC*8 + 32 floats: the packed strip and
+ * a 4 x 8 tile for the last, narrower strip (columns N - N%8 ..), which goes through the same
+ * tiles on zero-padded lanes so that every element is computed by the same instructions.
+ */
+static void gemm(const float *a, int sa_i, int sa_k, const float *b, int transB, float *c, int M, int K, int N, float *scratch) {
+  float *bp = scratch, *tmp = scratch + KC * 8;
+  if (K == 0) {
+    for (int i = 0; i < M * N; i++) c[i] = 0.0f;
+    return;
   }
-  if (n4 > n8) {
-    int i = 0;
-    for (; i < m4; i += 4) tile4x4(a + i * sa_i, sa_i, sa_k, b + n8, N, c + i * N + n8, N, K);
-    for (; i < M; i++)
-      for (int j = n8; j < n4; j++) c[i * N + j] = dot1(a + i * sa_i, sa_k, b + j, N, K);
+  for (int i0 = 0; i0 < M; i0 += MC) {
+    int mc = M - i0 < MC ? M - i0 : MC, m4 = mc & ~3;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      int kc = K - k0 < KC ? K - k0 : KC, first = k0 == 0;
+      const float *ak = a + k0 * sa_k;
+      for (int j = 0; j < N; j += 8) {
+        int w = N - j < 8 ? N - j : 8;
+        pack_strip(b, transB, K, N, k0, kc, j, w, bp);
+        for (int i = i0, rows; i < i0 + mc; i += rows) {
+          rows = i < i0 + m4 ? 4 : 1; /* the rows past the last 4 go one at a time */
+          float *ct = c + i * N + j;
+          if (w == 8) {
+            if (rows == 4) tile4x8(ak + i * sa_i, sa_i, sa_k, bp, ct, N, kc, first);
+            else tile1x8(ak + i * sa_i, sa_k, bp, ct, kc, first);
+          } else {
+            if (!first) load_cols(tmp, ct, N, rows, w);
+            if (rows == 4) tile4x8(ak + i * sa_i, sa_i, sa_k, bp, tmp, 8, kc, first);
+            else tile1x8(ak + i * sa_i, sa_k, bp, tmp, kc, first);
+            store_cols(tmp, ct, N, rows, w);
+          }
+        }
+      }
+    }
   }
-  for (int i = 0; i < M; i++)
-    for (int j = n4; j < N; j++) c[i * N + j] = dot1(a + i * sa_i, sa_k, b + j, N, K);
-}
-
-/* Packs B^T (B stored [N,K]) into row-major [K,N]. */
-static void transpose_into(const float *bt, float *out, int N, int K) {
-  for (int n = 0; n < N; n++)
-    for (int k = 0; k < K; k++) out[k * N + n] = bt[n * K + k];
 }
 
 /*
  * batch_matmul: pointers are byte offsets into the shared heap. A is [batchA, M, K] ([batchA, K, M]
  * when transA), B is [batchB, K, N] ([batchB, N, K] when transB), C is [batch, M, N] with batch =
- * max(batchA, batchB) and batchA, batchB each 1 or batch. `scratch` holds K*N floats (transB only).
+ * max(batchA, batchB) and batchA, batchB each 1 or batch. `scratch` holds matmul_scratch_floats()
+ * floats.
  */
 __attribute__((export_name("batch_matmul")))
 void batch_matmul(const float *a, const float *b, float *c, float *scratch, int batchA, int batchB,
@@ -121,15 +167,13 @@ void batch_matmul(const float *a, const float *b, float *c, float *scratch, int 
   int batch = batchA > batchB ? batchA : batchB;
   int sa_i = transA ? 1 : K, sa_k = transA ? M : 1;
   int strideA = batchA == 1 ? 0 : M * K, strideB = batchB == 1 ? 0 : K * N;
-  for (int p = 0; p < batch; p++) {
-    const float *bp = b + p * strideB;
-    if (transB) {
-      if (p == 0 || strideB != 0) transpose_into(bp, scratch, N, K);
-      bp = scratch;
-    }
-    gemm(a + p * strideA, sa_i, sa_k, bp, c + p * M * N, M, K, N);
-  }
+  for (int p = 0; p < batch; p++)
+    gemm(a + p * strideA, sa_i, sa_k, b + p * strideB, transB, c + p * M * N, M, K, N, scratch);
 }
+
+/* Floats of scratch space batch_matmul needs (the caller allocates it on the shared heap). */
+__attribute__((export_name("matmul_scratch_floats")))
+int matmul_scratch_floats(void) { return KC * 8 + 32; }
 
 /*
  * simd_peak: the SIMD128 multiply and add rate this engine reaches on this core with no memory

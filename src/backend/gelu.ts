@@ -1,0 +1,67 @@
+/**
+ * The exact (erf) GELU and its gradient as two wasm kernels (kernels/gelu.c), one pass each over
+ * the activations, in place of the 5 (forward) and 12 (backward) tfjs ops that compose them, each
+ * with its own pass and output tensor. Registered for the wasm backend under celens' own kernel
+ * names; src/model/ops.ts uses them where they are registered and the tfjs ops elsewhere.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GELU_WASM_BASE64 } from './kernels/gelu-wasm.js';
+import { heapModule, heapOffset } from './heap-module.js';
+import type { WasmBackendLike } from './heap-module.js';
+
+export const GELU_KERNEL = 'CelensGelu';
+export const GELU_GRAD_KERNEL = 'CelensGeluGrad';
+
+type Forward = (x: number, y: number, n: number) => void;
+type Backward = (x: number, dy: number, dx: number, n: number) => void;
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+}
+
+function exportsOf(backend: WasmBackendLike): Record<string, unknown> {
+  const e = heapModule(backend, GELU_WASM_BASE64);
+  if (e === null) throw new Error(`${GELU_KERNEL}: this wasm backend does not expose its memory`);
+  return e;
+}
+
+function float32(t: tf.TensorInfo, kernel: string): void {
+  if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);
+}
+
+function gelu({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmBackendLike;
+  const x = inputs.x as tf.TensorInfo;
+  float32(x, GELU_KERNEL);
+  const out = b.makeOutput([...x.shape], 'float32');
+  const n = x.shape.reduce((p, q) => p * q, 1);
+  if (n > 0) (exportsOf(b).gelu_forward as Forward)(heapOffset(b, x), heapOffset(b, out), n);
+  return out;
+}
+
+function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmBackendLike;
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  float32(x, GELU_GRAD_KERNEL);
+  float32(dy, GELU_GRAD_KERNEL);
+  if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`${GELU_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match x [${x.shape.join(',')}]`);
+  const out = b.makeOutput([...x.shape], 'float32');
+  const n = x.shape.reduce((p, q) => p * q, 1);
+  if (n > 0) (exportsOf(b).gelu_backward as Backward)(heapOffset(b, x), heapOffset(b, dy), heapOffset(b, out), n);
+  return out;
+}
+
+/** Registers both kernels for wasm (idempotent). */
+export function registerWasmGelu(): void {
+  if (!tf.getKernel(GELU_KERNEL, 'wasm')) tf.registerKernel({ kernelName: GELU_KERNEL, backendName: 'wasm', kernelFunc: gelu as unknown as tf.KernelFunc });
+  if (!tf.getKernel(GELU_GRAD_KERNEL, 'wasm')) tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: geluGrad as unknown as tf.KernelFunc });
+}
+
+/** Whether the active backend has the fused kernels and they can reach its memory. */
+export function fusedGeluActive(): boolean {
+  const name = tf.getBackend();
+  if (tf.getKernel(GELU_KERNEL, name) === undefined) return false;
+  return name !== 'wasm' || heapModule(tf.backend() as unknown as WasmBackendLike, GELU_WASM_BASE64) !== null;
+}

@@ -1,0 +1,55 @@
+/**
+ * celens' own WebAssembly kernels (kernels/*.c) run on tfjs-backend-wasm's heap: each module is
+ * instantiated against the backend's own WebAssembly.Memory, so tensors are read and written in
+ * place, with no copy. One instance per module and backend (a worker thread has its own backend).
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** The few WebAssembly globals used here (the project's lib settings carry no WebAssembly types). */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface WasmModuleLike {
+  asm?: { memory?: unknown };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+/** What the kernels use of tfjs-backend-wasm's backend object. */
+export interface WasmBackendLike {
+  wasm: WasmModuleLike;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+const instances = new WeakMap<object, Map<string, Record<string, unknown> | null>>();
+const decoded = new Map<string, Uint8Array>();
+
+/**
+ * The exports of the module `base64` bound to this backend's memory (cached per backend), or null
+ * where tfjs does not expose the memory.
+ */
+export function heapModule(backend: WasmBackendLike, base64: string): Record<string, unknown> | null {
+  let perBackend = instances.get(backend);
+  if (perBackend === undefined) instances.set(backend, (perBackend = new Map()));
+  let exports = perBackend.get(base64);
+  if (exports !== undefined) return exports;
+  const memory = backend.wasm.asm?.memory;
+  exports = null;
+  if (memory instanceof WA.Memory) {
+    let bytes = decoded.get(base64);
+    if (bytes === undefined) decoded.set(base64, (bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0))));
+    exports = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports;
+  }
+  perBackend.set(base64, exports);
+  return exports;
+}
+
+/** Byte offset of a tensor's data in the heap. */
+export function heapOffset(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  return (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+}
