@@ -60,9 +60,9 @@ export async function modelDir(args: HubArgs & { model: string }): Promise<strin
   });
 }
 
-/** Resolves MODEL (a folder in HF layout, or a cached hub id), selects the backend, loads the model. */
-export async function setup(args: BackendArgs & HubArgs & { model: string }): Promise<{ model: LoadedModel; dir: string }> {
-  const dir = await modelDir(args);
+/** Resolves MODEL (a folder in HF layout, or a cached hub id; `dir` where already resolved), selects the backend, loads the model. */
+export async function setup(args: BackendArgs & HubArgs & { model: string }, resolved?: string): Promise<{ model: LoadedModel; dir: string }> {
+  const dir = resolved ?? (await modelDir(args));
   const { note } = await selectBackend(args.backend);
   if (note) process.stderr.write(`celens: ${note}\n`);
   return { model: await loadModel(dir), dir };

@@ -10,20 +10,23 @@ import type { Activation } from '../model/score.js';
 import type { Masks } from '../model/masks.js';
 import type { PairAttribution } from '../attribution/summary.js';
 
-/** Given once, as `workerData`: everything a worker needs besides the groups themselves. */
+/**
+ * Given once, as `workerData`: the model a worker loads as it starts. The work comes later with
+ * each task, so a pool can be started (and its model copies loaded) before the job is known.
+ */
 export interface WorkerInit {
   modelDir: string;
   backend: BackendName | undefined;
-  options: AttributeOptions;
 }
 
 /**
- * Main → worker: one group, unpadded (the worker pads with its model's [PAD] id). `score` asks
- * for the group's scores (one forward pass, scoreEncoded) instead of its attributions.
+ * Main → worker: one group, unpadded (the worker pads with its model's [PAD] id), and what to do
+ * with it: `attribute` with these options, or `score` (one forward pass, scoreEncoded).
  */
 export interface GroupTask {
   task: number;
   pairs: PairEncoding[];
+  attribute?: AttributeOptions;
   score?: { activation: Activation; masks?: Masks | undefined };
 }
 

@@ -7,12 +7,15 @@
 import { Worker } from 'node:worker_threads';
 import { CelensError } from '../errors.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
+import type { AttributeOptions } from '../attribution/attribute.js';
 import { fromWire } from './pool-protocol.js';
 import type { GroupTask, WorkerInit, WorkerReply } from './pool-protocol.js';
 import type { PairAttribution } from '../attribution/summary.js';
 
 export interface PoolTask {
-  /** Score the pairs (one batch) instead of attributing them. */
+  /** Attribute the pairs (one group) with these options, or */
+  attribute?: AttributeOptions;
+  /** score them (one batch). */
   score?: GroupTask['score'];
   /** Index in the plan (planGroups), for error messages. */
   group: number;
@@ -143,7 +146,7 @@ export class WorkerPool<R = PairAttribution> {
       slot.task = k;
       slot.worker.ref();
       const t = this.tasks[k] as PoolTask;
-      const msg: GroupTask = { task: k, pairs: t.pairs, ...(t.score && { score: t.score }) };
+      const msg: GroupTask = { task: k, pairs: t.pairs, ...(t.attribute && { attribute: t.attribute }), ...(t.score && { score: t.score }) };
       slot.worker.postMessage(msg);
     }
   }

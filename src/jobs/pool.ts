@@ -26,6 +26,11 @@ export interface PoolOptions {
   workers?: number;
   /** Backend in every worker. @default wasm, falling back to cpu (as selectBackend()) */
   backend?: BackendName | undefined;
+  /**
+   * Workers started earlier by startPool for the same model and backend: the stream gives its
+   * groups to them instead of starting its own, and leaves closing them to whoever started them.
+   */
+  pool?: WorkerPool | undefined;
 }
 
 /**
@@ -44,6 +49,15 @@ export function poolSize(workers: number | undefined): number {
   const n = workers ?? availableParallelism();
   if (!Number.isInteger(n) || n < 1) throw new CelensError(`workers must be an integer >= 1, got ${n}`);
   return n;
+}
+
+/**
+ * Starts `workers` (default: the number of cores) worker threads on `modelDir` now, before any
+ * work is known: each loads its tfjs and its model copy (≈ 2 s) while this thread reads the
+ * model and the pairs. Pass it as PoolOptions.pool; close() it when the job is done.
+ */
+export function startPool(modelDir: string, opts: Omit<PoolOptions, 'pool'> = {}): WorkerPool {
+  return new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: opts.backend }, poolSize(opts.workers), []);
 }
 
 /** The groups this run computes: attributeStream's plan, a shard's share of it where one is asked for. */
@@ -72,10 +86,12 @@ export async function* attributeStreamParallel(
   // Started only once the caller asks for the first record; no idle threads for unused streams.
   // A callback cannot cross to a worker thread (structured clone): path progress stays in this thread's runs.
   const { onPathProgress: _inThisThreadOnly, ...options } = o;
-  const pool = new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend, options }, Math.min(workers, tasks.length), tasks);
+  const own = p.pool === undefined;
+  const pool = p.pool ?? new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend }, Math.min(workers, tasks.length), []);
+  const first = pool.push(tasks.map((t) => ({ ...t, attribute: options })));
   try {
     for (let k = 0; k < tasks.length; k++) {
-      const res = await pool.result(k);
+      const res = await pool.result(first + k);
       const { indices } = tasks[k] as PoolTask;
       for (let j = 0; j < indices.length; j++) {
         const index = indices[j] as number;
@@ -87,7 +103,7 @@ export async function* attributeStreamParallel(
     }
   } finally {
     // Runs on completion, on error and when the caller stops early (break → return()).
-    await pool.close();
+    if (own) await pool.close();
   }
 }
 

@@ -51,7 +51,7 @@ export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions
     if (p === undefined && Math.min(workers, batches.length) <= 1) return scoreEncoded(model, encs, opts);
     const score = { activation: opts.activation ?? SCORE_DEFAULTS.activation, masks: opts.masks };
     const tasks: PoolTask[] = batches.map((indices, group) => ({ group, indices, pairs: indices.map((i) => encs[i] as PairEncoding), score }));
-    p ??= new WorkerPool<number[]>(workerFile(), { modelDir: resolve(modelDir), backend: pool.backend, options: {} }, workers, []);
+    p ??= new WorkerPool<number[]>(workerFile(), { modelDir: resolve(modelDir), backend: pool.backend }, workers, []);
     const first = p.push(tasks);
     const out: number[][] = new Array<number[]>(encs.length);
     let done = 0;

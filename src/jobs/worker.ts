@@ -35,15 +35,17 @@ port.on('message', (msg: GroupTask) => {
     let transfer: ArrayBuffer[] = [];
     try {
       const model = await ready;
-      if (msg.score) {
+      if (msg.score !== undefined) {
         const { activation, masks } = msg.score;
         const scores = await scoreEncoded(model, msg.pairs, { batchSize: msg.pairs.length, activation, ...(masks && { masks }) });
         reply = { type: 'result', task: msg.task, results: scores } satisfies WorkerReply<number[]>;
-      } else {
+      } else if (msg.attribute !== undefined) {
         const batch = padBatch(msg.pairs, model.config.padTokenId);
-        const results = await attributeGroup(model, batch, init.options);
+        const results = await attributeGroup(model, batch, msg.attribute);
         reply = { type: 'result', task: msg.task, results };
         transfer = transferables(results);
+      } else {
+        throw new Error(`task ${msg.task} says neither what to attribute nor what to score`);
       }
     } catch (e) {
       reply = { type: 'error', task: msg.task, error: toWire(e) };

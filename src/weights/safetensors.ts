@@ -198,7 +198,8 @@ export class SafetensorsReader {
     if (this.closed) throw new SafetensorsError('read after the file was closed', place);
     // t.end <= data section size was checked at open, so this allocation is bounded by the file size.
     const bytes = await readExactly(this.fh, this.header.dataStart + t.begin, t.end - t.begin, place);
-    return { dtype: t.dtype, shape: [...t.shape], data: decode(bytes, t.dtype, place) };
+    // `bytes` was read for this tensor alone: its buffer becomes the tensor's data where it can.
+    return { dtype: t.dtype, shape: [...t.shape], data: decode(bytes, t.dtype, place, true) };
   }
 
   async readAll(): Promise<Map<string, Tensor>> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { attributeStream, unpad } from '../../src/attribution/attribute.js';
 import type { AttributeOptions, AttributionRecord } from '../../src/attribution/attribute.js';
 import { runAttributeJob } from '../../src/jobs/job.js';
-import { attributeStreamParallel, liveWorkers, poolStream, workerFile } from '../../src/jobs/pool.js';
+import { attributeStreamParallel, liveWorkers, poolStream, startPool, workerFile } from '../../src/jobs/pool.js';
 import { WorkerPool } from '../../src/jobs/pool-workers.js';
 import type { PairAttribution } from '../../src/attribution/summary.js';
 import { selectBackend } from '../../src/backend/select.js';
@@ -65,6 +65,22 @@ describe('attributeStreamParallel [wasm]', () => {
     }
   });
 
+  test('a pool started before the job (startPool) gives the same records, serves two streams, and is closed by its owner', async () => {
+    const o: AttributeOptions = { method: 'nig', steps: 20, chunk: 10, pairsPerBatch: 1 };
+    const here = await collect(attributeStream(model, pairs, o));
+    const pool = startPool(FIXTURE_DIR, { workers: 2, backend: 'wasm' });
+    try {
+      expect(liveWorkers()).toBe(2);
+      expect(await collect(attributeStreamParallel(FIXTURE_DIR, pairs, o, { pool }))).toEqual(here);
+      expect(liveWorkers()).toBe(2); // the stream did not close what it did not start
+      // Options travel with each task: a second stream with other options on the same threads.
+      const o2: AttributeOptions = { ...o, method: 'layer-ig' };
+      expect(await collect(attributeStreamParallel(FIXTURE_DIR, pairs, o2, { pool }))).toEqual(await collect(attributeStream(model, pairs, o2)));
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('resume: skipped indices are skipped exactly as in-process', async () => {
     const o: AttributeOptions = { steps: 20, pairsPerBatch: 3 };
     const skip = new Set([0, 2]);
@@ -106,7 +122,7 @@ describe('attributeStreamParallel [wasm]', () => {
     const dir = await mkdtemp(join(tmpdir(), 'celens-pool-'));
     const file = join(dir, 'crash.mjs');
     await writeFile(file, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(3));\n");
-    const pool = new WorkerPool(file, { modelDir: FIXTURE_DIR, backend: 'wasm', options: {} }, 1, [{ group: 7, indices: [4, 5], pairs: [] }]);
+    const pool = new WorkerPool(file, { modelDir: FIXTURE_DIR, backend: 'wasm' }, 1, [{ group: 7, indices: [4, 5], pairs: [], attribute: {} }]);
     await expect(pool.result(0)).rejects.toThrow('attribution worker exited with code 3 while computing group 7 (pairs 4, 5)');
     await pool.close();
   });

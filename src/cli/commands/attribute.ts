@@ -28,12 +28,13 @@ import type { LoadedModel } from '../../model/load.js';
 import { readTokenBatch } from '../../model/inputs.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { PairEncoding } from '../../tokenize/tokenizer.js';
-import { optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
+import { modelDir, optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { stopOnCtrlC } from '../stop.js';
 import { runAttributeJob } from '../../jobs/job.js';
-import { poolStream } from '../../jobs/pool.js';
+import { poolSize, poolStream, startPool } from '../../jobs/pool.js';
+import type { WorkerPool } from '../../jobs/pool-workers.js';
 import { COMPLETENESS_WARN_AT, completenessWarning, printConvergence, printSummary } from '../attribute-print.js';
 
 export interface AttributeArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
@@ -123,59 +124,71 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
     }
     const rules: readonly string[] = argv.method === 'nig' ? NIG_RULES : LAYER_IG_RULES;
     if (argv.rule !== undefined && !rules.includes(argv.rule)) throw new UsageError(`--rule ${argv.rule} is not a ${argv.method} rule (${rules.join(', ')})`);
-    const { model, dir } = await setup(argv);
+    const dir = await modelDir(argv);
+    // The worker threads start now and load their model copies while this thread loads its own
+    // and reads the pairs (a worker's start is ≈ 2 s); unused if the job turns out to need one thread.
+    const pool = poolSize(argv.workers) > 1 && argv.convergence === undefined ? startPool(dir, { workers: argv.workers, backend: argv.backend }) : undefined;
     try {
-      // Validated first (a SiteError before any work), and written in one form: `ffn.pre` and
-      // `layer.*.ffn.pre` give the same job header, so either resumes the other.
-      const sites = argv.site && canonicalSiteSpecs(argv.site, model.config);
-      const { pairs, ids, sources } = await readPairs(argv, model, dir);
-      const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(tokenizerDir(argv, dir))).unkId : undefined);
-      const masks = await optionalMasks(argv.mask, model);
-      const options: AttributeOptions = {
-        method: argv.method,
-        ...(sites && { sites }),
-        baseline: argv.baseline,
-        target: argv.target !== undefined ? parseTarget(argv.target, model.config) : defaultTarget(model.config),
-        ...(argv.steps !== undefined && { steps: argv.steps }),
-        ...(argv.rule !== undefined && { rule: argv.rule as AttributeOptions['rule'] }),
-        chunk: argv.chunk,
-        pairsPerBatch: argv['pairs-per-batch'],
-        perToken: argv['per-token'],
-        ...(unkId !== undefined && { unkId }),
-        ...(argv.layers && { layers: argv.layers }),
-        ...(masks && { masks }),
-        ...(argv.shard !== undefined && { shard: parseShard(argv.shard) }),
-      };
-      if (argv.convergence !== undefined) {
-        await printConvergence(model, pairs, options, argv.convergence);
-        return;
-      }
-      // A thread pool computes the groups where more than one worker has work (pool.ts); the records are identical.
-      const stream = poolStream(dir, { workers: argv.workers, backend: argv.backend });
-      const bar = progressBar('attribute');
-      const stop = stopOnCtrlC('the pair in flight');
-      try {
-        const job = await runAttributeJob({ model, pairs, ids, ...(sources && { sources }), options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
-        bar.stop();
-        if (!job.complete) {
-          process.stderr.write(`celens: interrupted; ${argv.out ? `finished records are in ${argv.out.endsWith('.jsonl') ? argv.out : `${argv.out}.partial.jsonl`}; rerun the same command to resume` : 'nothing was saved (no --out)'}\n`);
-          process.exitCode = 130;
-          return;
-        }
-        if (job.resumedFrom > 0) process.stderr.write(`celens: resumed: ${job.resumedFrom} of ${pairs.length} pairs were already done\n`);
-        if (argv.out !== undefined) process.stderr.write(`celens: wrote ${job.results.filter((r) => r !== undefined).length} of ${pairs.length} pairs to ${argv.out}${argv.shard ? ` (shard ${argv.shard})` : ''}\n`);
-        else printSummary(job.results, ids, model.config, argv.top);
-        const warning = completenessWarning(job.results, ids);
-        if (warning !== undefined) process.stderr.write(`celens: ${warning}\n`);
-      } finally {
-        stop.release();
-        bar.stop();
-      }
+      await attribute(argv, dir, pool);
     } finally {
-      disposeModel(model);
+      await pool?.close();
     }
   },
 };
+
+async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool | undefined): Promise<void> {
+  const { model, dir } = await setup(argv, resolved);
+  try {
+    // Validated first (a SiteError before any work), and written in one form: `ffn.pre` and
+    // `layer.*.ffn.pre` give the same job header, so either resumes the other.
+    const sites = argv.site && canonicalSiteSpecs(argv.site, model.config);
+    const { pairs, ids, sources } = await readPairs(argv, model, dir);
+    const unkId = argv['unk-id'] ?? (argv.baseline.startsWith('unk') ? (await loadTokenizer(tokenizerDir(argv, dir))).unkId : undefined);
+    const masks = await optionalMasks(argv.mask, model);
+    const options: AttributeOptions = {
+      method: argv.method,
+      ...(sites && { sites }),
+      baseline: argv.baseline,
+      target: argv.target !== undefined ? parseTarget(argv.target, model.config) : defaultTarget(model.config),
+      ...(argv.steps !== undefined && { steps: argv.steps }),
+      ...(argv.rule !== undefined && { rule: argv.rule as AttributeOptions['rule'] }),
+      chunk: argv.chunk,
+      pairsPerBatch: argv['pairs-per-batch'],
+      perToken: argv['per-token'],
+      ...(unkId !== undefined && { unkId }),
+      ...(argv.layers && { layers: argv.layers }),
+      ...(masks && { masks }),
+      ...(argv.shard !== undefined && { shard: parseShard(argv.shard) }),
+    };
+    if (argv.convergence !== undefined) {
+      await printConvergence(model, pairs, options, argv.convergence);
+      return;
+    }
+    // A thread pool computes the groups where more than one worker has work (pool.ts); the records are identical.
+    const stream = poolStream(dir, { workers: argv.workers, backend: argv.backend, pool });
+    const bar = progressBar('attribute');
+    const stop = stopOnCtrlC('the pair in flight');
+    try {
+      const job = await runAttributeJob({ model, pairs, ids, ...(sources && { sources }), options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
+      bar.stop();
+      if (!job.complete) {
+        process.stderr.write(`celens: interrupted; ${argv.out ? `finished records are in ${argv.out.endsWith('.jsonl') ? argv.out : `${argv.out}.partial.jsonl`}; rerun the same command to resume` : 'nothing was saved (no --out)'}\n`);
+        process.exitCode = 130;
+        return;
+      }
+      if (job.resumedFrom > 0) process.stderr.write(`celens: resumed: ${job.resumedFrom} of ${pairs.length} pairs were already done\n`);
+      if (argv.out !== undefined) process.stderr.write(`celens: wrote ${job.results.filter((r) => r !== undefined).length} of ${pairs.length} pairs to ${argv.out}${argv.shard ? ` (shard ${argv.shard})` : ''}\n`);
+      else printSummary(job.results, ids, model.config, argv.top);
+      const warning = completenessWarning(job.results, ids);
+      if (warning !== undefined) process.stderr.write(`celens: ${warning}\n`);
+    } finally {
+      stop.release();
+      bar.stop();
+    }
+  } finally {
+    disposeModel(model);
+  }
+}
 
 async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): Promise<{ pairs: PairEncoding[]; ids: string[]; sources?: PairSource[] }> {
   if (argv.inputs !== undefined) {
