@@ -36,6 +36,9 @@ export function liveWorkers(): number {
   return live;
 }
 
+/** What a job needs of a pool it did not start (its results are the job's to type). */
+export type PoolHandle = Pick<WorkerPool<unknown>, 'push' | 'result' | 'close'>;
+
 export class WorkerPool<R = PairAttribution> {
   private readonly slots: Slot[] = [];
   private readonly done = new Map<number, R[]>();

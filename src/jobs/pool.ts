@@ -16,7 +16,7 @@ import { attributeStream, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js
 import { planGroups, shardGroups } from '../attribution/plan.js';
 import type { AttributeOptions, AttributionRecord, StreamOptions } from '../attribution/attribute.js';
 import { WorkerPool } from './pool-workers.js';
-import type { PoolTask } from './pool-workers.js';
+import type { PoolHandle, PoolTask } from './pool-workers.js';
 import type { PairAttribution } from '../attribution/summary.js';
 
 export { liveWorkers } from './pool-workers.js';
@@ -30,7 +30,7 @@ export interface PoolOptions {
    * Workers started earlier by startPool for the same model and backend: the stream gives its
    * groups to them instead of starting its own, and leaves closing them to whoever started them.
    */
-  pool?: WorkerPool | undefined;
+  pool?: PoolHandle | undefined;
 }
 
 /**
@@ -56,8 +56,8 @@ export function poolSize(workers: number | undefined): number {
  * work is known: each loads its tfjs and its model copy (≈ 2 s) while this thread reads the
  * model and the pairs. Pass it as PoolOptions.pool; close() it when the job is done.
  */
-export function startPool(modelDir: string, opts: Omit<PoolOptions, 'pool'> = {}): WorkerPool {
-  return new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: opts.backend }, poolSize(opts.workers), []);
+export function startPool<R = PairAttribution>(modelDir: string, opts: Omit<PoolOptions, 'pool'> = {}): WorkerPool<R> {
+  return new WorkerPool<R>(workerFile(), { modelDir: resolve(modelDir), backend: opts.backend }, poolSize(opts.workers), []);
 }
 
 /** The groups this run computes: attributeStream's plan, a shard's share of it where one is asked for. */
@@ -87,11 +87,11 @@ export async function* attributeStreamParallel(
   // A callback cannot cross to a worker thread (structured clone): path progress stays in this thread's runs.
   const { onPathProgress: _inThisThreadOnly, ...options } = o;
   const own = p.pool === undefined;
-  const pool = p.pool ?? new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend }, Math.min(workers, tasks.length), []);
+  const pool: PoolHandle = p.pool ?? new WorkerPool(workerFile(), { modelDir: resolve(modelDir), backend: p.backend }, Math.min(workers, tasks.length), []);
   const first = pool.push(tasks.map((t) => ({ ...t, attribute: options })));
   try {
     for (let k = 0; k < tasks.length; k++) {
-      const res = await pool.result(first + k);
+      const res = (await pool.result(first + k)) as PairAttribution[];
       const { indices } = tasks[k] as PoolTask;
       for (let j = 0; j < indices.length; j++) {
         const index = indices[j] as number;

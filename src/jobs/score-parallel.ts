@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { poolSize, workerFile } from './pool.js';
 import type { PoolOptions } from './pool.js';
 import { WorkerPool } from './pool-workers.js';
-import type { PoolTask } from './pool-workers.js';
+import type { PoolHandle, PoolTask } from './pool-workers.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import type { BertModel } from '../model/bert.js';
 import { scoreEncoded, SCORE_DEFAULTS, scoringBatches } from '../model/score.js';
@@ -39,11 +39,13 @@ export interface PoolScorer extends EncodedScorer {
 /**
  * makeScorer's `scoreEncoded` on a worker pool that is started at the first call with work for
  * more than one worker and kept for the next calls (rerank scores in chunks: before, every chunk
- * started its own threads and model copies). Calls run one after another. close() ends it.
+ * started its own threads and model copies), or on `pool.pool`, started earlier by the caller
+ * (startPool), who also closes it. Calls run one after another. close() ends the pool it started.
  */
 export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions = {}): PoolScorer {
   const workers = poolSize(pool.workers);
-  let p: WorkerPool<number[]> | undefined;
+  const given = pool.pool;
+  let p: PoolHandle | undefined = given;
   let queue: Promise<unknown> = Promise.resolve();
   const run = async (encs: readonly PairEncoding[], opts: ScoreOptions): Promise<number[][]> => {
     const batches = scoringBatches(encs, opts.batchSize ?? SCORE_DEFAULTS.batchSize);
@@ -56,7 +58,7 @@ export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions
     const out: number[][] = new Array<number[]>(encs.length);
     let done = 0;
     for (let k = 0; k < tasks.length; k++) {
-      const rows = await p.result(first + k);
+      const rows = (await p.result(first + k)) as number[][];
       (batches[k] as number[]).forEach((orig, r) => {
         out[orig] = rows[r] as number[];
       });
@@ -70,5 +72,10 @@ export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions
     queue = next.catch(() => undefined);
     return next;
   };
-  return Object.assign(scorer, { close: async (): Promise<void> => { await queue; await p?.close(); } });
+  return Object.assign(scorer, {
+    close: async (): Promise<void> => {
+      await queue;
+      if (given === undefined) await p?.close();
+    },
+  });
 }

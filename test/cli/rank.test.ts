@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { liveWorkers } from '../../src/jobs/pool.js';
 import { FIXTURE_DIR, SHARED } from '../helpers/fixture.js';
 
 const TOKENIZER = path.join(SHARED, 'data/ms-marco-MiniLM-L-6-v2');
@@ -28,6 +29,17 @@ test('score: a 1-label model without an activation in config.json gets sentence-
   expect(r.stderr).toContain('celens: outputs: sigmoid (sentence-transformers default for a 1-label head)');
   const got = r.stdout.trim().split('\n').map(Number);
   got.forEach((g, i) => expect(Math.abs(g - 1 / (1 + Math.exp(-(logits[i] as number))))).toBeLessThan(1e-6));
+});
+
+test('score: more batches than one on 2 workers (started before the model loads) prints the 1-worker scores', async () => {
+  const args = ['score', FIXTURE_DIR, '--tokenizer', TOKENIZER, '--backend', 'wasm', '--batch-size', '1', '--query', QUERY, ...PASSAGES.flatMap((p) => ['--passage', p])];
+  const one = await runCli([...args, '--workers', '1']);
+  const two = await runCli([...args, '--workers', '2']);
+  expect(one.code).toBe(0);
+  expect(two.code).toBe(0);
+  expect(two.stdout.trim().split('\n')).toHaveLength(PASSAGES.length);
+  expect(two.stdout).toBe(one.stdout);
+  expect(liveWorkers()).toBe(0);
 });
 
 test('rank: best first with index, score and text; --top-k; --json; passages from a file', async () => {

@@ -27,10 +27,11 @@ import type { Activation } from '../../model/relevance.js';
 import { makeScorer } from '../../model/scorer.js';
 import { SCORE_DEFAULTS } from '../../model/score.js';
 import { poolScorer } from '../../jobs/score-parallel.js';
+import { poolSize, startPool } from '../../jobs/pool.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { formatDelta, pCells, pHeaders } from '../compare-print.js';
-import { checkWorkers, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
+import { checkWorkers, modelDir, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { stopOnCtrlC } from '../stop.js';
@@ -94,12 +95,19 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
     if (argv['max-queries'] !== undefined) Object.assign(c, limitQueries(c, argv['max-queries']));
     for (const w of c.warnings) process.stderr.write(`celens: warning: ${w}\n`);
 
-    const { model, dir } = await setup(argv);
+    const resolved = await modelDir(argv);
+    // A rerank scores many batches: with more than one worker, they start loading their model
+    // copies now, beside this thread's own load (closed below, or here if the load fails).
+    const pool = poolSize(argv.workers) > 1 ? startPool<number[]>(resolved, { workers: argv.workers, backend: argv.backend }) : undefined;
+    const { model, dir } = await setup(argv, resolved).catch(async (e: unknown) => {
+      await pool?.close();
+      throw e;
+    });
     const bar = progressBar('rerank');
     const stop = stopOnCtrlC(`the chunk in flight; scores so far are kept in ${journal}`);
     const started = Date.now();
     // One worker pool for every chunk of the run (closed below).
-    const encoded = poolScorer(dir, model, { workers: argv.workers, backend: argv.backend });
+    const encoded = poolScorer(dir, model, { workers: argv.workers, backend: argv.backend, pool });
     try {
       const masks = await optionalMasks(argv.mask, model);
       const tokDir = tokenizerDir(argv, dir);
@@ -129,6 +137,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       stop.release();
       bar.stop();
       await encoded.close();
+      await pool?.close();
       disposeModel(model);
     }
   },

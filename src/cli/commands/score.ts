@@ -8,12 +8,14 @@ import { UsageError } from '../../errors.js';
 import { disposeModel } from '../../model/load.js';
 import { SCORE_DEFAULTS } from '../../model/score.js';
 import { scoreEncodedParallel } from '../../jobs/score-parallel.js';
+import { poolSize, startPool } from '../../jobs/pool.js';
+import type { WorkerPool } from '../../jobs/pool-workers.js';
 import { ACTIVATIONS, describeRule, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { progressBar } from '../progress.js';
-import { checkWorkers, optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
+import { checkWorkers, modelDir, optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 
 interface ScoreArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
@@ -52,26 +54,37 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     else throw new UsageError('give --query with one or more --passage, or --pairs FILE.tsv');
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
     checkWorkers(argv.workers);
-    const { model, dir } = await setup(argv);
-    const bar = progressBar('score');
+    const dir = await modelDir(argv);
+    // More than one batch for more than one worker: the workers start loading now, beside this thread's model.
+    const pool = poolSize(argv.workers) > 1 && pairs.length > argv['batch-size'] ? startPool<number[]>(dir, { workers: argv.workers, backend: argv.backend }) : undefined;
     try {
-      const rule = relevanceRule(model.config, argv.activation);
-      // Every output is printed; the relevance score (rank, rerank) is one of them: say both.
-      process.stderr.write(`celens: outputs: ${rule.activation === 'none' ? 'raw logits' : rule.activation} (${rule.from}); relevance score: ${describeRule(rule, model.config.numLabels)}\n`);
-      const masks = await optionalMasks(argv.mask, model);
-      const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
-      const encs = await tokenizer.encodePairs(pairs, { ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }), truncation: argv.truncation });
-      const scores = await scoreEncodedParallel(dir, model, encs, {
-        batchSize: argv['batch-size'],
-        activation: rule.activation,
-        ...(masks && { masks }),
-        onProgress: (d, t) => bar.update(d, t),
-      }, { workers: argv.workers, backend: argv.backend });
-      bar.stop();
-      process.stdout.write(scores.map((s) => s.map((v) => String(v)).join('\t')).join('\n') + '\n');
+      await score(argv, pairs, dir, pool);
     } finally {
-      bar.stop();
-      disposeModel(model);
+      await pool?.close();
     }
   },
 };
+
+async function score(argv: ScoreArgs, pairs: Array<[string, string]>, resolved: string, pool: WorkerPool<number[]> | undefined): Promise<void> {
+  const { model, dir } = await setup(argv, resolved);
+  const bar = progressBar('score');
+  try {
+    const rule = relevanceRule(model.config, argv.activation);
+    // Every output is printed; the relevance score (rank, rerank) is one of them: say both.
+    process.stderr.write(`celens: outputs: ${rule.activation === 'none' ? 'raw logits' : rule.activation} (${rule.from}); relevance score: ${describeRule(rule, model.config.numLabels)}\n`);
+    const masks = await optionalMasks(argv.mask, model);
+    const tokenizer = await loadTokenizer(tokenizerDir(argv, dir), { maxPositionEmbeddings: model.config.maxPositionEmbeddings });
+    const encs = await tokenizer.encodePairs(pairs, { ...(argv['max-length'] !== undefined && { maxLength: argv['max-length'] }), truncation: argv.truncation });
+    const scores = await scoreEncodedParallel(dir, model, encs, {
+      batchSize: argv['batch-size'],
+      activation: rule.activation,
+      ...(masks && { masks }),
+      onProgress: (d, t) => bar.update(d, t),
+    }, { workers: argv.workers, backend: argv.backend, pool });
+    bar.stop();
+    process.stdout.write(scores.map((s) => s.map((v) => String(v)).join('\t')).join('\n') + '\n');
+  } finally {
+    bar.stop();
+    disposeModel(model);
+  }
+}
