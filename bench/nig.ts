@@ -17,6 +17,7 @@
  *   npm run bench:nig -- [--rounds 2] [--no-torch] [--no-scale] [--no-profile]
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -104,9 +105,19 @@ interface Torch {
   nigPerLayerMs: number;
 }
 
+/**
+ * Debian can hold OpenBLAS twice, and its alternatives pick the pthread build (priority 100) over
+ * the OpenMP one (95) when both are installed. Under torch's OpenMP threads the pthread build ran
+ * the yardstick's one-pass NIG in 1.89 s against 1.03 s for the OpenMP build (this machine, side by
+ * side, 2 threads): the yardstick is the OpenMP build (libopenblas0-openmp), as the issue asks, so
+ * torch runs with it first on the library path wherever it is installed.
+ */
+const OPENBLAS_OPENMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+const torchEnv = (): NodeJS.ProcessEnv => (existsSync(OPENBLAS_OPENMP) ? { ...process.env, LD_LIBRARY_PATH: [OPENBLAS_OPENMP, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } : process.env);
+
 async function torchRun(): Promise<Torch> {
   const out = join(tmpdir(), `torch-nig-${process.pid}.json`);
-  await run('/usr/bin/python3', [join(SHARED, 'bench/torch_nig.py'), '--runs', '1', '--json', out], { timeout: 1_800_000 });
+  await run('/usr/bin/python3', [join(SHARED, 'bench/torch_nig.py'), '--runs', '1', '--json', out], { timeout: 1_800_000, env: torchEnv() });
   const r = JSON.parse(await readFile(out, 'utf8')) as Record<string, number[]>;
   const first = (k: string): number => (r[k] as number[])[0] as number;
   return { forwardMs: first('forward_ms'), nigOnePassMs: first('nig_one_pass_ms'), nigPerLayerMs: first('nig_per_layer_ms') };
@@ -115,7 +126,7 @@ async function torchRun(): Promise<Torch> {
 /** Which BLAS Debian's torch loads: OpenBLAS, or the reference BLAS that makes it 5× slower. */
 async function torchBlas(): Promise<string> {
   const py = "import torch; torch.ones(256,256)@torch.ones(256,256); m=open('/proc/self/maps').read(); print('OpenBLAS (' + next(l.split()[-1] for l in m.splitlines() if 'openblas' in l) + ')' if 'openblas' in m else ('REFERENCE BLAS: apt-get install -y libopenblas0-openmp (torch is ~5x slow without it)' if 'libblas' in m else 'no BLAS library seen'))";
-  const { stdout } = await run('/usr/bin/python3', ['-c', py], { timeout: 120_000 });
+  const { stdout } = await run('/usr/bin/python3', ['-c', py], { timeout: 120_000, env: torchEnv() });
   return stdout.trim();
 }
 
