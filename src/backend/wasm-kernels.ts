@@ -1,6 +1,6 @@
 /**
  * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
- * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; the fused GELU: ./gelu.ts).
+ * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; GatherV2: ./gather.ts; the fused GELU: ./gelu.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmMatMul } from './matmul.js';
 import { registerWasmSlice } from './slice.js';
 import { registerWasmGelu } from './gelu.js';
+import { registerWasmGather } from './gather.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -46,6 +47,7 @@ export function registerWasmKernels(): void {
   registerWasmMatMul();
   registerWasmSlice();
   registerWasmGelu();
+  registerWasmGather();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }
