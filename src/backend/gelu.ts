@@ -7,18 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { GELU_WASM_BASE64 } from './kernels/gelu-wasm.js';
 import { heapModule, heapOffset } from './heap-module.js';
-import type { WasmBackendLike } from './heap-module.js';
+import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const GELU_KERNEL = 'CelensGelu';
 export const GELU_GRAD_KERNEL = 'CelensGeluGrad';
 
 type Forward = (x: number, y: number, n: number) => void;
 type Backward = (x: number, dy: number, dx: number, n: number) => void;
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-}
 
 function exportsOf(backend: WasmBackendLike): Record<string, unknown> {
   const e = heapModule(backend, GELU_WASM_BASE64);

@@ -24,6 +24,15 @@ export interface WasmBackendLike {
   wasm: WasmModuleLike;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A view of a tensor's data on the heap (taken after any makeOutput, which may grow the heap). */
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** What tfjs passes a kernel function. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
 }
 
 const instances = new WeakMap<object, Map<string, Record<string, unknown> | null>>();

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MATMUL_WASM_BASE64 } from './kernels/matmul-wasm.js';
 import { isCelensKernel, replaceWasmKernel } from './replace-kernel.js';
 import { heapModule, heapOffset } from './heap-module.js';
-import type { WasmBackendLike } from './heap-module.js';
+import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 type BatchMatMulFn = (a: number, b: number, c: number, scratch: number, batchA: number, batchB: number, M: number, K: number, N: number, transA: number, transB: number) => void;
 
@@ -32,14 +32,8 @@ function kernelFor(backend: WasmBackendLike): Kernel | null {
 const prod = (s: readonly number[]): number => s.reduce((x, y) => x * y, 1);
 const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
 
-interface MatMulArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
-
 function makeKernel(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: MatMulArgs) => {
+  return ((args: KernelArgs) => {
     const backend = args.backend as WasmBackendLike;
     const a = args.inputs.a as tf.TensorInfo;
     const b = args.inputs.b as tf.TensorInfo;

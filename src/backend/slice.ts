@@ -7,14 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { replaceWasmKernel } from './replace-kernel.js';
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 function makeKernel(fallback: tf.KernelFunc): tf.KernelFunc {
-  return ((args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
+  return ((args: KernelArgs) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return fallback(args as never);
     const attrs = (args.attrs ?? {}) as { begin: number | number[]; size?: number | number[] };
