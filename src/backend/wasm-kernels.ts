@@ -1,6 +1,7 @@
 /**
  * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
- * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; GatherV2: ./gather.ts; the fused GELU: ./gelu.ts).
+ * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; GatherV2: ./gather.ts; the fused GELU: ./gelu.ts;
+ * the fused LayerNorm: ./layernorm.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -12,6 +13,7 @@ import { registerWasmMatMul } from './matmul.js';
 import { registerWasmSlice } from './slice.js';
 import { registerWasmGelu } from './gelu.js';
 import { registerWasmGather } from './gather.js';
+import { registerWasmLayerNorm } from './layernorm.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -48,6 +50,7 @@ export function registerWasmKernels(): void {
   registerWasmSlice();
   registerWasmGelu();
   registerWasmGather();
+  registerWasmLayerNorm();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }

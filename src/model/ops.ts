@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from '../weights/config.js';
 import { fusedGeluActive, GELU_GRAD_KERNEL, GELU_KERNEL } from '../backend/gelu.js';
+import { fusedLayerNormActive, LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL } from '../backend/layernorm.js';
 
 export interface Linear {
   /** [in, out] */
@@ -53,6 +54,7 @@ function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
   // A custom gradient for x alone: the tape keeps x̂ and 1/σ instead of every intermediate of
   // `moments`, and the backward pass frees its own temporaries (tidy) instead of holding them
   // until the whole gradient is done. Same maths: dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, g = dy·γ.
+  if (x.dtype === 'float32' && x.rank > 0 && fusedLayerNormActive()) return layerNormFused(x, p);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
     const { normed, rstd } = normalize(xx, p.eps);
@@ -66,6 +68,23 @@ function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
         const centred = tf.sub(g, tf.mean(g, axis, true));
         return [tf.mul(tf.sub(centred, tf.mul(sn, tf.mean(tf.mul(g, sn), axis, true))), sr)];
       }),
+    };
+  });
+  return f(x) as tf.Tensor<R>;
+}
+
+/**
+ * layerNorm's maths as two fused kernels (src/backend/layernorm.ts: one pass per step, the same
+ * formulas, sums in another order), where the backend has them.
+ */
+function layerNormFused<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
+    const [y, normed, rstd] = tf.engine().runKernel(LAYERNORM_KERNEL, { x: xx, gamma: p.gamma, beta: p.beta }, { eps: p.eps }) as unknown as [tf.Tensor<R>, tf.Tensor, tf.Tensor];
+    save([normed, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(LAYERNORM_GRAD_KERNEL, { dy, normed: saved[0] as tf.Tensor, rstd: saved[1] as tf.Tensor, gamma: p.gamma }) as tf.Tensor],
     };
   });
   return f(x) as tf.Tensor<R>;

@@ -1,0 +1,69 @@
+/**
+ * LayerNorm over the last axis and its gradient for x as two wasm kernels (kernels/layernorm.c):
+ * one kernel each in place of the ~10 tfjs ops (moments, rsqrt, scale and shift; the three means
+ * of the backward) that compose them, each its own pass and tensor. Registered for the wasm
+ * backend under celens' own names; src/model/ops.ts uses them where they are registered.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LAYERNORM_WASM_BASE64 } from './kernels/layernorm-wasm.js';
+import { heapModule, heapOffset } from './heap-module.js';
+import type { KernelArgs, WasmBackendLike } from './heap-module.js';
+
+export const LAYERNORM_KERNEL = 'CelensLayerNorm';
+export const LAYERNORM_GRAD_KERNEL = 'CelensLayerNormGrad';
+
+type Forward = (x: number, gamma: number, beta: number, y: number, normed: number, rstd: number, rows: number, H: number, eps: number) => void;
+type Backward = (dy: number, normed: number, rstd: number, gamma: number, dx: number, rows: number, H: number) => void;
+
+function exportsOf(backend: WasmBackendLike): Record<string, unknown> {
+  const e = heapModule(backend, LAYERNORM_WASM_BASE64);
+  if (e === null) throw new Error(`${LAYERNORM_KERNEL}: this wasm backend does not expose its memory`);
+  return e;
+}
+
+function check(kernel: string, ts: tf.TensorInfo[], H: number): void {
+  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);
+  if (H === 0) throw new Error(`${kernel}: the last axis is empty`);
+}
+
+/** inputs x [..., H], gamma [H], beta [H]; attrs eps → [y, normed (both like x), rstd [..., 1]]. */
+function layerNorm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const b = backend as WasmBackendLike;
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  const H = x.shape[x.shape.length - 1] as number;
+  check(LAYERNORM_KERNEL, [x, gamma, beta], H);
+  if (gamma.shape.join() !== String(H) || beta.shape.join() !== String(H)) throw new Error(`${LAYERNORM_KERNEL}: gamma [${gamma.shape.join(',')}] and beta [${beta.shape.join(',')}] must be [${H}]`);
+  const rows = x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+  const y = b.makeOutput([...x.shape], 'float32');
+  const normed = b.makeOutput([...x.shape], 'float32');
+  const rstd = b.makeOutput([...x.shape.slice(0, -1), 1], 'float32');
+  const eps = (attrs as { eps: number }).eps;
+  if (rows > 0) (exportsOf(b).layernorm_forward as Forward)(heapOffset(b, x), heapOffset(b, gamma), heapOffset(b, beta), heapOffset(b, y), heapOffset(b, normed), heapOffset(b, rstd), rows, H, eps);
+  return [y, normed, rstd];
+}
+
+/** inputs dy, normed [..., H], rstd [..., 1], gamma [H] → dx [..., H]. */
+function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmBackendLike;
+  const { dy, normed, rstd, gamma } = inputs as { dy: tf.TensorInfo; normed: tf.TensorInfo; rstd: tf.TensorInfo; gamma: tf.TensorInfo };
+  const H = dy.shape[dy.shape.length - 1] as number;
+  check(LAYERNORM_GRAD_KERNEL, [dy, normed, rstd, gamma], H);
+  if (!tf.util.arraysEqual(dy.shape, normed.shape)) throw new Error(`${LAYERNORM_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match normed [${normed.shape.join(',')}]`);
+  const rows = dy.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+  const dx = b.makeOutput([...dy.shape], 'float32');
+  if (rows > 0) (exportsOf(b).layernorm_backward as Backward)(heapOffset(b, dy), heapOffset(b, normed), heapOffset(b, rstd), heapOffset(b, gamma), heapOffset(b, dx), rows, H);
+  return dx;
+}
+
+/** Registers both kernels for wasm (idempotent). */
+export function registerWasmLayerNorm(): void {
+  if (!tf.getKernel(LAYERNORM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: LAYERNORM_KERNEL, backendName: 'wasm', kernelFunc: layerNorm as unknown as tf.KernelFunc });
+  if (!tf.getKernel(LAYERNORM_GRAD_KERNEL, 'wasm')) tf.registerKernel({ kernelName: LAYERNORM_GRAD_KERNEL, backendName: 'wasm', kernelFunc: layerNormGrad as unknown as tf.KernelFunc });
+}
+
+/** Whether the active backend has the fused kernels and they can reach its memory. */
+export function fusedLayerNormActive(): boolean {
+  const name = tf.getBackend();
+  if (tf.getKernel(LAYERNORM_KERNEL, name) === undefined) return false;
+  return name !== 'wasm' || heapModule(tf.backend() as unknown as WasmBackendLike, LAYERNORM_WASM_BASE64) !== null;
+}
