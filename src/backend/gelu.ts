@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GELU_WASM_BASE64 } from './kernels/gelu-wasm.js';
-import { heapModule, heapOffset } from './heap-module.js';
+import { heapKernels, heapModule, heapOffset } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const GELU_KERNEL = 'CelensGelu';
@@ -48,15 +48,10 @@ function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+const kernels = heapKernels(GELU_WASM_BASE64, { [GELU_KERNEL]: gelu, [GELU_GRAD_KERNEL]: geluGrad });
+
 /** Registers both kernels for wasm (idempotent). */
-export function registerWasmGelu(): void {
-  if (!tf.getKernel(GELU_KERNEL, 'wasm')) tf.registerKernel({ kernelName: GELU_KERNEL, backendName: 'wasm', kernelFunc: gelu as unknown as tf.KernelFunc });
-  if (!tf.getKernel(GELU_GRAD_KERNEL, 'wasm')) tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: geluGrad as unknown as tf.KernelFunc });
-}
+export const registerWasmGelu = kernels.register;
 
 /** Whether the active backend has the fused kernels and they can reach its memory. */
-export function fusedGeluActive(): boolean {
-  const name = tf.getBackend();
-  if (tf.getKernel(GELU_KERNEL, name) === undefined) return false;
-  return name !== 'wasm' || heapModule(tf.backend() as unknown as WasmBackendLike, GELU_WASM_BASE64) !== null;
-}
+export const fusedGeluActive = kernels.active;

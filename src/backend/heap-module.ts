@@ -3,6 +3,7 @@
  * instantiated against the backend's own WebAssembly.Memory, so tensors are read and written in
  * place, with no copy. One instance per module and backend (a worker thread has its own backend).
  */
+import * as tfjs from '@tensorflow/tfjs';
 import type * as tf from '@tensorflow/tfjs';
 
 /** The few WebAssembly globals used here (the project's lib settings carry no WebAssembly types). */
@@ -56,6 +57,26 @@ export function heapModule(backend: WasmBackendLike, base64: string): Record<str
   }
   perBackend.set(base64, exports);
   return exports;
+}
+
+/**
+ * celens' own kernels (a module's functions under new kernel names): registered for wasm once,
+ * and `active()` says whether the current backend has them and they can reach its memory.
+ */
+export function heapKernels(base64: string, kernels: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]>): { register(): void; active(): boolean } {
+  const names = Object.keys(kernels);
+  return {
+    register(): void {
+      for (const [kernelName, fn] of Object.entries(kernels)) {
+        if (!tfjs.getKernel(kernelName, 'wasm')) tfjs.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as tf.KernelFunc });
+      }
+    },
+    active(): boolean {
+      const name = tfjs.getBackend();
+      if (names.some((k) => tfjs.getKernel(k, name) === undefined)) return false;
+      return name !== 'wasm' || heapModule(tfjs.backend() as unknown as WasmBackendLike, base64) !== null;
+    },
+  };
 }
 
 /** Byte offset of a tensor's data in the heap. */

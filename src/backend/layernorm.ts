@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYERNORM_WASM_BASE64 } from './kernels/layernorm-wasm.js';
-import { heapModule, heapOffset } from './heap-module.js';
+import { heapKernels, heapModule, heapOffset } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const LAYERNORM_KERNEL = 'CelensLayerNorm';
@@ -55,15 +55,10 @@ function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return dx;
 }
 
+const kernels = heapKernels(LAYERNORM_WASM_BASE64, { [LAYERNORM_KERNEL]: layerNorm, [LAYERNORM_GRAD_KERNEL]: layerNormGrad });
+
 /** Registers both kernels for wasm (idempotent). */
-export function registerWasmLayerNorm(): void {
-  if (!tf.getKernel(LAYERNORM_KERNEL, 'wasm')) tf.registerKernel({ kernelName: LAYERNORM_KERNEL, backendName: 'wasm', kernelFunc: layerNorm as unknown as tf.KernelFunc });
-  if (!tf.getKernel(LAYERNORM_GRAD_KERNEL, 'wasm')) tf.registerKernel({ kernelName: LAYERNORM_GRAD_KERNEL, backendName: 'wasm', kernelFunc: layerNormGrad as unknown as tf.KernelFunc });
-}
+export const registerWasmLayerNorm = kernels.register;
 
 /** Whether the active backend has the fused kernels and they can reach its memory. */
-export function fusedLayerNormActive(): boolean {
-  const name = tf.getBackend();
-  if (tf.getKernel(LAYERNORM_KERNEL, name) === undefined) return false;
-  return name !== 'wasm' || heapModule(tf.backend() as unknown as WasmBackendLike, LAYERNORM_WASM_BASE64) !== null;
-}
+export const fusedLayerNormActive = kernels.active;
