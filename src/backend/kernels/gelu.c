@@ -20,6 +20,9 @@
 
 #define F(x) wasm_f32x4_splat(x)
 
+/* One Horner step of a polynomial: p * t + c (a multiply, then an add, each rounded). */
+static inline v128_t horner(v128_t p, v128_t t, float c) { return wasm_f32x4_add(wasm_f32x4_mul(p, t), F(c)); }
+
 /* e^x for x in [-87.33, 88]; x below is taken as -87.33 (e^x ~ 1e-38), above as 88. */
 static inline v128_t v_exp(v128_t x) {
   /* pmin/pmax (one instruction each; a NaN passes through) rather than min/max (NaN and -0 rules). */
@@ -30,11 +33,11 @@ static inline v128_t v_exp(v128_t x) {
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, F(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, F(-2.12194440e-4f)));
   v128_t p = F(1.9875691500e-4f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), F(1.3981999507e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), F(8.3334519073e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), F(4.1665795894e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), F(1.6666665459e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), F(5.0000001201e-1f));
+  p = horner(p, r, 1.3981999507e-3f);
+  p = horner(p, r, 8.3334519073e-3f);
+  p = horner(p, r, 4.1665795894e-2f);
+  p = horner(p, r, 1.6666665459e-1f);
+  p = horner(p, r, 5.0000001201e-1f);
   p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), F(1.0f));
   /* 2^n from the exponent bits: bits(k) = 0x4B400000 + n, and -126 <= n <= 127 here. */
   v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(k, wasm_i32x4_splat(127 - 0x4B400000)), 23);
@@ -46,27 +49,27 @@ static inline v128_t v_erf(v128_t x) {
   /* |x| < 1 */
   v128_t z = wasm_f32x4_mul(ax, ax);
   v128_t ps = F(7.882500424e-05f);
-  ps = wasm_f32x4_add(wasm_f32x4_mul(ps, z), F(-8.018859006e-04f));
-  ps = wasm_f32x4_add(wasm_f32x4_mul(ps, z), F(5.189312811e-03f));
-  ps = wasm_f32x4_add(wasm_f32x4_mul(ps, z), F(-2.685432954e-02f));
-  ps = wasm_f32x4_add(wasm_f32x4_mul(ps, z), F(1.128359749e-01f));
-  ps = wasm_f32x4_add(wasm_f32x4_mul(ps, z), F(-3.761262691e-01f));
-  ps = wasm_f32x4_add(wasm_f32x4_mul(ps, z), F(1.128379166e+00f));
+  ps = horner(ps, z, -8.018859006e-04f);
+  ps = horner(ps, z, 5.189312811e-03f);
+  ps = horner(ps, z, -2.685432954e-02f);
+  ps = horner(ps, z, 1.128359749e-01f);
+  ps = horner(ps, z, -3.761262691e-01f);
+  ps = horner(ps, z, 1.128379166e+00f);
   ps = wasm_f32x4_mul(ps, ax);
   /* 1 <= |x| */
   v128_t c = wasm_f32x4_pmin(ax, F(4.0f));
   v128_t t = wasm_f32x4_sub(c, F(2.5f));
   v128_t pr = F(1.671817248e-06f);
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(-6.386147786e-06f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(1.435358429e-05f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(-5.358552969e-05f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(2.129722172e-04f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(-7.389979803e-04f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(2.465982261e-03f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(-7.999345374e-03f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(2.493820376e-02f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(-7.434760096e-02f));
-  pr = wasm_f32x4_add(wasm_f32x4_mul(pr, t), F(2.108063575e-01f));
+  pr = horner(pr, t, -6.386147786e-06f);
+  pr = horner(pr, t, 1.435358429e-05f);
+  pr = horner(pr, t, -5.358552969e-05f);
+  pr = horner(pr, t, 2.129722172e-04f);
+  pr = horner(pr, t, -7.389979803e-04f);
+  pr = horner(pr, t, 2.465982261e-03f);
+  pr = horner(pr, t, -7.999345374e-03f);
+  pr = horner(pr, t, 2.493820376e-02f);
+  pr = horner(pr, t, -7.434760096e-02f);
+  pr = horner(pr, t, 2.108063575e-01f);
   v128_t pl = wasm_f32x4_sub(F(1.0f), wasm_f32x4_mul(v_exp(wasm_f32x4_neg(wasm_f32x4_mul(c, c))), pr));
   v128_t r = wasm_v128_bitselect(ps, pl, wasm_f32x4_lt(ax, F(1.0f)));
   /* erf is odd: the sign of x on |erf(x)| (a NaN takes the second branch and stays NaN). */
