@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GELU_WASM_BASE64 } from './kernels/gelu-wasm.js';
-import { heapKernels, heapModule, heapOffset } from './heap-module.js';
+import { float32Only, heapKernels, heapOffset, requireHeapModule } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const GELU_KERNEL = 'CelensGelu';
@@ -15,23 +15,13 @@ export const GELU_GRAD_KERNEL = 'CelensGeluGrad';
 type Forward = (x: number, y: number, n: number) => void;
 type Backward = (x: number, dy: number, dx: number, n: number) => void;
 
-function exportsOf(backend: WasmBackendLike): Record<string, unknown> {
-  const e = heapModule(backend, GELU_WASM_BASE64);
-  if (e === null) throw new Error(`${GELU_KERNEL}: this wasm backend does not expose its memory`);
-  return e;
-}
-
-function float32(t: tf.TensorInfo, kernel: string): void {
-  if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);
-}
-
 function gelu({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const b = backend as WasmBackendLike;
   const x = inputs.x as tf.TensorInfo;
-  float32(x, GELU_KERNEL);
+  float32Only(GELU_KERNEL, [x]);
   const out = b.makeOutput([...x.shape], 'float32');
   const n = x.shape.reduce((p, q) => p * q, 1);
-  if (n > 0) (exportsOf(b).gelu_forward as Forward)(heapOffset(b, x), heapOffset(b, out), n);
+  if (n > 0) (requireHeapModule(b, GELU_WASM_BASE64, GELU_KERNEL).gelu_forward as Forward)(heapOffset(b, x), heapOffset(b, out), n);
   return out;
 }
 
@@ -39,12 +29,11 @@ function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const b = backend as WasmBackendLike;
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
-  float32(x, GELU_GRAD_KERNEL);
-  float32(dy, GELU_GRAD_KERNEL);
+  float32Only(GELU_GRAD_KERNEL, [x, dy]);
   if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`${GELU_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match x [${x.shape.join(',')}]`);
   const out = b.makeOutput([...x.shape], 'float32');
   const n = x.shape.reduce((p, q) => p * q, 1);
-  if (n > 0) (exportsOf(b).gelu_backward as Backward)(heapOffset(b, x), heapOffset(b, dy), heapOffset(b, out), n);
+  if (n > 0) (requireHeapModule(b, GELU_WASM_BASE64, GELU_GRAD_KERNEL).gelu_backward as Backward)(heapOffset(b, x), heapOffset(b, dy), heapOffset(b, out), n);
   return out;
 }
 

@@ -3,8 +3,7 @@
  * instantiated against the backend's own WebAssembly.Memory, so tensors are read and written in
  * place, with no copy. One instance per module and backend (a worker thread has its own backend).
  */
-import * as tfjs from '@tensorflow/tfjs';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** The few WebAssembly globals used here (the project's lib settings carry no WebAssembly types). */
 interface WebAssemblyApi {
@@ -59,6 +58,18 @@ export function heapModule(backend: WasmBackendLike, base64: string): Record<str
   return exports;
 }
 
+/** The module's exports for a kernel that cannot run without them (`kernel` names it in the error). */
+export function requireHeapModule(backend: WasmBackendLike, base64: string, kernel: string): Record<string, unknown> {
+  const e = heapModule(backend, base64);
+  if (e === null) throw new Error(`${kernel}: this wasm backend does not expose its memory`);
+  return e;
+}
+
+/** Refuses any input that is not float32, naming the kernel. */
+export function float32Only(kernel: string, ts: readonly tf.TensorInfo[]): void {
+  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);
+}
+
 /**
  * celens' own kernels (a module's functions under new kernel names): registered for wasm once,
  * and `active()` says whether the current backend has them and they can reach its memory.
@@ -68,13 +79,13 @@ export function heapKernels(base64: string, kernels: Record<string, (args: Kerne
   return {
     register(): void {
       for (const [kernelName, fn] of Object.entries(kernels)) {
-        if (!tfjs.getKernel(kernelName, 'wasm')) tfjs.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as tf.KernelFunc });
+        if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as tf.KernelFunc });
       }
     },
     active(): boolean {
-      const name = tfjs.getBackend();
-      if (names.some((k) => tfjs.getKernel(k, name) === undefined)) return false;
-      return name !== 'wasm' || heapModule(tfjs.backend() as unknown as WasmBackendLike, base64) !== null;
+      const name = tf.getBackend();
+      if (names.some((k) => tf.getKernel(k, name) === undefined)) return false;
+      return name !== 'wasm' || heapModule(tf.backend() as unknown as WasmBackendLike, base64) !== null;
     },
   };
 }

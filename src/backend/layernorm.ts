@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYERNORM_WASM_BASE64 } from './kernels/layernorm-wasm.js';
-import { heapKernels, heapModule, heapOffset } from './heap-module.js';
+import { float32Only, heapKernels, heapOffset, requireHeapModule } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const LAYERNORM_KERNEL = 'CelensLayerNorm';
@@ -15,14 +15,8 @@ export const LAYERNORM_GRAD_KERNEL = 'CelensLayerNormGrad';
 type Forward = (x: number, gamma: number, beta: number, y: number, normed: number, rstd: number, rows: number, H: number, eps: number) => void;
 type Backward = (dy: number, normed: number, rstd: number, gamma: number, dx: number, rows: number, H: number) => void;
 
-function exportsOf(backend: WasmBackendLike): Record<string, unknown> {
-  const e = heapModule(backend, LAYERNORM_WASM_BASE64);
-  if (e === null) throw new Error(`${LAYERNORM_KERNEL}: this wasm backend does not expose its memory`);
-  return e;
-}
-
 function check(kernel: string, ts: tf.TensorInfo[], H: number): void {
-  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);
+  float32Only(kernel, ts);
   if (H === 0) throw new Error(`${kernel}: the last axis is empty`);
 }
 
@@ -38,7 +32,7 @@ function layerNorm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const normed = b.makeOutput([...x.shape], 'float32');
   const rstd = b.makeOutput([...x.shape.slice(0, -1), 1], 'float32');
   const eps = (attrs as { eps: number }).eps;
-  if (rows > 0) (exportsOf(b).layernorm_forward as Forward)(heapOffset(b, x), heapOffset(b, gamma), heapOffset(b, beta), heapOffset(b, y), heapOffset(b, normed), heapOffset(b, rstd), rows, H, eps);
+  if (rows > 0) (requireHeapModule(b, LAYERNORM_WASM_BASE64, LAYERNORM_KERNEL).layernorm_forward as Forward)(heapOffset(b, x), heapOffset(b, gamma), heapOffset(b, beta), heapOffset(b, y), heapOffset(b, normed), heapOffset(b, rstd), rows, H, eps);
   return [y, normed, rstd];
 }
 
@@ -51,7 +45,7 @@ function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   if (!tf.util.arraysEqual(dy.shape, normed.shape)) throw new Error(`${LAYERNORM_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match normed [${normed.shape.join(',')}]`);
   const rows = dy.shape.slice(0, -1).reduce((p, q) => p * q, 1);
   const dx = b.makeOutput([...dy.shape], 'float32');
-  if (rows > 0) (exportsOf(b).layernorm_backward as Backward)(heapOffset(b, dy), heapOffset(b, normed), heapOffset(b, rstd), heapOffset(b, gamma), heapOffset(b, dx), rows, H);
+  if (rows > 0) (requireHeapModule(b, LAYERNORM_WASM_BASE64, LAYERNORM_GRAD_KERNEL).layernorm_backward as Backward)(heapOffset(b, dy), heapOffset(b, normed), heapOffset(b, rstd), heapOffset(b, gamma), heapOffset(b, dx), rows, H);
   return dx;
 }
 

@@ -54,7 +54,6 @@ function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
   // A custom gradient for x alone: the tape keeps x̂ and 1/σ instead of every intermediate of
   // `moments`, and the backward pass frees its own temporaries (tidy) instead of holding them
   // until the whole gradient is done. Same maths: dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, g = dy·γ.
-  if (x.dtype === 'float32' && x.rank > 0 && fusedLayerNormActive()) return layerNormFused(x, p);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
     const { normed, rstd } = normalize(xx, p.eps);
@@ -75,9 +74,10 @@ function layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
 
 /**
  * layerNorm's maths as two fused kernels (src/backend/layernorm.ts: one pass per step, the same
- * formulas, sums in another order), where the backend has them.
+ * formulas, sums in another order), where the backend has them; tfjs ops elsewhere.
  */
 function layerNormFused<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R> {
+  if (x.dtype !== 'float32' || x.rank === 0 || !fusedLayerNormActive()) return layerNorm(x, p);
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xx, save] = args as [tf.Tensor<R>, tf.GradSaveFunc];
     const [y, normed, rstd] = tf.engine().runKernel(LAYERNORM_KERNEL, { x: xx, gamma: p.gamma, beta: p.beta }, { eps: p.eps }) as unknown as [tf.Tensor<R>, tf.Tensor, tf.Tensor];
@@ -96,7 +96,6 @@ export function normalize(x: tf.Tensor, eps: number): { normed: tf.Tensor; rstd:
   const rstd = tf.rsqrt(tf.add(variance, eps));
   return { normed: tf.mul(tf.sub(x, mean), rstd), rstd };
 }
-
 
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -122,7 +121,7 @@ function geluErf<R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> {
 
 /**
  * The erf GELU as two fused kernels (src/backend/gelu.ts: one pass forward, one backward, the same
- * float32 operations with erf and exp to within 3 ulp), where the backend has them; tfjs ops elsewhere.
+ * float32 operations with erf and exp to within 2 ulp), where the backend has them; tfjs ops elsewhere.
  */
 function geluFused<R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> {
   if (x.dtype !== 'float32' || !fusedGeluActive()) return geluErf(x);
@@ -156,5 +155,5 @@ function fastActivation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.
   return act === 'gelu' ? geluFused(x) : activation(x, act);
 }
 
-/** Inference: gradients for activations only (linear, layerNorm above), the fused GELU. */
-export const INFERENCE_OPS: ModelOps = { linear, layerNorm, activation: fastActivation };
+/** Inference: gradients for activations only (linear, layerNorm above), the fused LayerNorm and GELU. */
+export const INFERENCE_OPS: ModelOps = { linear, layerNorm: layerNormFused, activation: fastActivation };
