@@ -26,6 +26,8 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   /** A view of a tensor's data on the heap (taken after any makeOutput, which may grow the heap). */
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  /** One more tensor shares this data (what tfjs-wasm's own Reshape does). */
+  incRef(dataId: object): void;
 }
 
 /** What tfjs passes a kernel function. */
