@@ -4,9 +4,10 @@ import type { Argv } from 'yargs';
 import { resolveModel } from '../weights/hub/resolve-model.js';
 import { selectBackend, BACKENDS } from '../backend/select.js';
 import type { BackendName } from '../backend/select.js';
-import { loadModel } from '../model/load.js';
+import { loadModel, openModel } from '../model/load.js';
 import { UsageError } from '../errors.js';
-import type { LoadedModel } from '../model/load.js';
+import type { LoadedModel, OpenedModel } from '../model/load.js';
+import type { BertConfig } from '../weights/config.js';
 import { readMasks } from '../model/masks.js';
 import type { Masks } from '../model/masks.js';
 
@@ -68,7 +69,23 @@ export async function setup(args: BackendArgs & HubArgs & { model: string }, res
   return { model: await loadModel(dir), dir };
 }
 
-export async function optionalMasks(file: string | undefined, model: LoadedModel): Promise<Masks | undefined> {
+/**
+ * As setup, but only opened (config now, weights on first use) where `pool` says a worker pool
+ * was started for the job: the workers load their own copies, and this thread reads the weights
+ * only if it ends up computing (openModel).
+ */
+export async function setupFor(
+  args: BackendArgs & HubArgs & { model: string },
+  resolved: string,
+  pool: unknown,
+): Promise<{ model: LoadedModel | OpenedModel; dir: string }> {
+  if (pool === undefined) return setup(args, resolved);
+  const { note } = await selectBackend(args.backend);
+  if (note) process.stderr.write(`celens: ${note}\n`);
+  return { model: await openModel(resolved), dir: resolved };
+}
+
+export async function optionalMasks(file: string | undefined, model: { config: BertConfig }): Promise<Masks | undefined> {
   return file === undefined ? undefined : readMasks(file, model.config);
 }
 

@@ -8,6 +8,8 @@ import { access, constants, stat } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import { CelensError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
+import { runnable } from '../model/load.js';
+import type { OpenedModel } from '../model/load.js';
 import { masksToJson } from '../model/masks.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import { attributeStream, ATTRIBUTE_DEFAULTS, pathDefaults } from '../attribution/attribute.js';
@@ -19,7 +21,8 @@ import type { PairAttribution } from '../attribution/summary.js';
 
 /** An attribution run: model, pairs (with ids and sources), options, and the output file it writes and resumes. */
 export interface AttributeJob {
-  model: BertModel;
+  /** The model, or a model opened without its weights (loaded here only if this thread computes). */
+  model: BertModel | OpenedModel;
   pairs: readonly PairEncoding[];
   /** An id per pair written into records (e.g. the TSV line number). */
   ids?: readonly string[];
@@ -32,7 +35,15 @@ export interface AttributeJob {
   /** Set to stop after the group in flight (Ctrl-C). */
   stop?: { requested: boolean };
   /** The stream to draw records from (a worker pool passes its own). */
-  stream?: (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord>;
+  stream?: AttributeJobStream;
+}
+
+/** Where a job's records come from: attributeStream in this thread, or a worker pool (poolStream). */
+export type AttributeJobStream = (model: BertModel | OpenedModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord>;
+
+/** attributeStream on the job's model, its weights loaded first where it was only opened. */
+export async function* inThisThread(model: BertModel | OpenedModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions): AsyncGenerator<AttributionRecord> {
+  yield* attributeStream(await runnable(model), pairs, o, s);
 }
 
 /** The results of runAttributeJob, in input order, and whether the job finished or was stopped. */
@@ -71,7 +82,7 @@ function jobHeader(job: AttributeJob): JournalHeader {
 /** Attributes every pair into a resumable journal (OUT.jsonl, or OUT.safetensors at the end): a rerun continues where it stopped. */
 export async function runAttributeJob(job: AttributeJob): Promise<JobResult> {
   const results = new Array<PairAttribution | undefined>(job.pairs.length);
-  const stream = job.stream ?? attributeStream;
+  const stream = job.stream ?? inThisThread;
   if (job.out === undefined) {
     for await (const r of stream(job.model, job.pairs, job.options, { ...(job.onProgress && { onProgress: job.onProgress }) })) {
       results[r.index] = r.result;

@@ -10,12 +10,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '../backend/select.js';
 import { CelensError } from '../errors.js';
-import type { BertModel } from '../model/bert.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
-import { attributeStream, ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
+import { ATTRIBUTE_DEFAULTS } from '../attribution/attribute.js';
 import { planGroups, shardGroups } from '../attribution/plan.js';
 import type { AttributeOptions, AttributionRecord, StreamOptions } from '../attribution/attribute.js';
 import { WorkerPool } from './pool-workers.js';
+import { inThisThread } from './job.js';
+import type { AttributeJobStream } from './job.js';
 import type { PoolHandle, PoolTask } from './pool-workers.js';
 import type { PairAttribution } from '../attribution/summary.js';
 
@@ -115,11 +116,11 @@ export async function* attributeStreamParallel(
 export function poolStream(
   modelDir: string,
   opts: PoolOptions,
-): (model: BertModel, pairs: readonly PairEncoding[], o: AttributeOptions, s: StreamOptions) => AsyncGenerator<AttributionRecord> {
+): AttributeJobStream {
   return (model, pairs, o, s) => {
     const workers = poolSize(opts.workers);
     const skip = s.skip ?? new Set<number>();
     const todo = plan(pairs, o).filter((g) => !g.every((i) => skip.has(i))).length;
-    return Math.min(workers, todo) > 1 ? attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts }) : attributeStream(model, pairs, o, s);
+    return Math.min(workers, todo) > 1 ? attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts }) : inThisThread(model, pairs, o, s);
   };
 }

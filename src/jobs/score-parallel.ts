@@ -11,6 +11,8 @@ import { WorkerPool } from './pool-workers.js';
 import type { PoolHandle, PoolTask } from './pool-workers.js';
 import type { PairEncoding } from '../tokenize/tokenizer.js';
 import type { BertModel } from '../model/bert.js';
+import { runnable } from '../model/load.js';
+import type { OpenedModel } from '../model/load.js';
 import { scoreEncoded, SCORE_DEFAULTS, scoringBatches } from '../model/score.js';
 import type { ScoreOptions } from '../model/score.js';
 import type { EncodedScorer } from '../model/scorer.js';
@@ -18,7 +20,7 @@ import type { EncodedScorer } from '../model/scorer.js';
 /** Like scoreEncoded; `modelDir` is the folder `model` was loaded from (each worker loads its own copy). */
 export async function scoreEncodedParallel(
   modelDir: string,
-  model: BertModel,
+  model: BertModel | OpenedModel,
   encs: readonly PairEncoding[],
   opts: ScoreOptions = {},
   pool: PoolOptions = {},
@@ -42,7 +44,7 @@ export interface PoolScorer extends EncodedScorer {
  * started its own threads and model copies), or on `pool.pool`, started earlier by the caller
  * (startPool), who also closes it. Calls run one after another. close() ends the pool it started.
  */
-export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions = {}): PoolScorer {
+export function poolScorer(modelDir: string, model: BertModel | OpenedModel, pool: PoolOptions = {}): PoolScorer {
   const workers = poolSize(pool.workers);
   const given = pool.pool;
   let p: PoolHandle | undefined = given;
@@ -50,7 +52,7 @@ export function poolScorer(modelDir: string, model: BertModel, pool: PoolOptions
   const run = async (encs: readonly PairEncoding[], opts: ScoreOptions): Promise<number[][]> => {
     const batches = scoringBatches(encs, opts.batchSize ?? SCORE_DEFAULTS.batchSize);
     // One batch, or one worker, and no pool yet: a worker's start would cost more than it saves.
-    if (p === undefined && Math.min(workers, batches.length) <= 1) return scoreEncoded(model, encs, opts);
+    if (p === undefined && Math.min(workers, batches.length) <= 1) return scoreEncoded(await runnable(model), encs, opts);
     const score = { activation: opts.activation ?? SCORE_DEFAULTS.activation, masks: opts.masks };
     const tasks: PoolTask[] = batches.map((indices, group) => ({ group, indices, pairs: indices.map((i) => encs[i] as PairEncoding), score }));
     p ??= new WorkerPool<number[]>(workerFile(), { modelDir: resolve(modelDir), backend: pool.backend }, workers, []);

@@ -4,6 +4,8 @@
  * (relevance.ts: sentence-transformers' activation for a 1-label head, P(label 1) for a 2-label
  * one, or the activation asked for). Scores are float32 values, as the model computes them.
  */
+import { runnable } from './load.js';
+import type { OpenedModel } from './load.js';
 import { TokenizerError, UsageError } from '../errors.js';
 import type { PairScorer } from '../ir/rerank.js';
 import type { PairEncoding, PairTokenizer, Truncation } from '../tokenize/tokenizer.js';
@@ -38,7 +40,7 @@ export interface ScorerOptions {
 }
 
 /** A PairScorer over a model and its tokenizer: text pairs in, the model's relevance scores out (for rerank). */
-export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: ScorerOptions = {}): PairScorer {
+export function makeScorer(model: BertModel | OpenedModel, tokenizer: PairTokenizer, opts: ScorerOptions = {}): PairScorer {
   const { vocabSize, maxPositionEmbeddings } = model.config;
   const { activation, label } = relevanceRule(model.config, opts.activation);
   // A tokenizer from another folder (--tokenizer) must not produce ids the embedding table lacks.
@@ -55,7 +57,7 @@ export function makeScorer(model: BertModel, tokenizer: PairTokenizer, opts: Sco
       ...(opts.masks && { masks: opts.masks }),
       ...(onProgress && { onProgress }),
     };
-    const rows = opts.scoreEncoded ? await opts.scoreEncoded(encs, so) : await scoreEncoded(model, encs, so);
+    const rows = opts.scoreEncoded ? await opts.scoreEncoded(encs, so) : await scoreEncoded(await runnable(model), encs, so);
     return rows.map((r) => r[label] as number);
   };
 }

@@ -1,13 +1,14 @@
 /**
  * Scoring on a worker pool (src/jobs/score-parallel.ts) against scoreEncoded in this thread, on
  * the fixture model (wasm): the same scores bit for bit for 1, 2 and 3 workers, in input order,
- * with masks too; progress reaches the total; every thread is gone afterwards.
+ * with masks too; progress reaches the total; every thread is gone afterwards. A model only
+ * opened (openModel) has its weights read in this thread only when this thread scores.
  */
 import { liveWorkers } from '../../src/jobs/pool.js';
 import { unpad } from '../../src/attribution/attribute.js';
 import { selectBackend } from '../../src/backend/select.js';
-import { disposeModel, loadModel } from '../../src/model/load.js';
-import type { LoadedModel } from '../../src/model/load.js';
+import { disposeModel, loadModel, openModel } from '../../src/model/load.js';
+import type { LoadedModel, OpenedModel } from '../../src/model/load.js';
 import { parseMasks } from '../../src/model/masks.js';
 import { scoreEncoded } from '../../src/model/score.js';
 import { poolScorer, scoreEncodedParallel } from '../../src/jobs/score-parallel.js';
@@ -50,6 +51,26 @@ describe('scoreEncodedParallel [wasm]', () => {
       expect(hex([...a, ...b])).toEqual(hex([...(await scoreEncoded(model, encs.slice(0, 4), { batchSize: 2 })), ...(await scoreEncoded(model, encs.slice(4), { batchSize: 2 }))]));
     } finally {
       await scorer.close();
+    }
+    expect(liveWorkers()).toBe(0);
+  });
+
+  test('an opened model is loaded in this thread only when this thread scores (one batch), never for a pool', async () => {
+    const opened = await openModel(FIXTURE_DIR);
+    let loads = 0;
+    const counting: OpenedModel = { ...opened, load: () => (loads++, opened.load()) };
+    const hex = (rows: number[][]): string[] => rows.map((r) => Buffer.from(Float32Array.from(r).buffer).toString('hex'));
+    try {
+      const pooled = await scoreEncodedParallel(FIXTURE_DIR, counting, encs, { batchSize: 2 }, { workers: 2, backend: 'wasm' });
+      expect(loads).toBe(0);
+      expect(hex(pooled)).toEqual(hex(await scoreEncoded(model, encs, { batchSize: 2 })));
+      const one = await scoreEncodedParallel(FIXTURE_DIR, counting, encs.slice(0, 2), { batchSize: 2 }, { workers: 2, backend: 'wasm' });
+      expect(loads).toBe(1);
+      expect(hex(one)).toEqual(hex(await scoreEncoded(model, encs.slice(0, 2), { batchSize: 2 })));
+      expect(await opened.load()).toBe(await opened.load()); // loaded once
+    } finally {
+      await opened.dispose();
+      await opened.dispose(); // safe twice
     }
     expect(liveWorkers()).toBe(0);
   });

@@ -23,12 +23,12 @@ import { canonicalSiteSpecs, NIG_SITES } from '../../attribution/site-specs.js';
 import { LAYER_IG_RULES } from '../../attribution/quadrature.js';
 import { LAYER_IG_DEFAULTS } from '../../attribution/layer-ig.js';
 import { parseTarget, defaultTarget } from '../../attribution/targets.js';
-import { disposeModel } from '../../model/load.js';
-import type { LoadedModel } from '../../model/load.js';
+import { releaseModel, runnable } from '../../model/load.js';
+import type { LoadedModel, OpenedModel } from '../../model/load.js';
 import { readTokenBatch } from '../../model/inputs.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { PairEncoding } from '../../tokenize/tokenizer.js';
-import { modelDir, optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
+import { modelDir, optionalMasks, setupFor, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { stopOnCtrlC } from '../stop.js';
@@ -125,8 +125,8 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
     const rules: readonly string[] = argv.method === 'nig' ? NIG_RULES : LAYER_IG_RULES;
     if (argv.rule !== undefined && !rules.includes(argv.rule)) throw new UsageError(`--rule ${argv.rule} is not a ${argv.method} rule (${rules.join(', ')})`);
     const dir = await modelDir(argv);
-    // The worker threads start now and load their model copies while this thread loads its own
-    // and reads the pairs (a worker's start is ≈ 2 s); unused if the job turns out to need one thread.
+    // The worker threads start now and load their model copies while this thread reads the pairs
+    // (a worker's start is ≈ 2 s); this thread loads weights only if it computes after all (one group).
     const pool = poolSize(argv.workers) > 1 && argv.convergence === undefined ? startPool(dir, { workers: argv.workers, backend: argv.backend }) : undefined;
     try {
       await attribute(argv, dir, pool);
@@ -137,7 +137,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
 };
 
 async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool | undefined): Promise<void> {
-  const { model, dir } = await setup(argv, resolved);
+  const { model, dir } = await setupFor(argv, resolved, pool);
   try {
     // Validated first (a SiteError before any work), and written in one form: `ffn.pre` and
     // `layer.*.ffn.pre` give the same job header, so either resumes the other.
@@ -161,7 +161,7 @@ async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool
       ...(argv.shard !== undefined && { shard: parseShard(argv.shard) }),
     };
     if (argv.convergence !== undefined) {
-      await printConvergence(model, pairs, options, argv.convergence);
+      await printConvergence(await runnable(model), pairs, options, argv.convergence);
       return;
     }
     // A thread pool computes the groups where more than one worker has work (pool.ts); the records are identical.
@@ -186,11 +186,11 @@ async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool
       bar.stop();
     }
   } finally {
-    disposeModel(model);
+    await releaseModel(model);
   }
 }
 
-async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): Promise<{ pairs: PairEncoding[]; ids: string[]; sources?: PairSource[] }> {
+async function readPairs(argv: AttributeArgs, model: LoadedModel | OpenedModel, dir: string): Promise<{ pairs: PairEncoding[]; ids: string[]; sources?: PairSource[] }> {
   if (argv.inputs !== undefined) {
     const pairs = unpad(await readTokenBatch(argv.inputs));
     return { pairs, ids: pairs.map((_p, i) => String(i)) };
@@ -216,7 +216,7 @@ async function readPairs(argv: AttributeArgs, model: LoadedModel, dir: string): 
   let kept = sampled;
   let encs = await tokenizer.encodePairs(sampled.map((p) => [p.query, p.passage] as const));
   if (argv['correct-only']) {
-    const scores = await scoreEncoded(model, encs);
+    const scores = await scoreEncoded(await runnable(model), encs);
     const ok = sampled.map((p, i) => isCorrect(p.relevant, scores[i] as number[]));
     kept = sampled.filter((_p, i) => ok[i]);
     encs = encs.filter((_e, i) => ok[i]);

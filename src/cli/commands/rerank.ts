@@ -20,7 +20,7 @@ import { randomFloor, RANDOM_FLOOR_DEFAULTS } from '../../ir/random-floor.js';
 import { firstStage, limitQueries, rerank, RERANK_DEFAULTS } from '../../ir/rerank.js';
 import { describeTies, findTopKTies } from '../../ir/ties.js';
 import { formatRun, readRun, trecOrder } from '../../ir/trec.js';
-import { disposeModel } from '../../model/load.js';
+import { releaseModel } from '../../model/load.js';
 import { masksToJson } from '../../model/masks.js';
 import { ACTIVATIONS, relevanceRule } from '../../model/relevance.js';
 import type { Activation } from '../../model/relevance.js';
@@ -31,7 +31,7 @@ import { poolSize, startPool } from '../../jobs/pool.js';
 import { loadTokenizer } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { formatDelta, pCells, pHeaders } from '../compare-print.js';
-import { checkWorkers, modelDir, optionalMasks, setup, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
+import { checkWorkers, modelDir, optionalMasks, setupFor, tokenizerDir, withBackend, withHub, withTokenizer, withWorkers } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 import { progressBar } from '../progress.js';
 import { stopOnCtrlC } from '../stop.js';
@@ -97,9 +97,9 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
 
     const resolved = await modelDir(argv);
     // A rerank scores many batches: with more than one worker, they start loading their model
-    // copies now, beside this thread's own load (closed below, or here if the load fails).
+    // copies now, and this thread reads no weights (closed below, or here if opening fails).
     const pool = poolSize(argv.workers) > 1 ? startPool<number[]>(resolved, { workers: argv.workers, backend: argv.backend }) : undefined;
-    const { model, dir } = await setup(argv, resolved).catch(async (e: unknown) => {
+    const { model, dir } = await setupFor(argv, resolved, pool).catch(async (e: unknown) => {
       await pool?.close();
       throw e;
     });
@@ -138,7 +138,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
       bar.stop();
       await encoded.close();
       await pool?.close();
-      disposeModel(model);
+      await releaseModel(model);
     }
   },
 };

@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { disposeModel } from '../../model/load.js';
+import { releaseModel } from '../../model/load.js';
 import { SCORE_DEFAULTS } from '../../model/score.js';
 import { scoreEncodedParallel } from '../../jobs/score-parallel.js';
 import { poolSize, startPool } from '../../jobs/pool.js';
@@ -15,7 +15,7 @@ import type { Activation } from '../../model/relevance.js';
 import { loadTokenizer, readPairsTsv } from '../../tokenize/tokenizer.js';
 import type { Truncation } from '../../tokenize/tokenizer.js';
 import { progressBar } from '../progress.js';
-import { checkWorkers, modelDir, optionalMasks, setup, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
+import { checkWorkers, modelDir, optionalMasks, setupFor, withBackend, withHub, withTokenizer, withWorkers, tokenizerDir } from '../common.js';
 import type { BackendArgs, HubArgs, TokenizerArgs, WorkersArgs } from '../common.js';
 
 interface ScoreArgs extends BackendArgs, HubArgs, TokenizerArgs, WorkersArgs {
@@ -55,7 +55,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     if (!(argv['batch-size'] >= 1)) throw new UsageError('--batch-size must be at least 1');
     checkWorkers(argv.workers);
     const dir = await modelDir(argv);
-    // More than one batch for more than one worker: the workers start loading now, beside this thread's model.
+    // More than one batch for more than one worker: the workers start loading now (this thread reads no weights then).
     const pool = poolSize(argv.workers) > 1 && pairs.length > argv['batch-size'] ? startPool<number[]>(dir, { workers: argv.workers, backend: argv.backend }) : undefined;
     try {
       await score(argv, pairs, dir, pool);
@@ -66,7 +66,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
 };
 
 async function score(argv: ScoreArgs, pairs: Array<[string, string]>, resolved: string, pool: WorkerPool<number[]> | undefined): Promise<void> {
-  const { model, dir } = await setup(argv, resolved);
+  const { model, dir } = await setupFor(argv, resolved, pool);
   const bar = progressBar('score');
   try {
     const rule = relevanceRule(model.config, argv.activation);
@@ -85,6 +85,6 @@ async function score(argv: ScoreArgs, pairs: Array<[string, string]>, resolved: 
     process.stdout.write(scores.map((s) => s.map((v) => String(v)).join('\t')).join('\n') + '\n');
   } finally {
     bar.stop();
-    disposeModel(model);
+    await releaseModel(model);
   }
 }
