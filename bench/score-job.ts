@@ -1,16 +1,18 @@
 /**
  * One scoring job, run by bench/nig.ts as a child process: N synthetic pairs of T tokens
  * (MiniLM vocabulary ids), scored the way `celens score` and `rerank` score (scoreEncodedParallel,
- * batches of 32, workers as given; the workers start before this thread loads its model, as the CLI
- * starts them). Prints `{"ms": …}`: from this thread's model being loaded to the last score, so the
- * part of the workers' start that this thread's own load does not hide is included.
+ * batches of 32, workers as given; the workers start first and this thread only opens the model,
+ * loading weights only if it scores itself, as the CLI does). Prints `{"ms": …}`: from the job's
+ * start (before the pool; after node's start and the imports) to the last score, so every model
+ * load and the workers' whole start are included. (Until session 6 the clock started once this
+ * thread had loaded its own copy, which hid ~1 s of the workers' start behind that load.)
  *
  *   node dist-all/bench/score-job.js MODEL_DIR --pairs 256 --seq 128 --workers 2
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
-import { loadModel } from '../src/model/load.js';
+import { loadModel, openModel } from '../src/model/load.js';
 import { scoreEncodedParallel } from '../src/jobs/score-parallel.js';
 import { startPool } from '../src/jobs/pool.js';
 import { unpad } from '../src/attribution/attribute.js';
@@ -24,12 +26,12 @@ const a = await yargs(hideBin(process.argv))
   .strict()
   .parse();
 const dir = String((a as { model?: unknown }).model);
-// As `celens score` (more than one batch) and `rerank` do: the workers start before this thread loads its model.
+const t0 = performance.now();
+// As `celens score` (more than one batch) and `rerank` do: the workers start first, and this thread only opens the model.
 const pool = a.workers > 1 && a.pairs > 32 ? startPool<number[]>(dir, { workers: a.workers, backend: 'wasm' }) : undefined;
 await selectBackend('wasm');
-const model = await loadModel(dir);
+const model = pool ? await openModel(dir) : await loadModel(dir);
 const encs = unpad(syntheticBatch(model.config, a.pairs, a.seq, 5));
-const t0 = performance.now();
 await scoreEncodedParallel(dir, model, encs, { batchSize: 32 }, { workers: a.workers, backend: 'wasm', pool });
 process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0 })}\n`);
 await pool?.close();
