@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds each src/backend/kernels/NAME.c (matmul, gelu, layernorm) into WebAssembly and writes it, base64,
+# Builds each src/backend/kernels/NAME.c (matmul, gelu, layernorm, nigacc) into WebAssembly and writes it, base64,
 # into src/backend/kernels/NAME-wasm.ts (committed, so neither users nor CI need a C compiler; the
 # modules then travel inside dist/ to Node, workers and browsers alike).
 #
@@ -15,7 +15,7 @@ CC=${CC:-clang-16}
 dir=src/backend/kernels
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for name in matmul gelu layernorm; do
+for name in matmul gelu layernorm nigacc; do
   NAME=$(echo "$name" | tr '[:lower:]' '[:upper:]')
   "$CC" --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin \
     -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -o "$tmp/$name.wasm" "$dir/$name.c"

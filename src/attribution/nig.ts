@@ -34,6 +34,7 @@ import { checkPathAlphas, inclusiveAlphas } from './quadrature.js';
 import { targetValues, defaultTarget } from './targets.js';
 import type { TargetSpec } from './targets.js';
 import { summarize } from './summary.js';
+import { pathSum } from './path-sum.js';
 import type { PairAttribution } from './summary.js';
 
 export { NIG_SITES } from './site-specs.js';
@@ -190,18 +191,10 @@ function accumulate(
   const [sum, lastY, lastG] = tf.tidy(() => {
     const y = tf.reshape(yAll, [C, P, T, W]);
     const g = tf.reshape(gAll, [C, P, T, W]);
-    // Before the first point there is no increment: repeat it, so y_0 − y_{−1} = 0.
-    const y0 = prevY.get(s) ?? tf.slice(y, [0], [1]);
-    const g0 = prevG.get(s) ?? tf.slice(g, [0], [1]);
-    const Y = tf.concat([y0, y], 0);
-    const G = tf.concat([g0, g], 0);
-    const dY = tf.sub(tf.slice(Y, [1], [C]), tf.slice(Y, [0], [C]));
-    const gEnd = tf.slice(G, [1], [C]);
-    const gStart = tf.slice(G, [0], [C]);
-    const weight = rule === 'right' ? gEnd : rule === 'left' ? gStart : tf.mul(tf.add(gEnd, gStart), 0.5);
-    const contribution = tf.sum(tf.mul(weight, dY), 0); // [P,T,W]
-    const prev = acc.get(s);
-    return [prev ? tf.add(prev, contribution) : contribution, tf.slice(y, [C - 1], [1]), tf.slice(g, [C - 1], [1])];
+    const py = prevY.get(s);
+    const pg = prevG.get(s);
+    const next = pathSum(y, g, rule, py && pg ? { y: py, g: pg } : undefined, acc.get(s));
+    return [next, tf.slice(y, [C - 1], [1]), tf.slice(g, [C - 1], [1])];
   });
   tf.dispose([acc.get(s), prevY.get(s), prevG.get(s)].filter((t): t is tf.Tensor => t !== undefined));
   acc.set(s, sum);
