@@ -1,7 +1,7 @@
 /**
  * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
  * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; GatherV2: ./gather.ts; the fused GELU: ./gelu.ts;
- * the fused LayerNorm: ./layernorm.ts; Identity without a copy: ./identity.ts; NIG's accumulation: ./nig-accumulate.ts).
+ * the fused LayerNorm: ./layernorm.ts; Identity without a copy: ./identity.ts; NIG's accumulation: ./nig-accumulate.ts; attention's softmax: ./softmax.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -16,6 +16,7 @@ import { registerWasmGather } from './gather.js';
 import { registerWasmLayerNorm } from './layernorm.js';
 import { registerWasmIdentity } from './identity.js';
 import { registerWasmNigAccumulate } from './nig-accumulate.js';
+import { registerWasmSoftmax } from './softmax.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -55,6 +56,7 @@ export function registerWasmKernels(): void {
   registerWasmLayerNorm();
   registerWasmIdentity();
   registerWasmNigAccumulate();
+  registerWasmSoftmax();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }

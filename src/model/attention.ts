@@ -4,6 +4,7 @@
  * is the identity in eval), then the residual add and LayerNorm.
  */
 import * as tf from '@tensorflow/tfjs';
+import { maskedSoftmax } from './ops.js';
 import type { ModelOps } from './ops.js';
 import type { LayerWeights } from './params.js';
 
@@ -37,31 +38,9 @@ export function attentionOutput(w: LayerWeights, a: AttentionArgs): tf.Tensor2D 
   const q = split(ops.linear(x, w.query));
   const k = tf.transpose(tf.reshape(ops.linear(x, w.key), [B, T, heads, hs]), [0, 2, 3, 1]); // [B,nh,hs,T]
   const v = split(ops.linear(x, w.value));
-  let probs = scaledMaskedSoftmax(tf.matMul(q, k), Math.sqrt(hs), a.extMask); // [B,nh,T,T]
+  let probs = (ops.attentionSoftmax ?? maskedSoftmax)(tf.matMul(q, k), Math.sqrt(hs), a.extMask); // [B,nh,T,T]
   if (a.headMask) probs = tf.mul(probs, tf.reshape(a.headMask, [1, heads, 1, 1]));
   probs = a.onProbs(probs);
   const ctx: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * T, H]); // [B*T,H]
   return ops.linear(ctx, w.attnOut);
-}
-
-/**
- * softmax(s / scale + mask) over the last axis. HF divides the scores after the product; the same
- * order gives the same rounding. The gradient for s is written out (dy·p − p·Σ dy·p, over scale),
- * so the tape keeps p alone and the backward pass frees its temporaries as it goes.
- */
-function scaledMaskedSoftmax(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [ss, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const p = tf.softmax(tf.add(tf.div(ss, scale), extMask), -1) as tf.Tensor4D;
-    save([p]);
-    return {
-      value: p,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const sp = saved[0] as tf.Tensor4D;
-        const dyp = tf.mul(dy, sp);
-        return [tf.div(tf.sub(dyp, tf.mul(sp, tf.sum(dyp, -1, true))), scale)];
-      }),
-    };
-  });
-  return f(s) as tf.Tensor4D;
 }

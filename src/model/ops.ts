@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { HiddenAct } from '../weights/config.js';
 import { fusedGeluActive, GELU_GRAD_KERNEL, GELU_KERNEL } from '../backend/gelu.js';
 import { fusedLayerNormActive, LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL } from '../backend/layernorm.js';
+import { fusedSoftmaxActive, SOFTMAX_GRAD_KERNEL } from '../backend/softmax.js';
 
 export interface Linear {
   /** [in, out] */
@@ -47,6 +48,8 @@ export interface ModelOps {
   linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D;
   layerNorm<R extends tf.Rank>(x: tf.Tensor<R>, p: Norm): tf.Tensor<R>;
   activation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.Tensor<R>;
+  /** Attention's softmax(scores / scale + mask) over the keys. @default maskedSoftmax */
+  attentionSoftmax?(scores: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D;
 }
 
 /** LayerNorm over the last axis, population variance, as torch.nn.LayerNorm. */
@@ -155,5 +158,50 @@ function fastActivation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.
   return act === 'gelu' ? geluFused(x) : activation(x, act);
 }
 
-/** Inference: gradients for activations only (linear, layerNorm above), the fused LayerNorm and GELU. */
-export const INFERENCE_OPS: ModelOps = { linear, layerNorm: layerNormFused, activation: fastActivation };
+function softmaxForward(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
+  return tf.softmax(tf.add(tf.div(s, scale), extMask), -1) as tf.Tensor4D;
+}
+
+/**
+ * softmax(s / scale + mask) over the last axis. HF divides the scores after the product; the same
+ * order gives the same rounding. The gradient for s is written out (dy·p − p·Σ dy·p, over scale),
+ * so the tape keeps p alone and the backward pass frees its temporaries as it goes.
+ */
+export function maskedSoftmax(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [ss, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const p = softmaxForward(ss, scale, extMask);
+    save([p]);
+    return {
+      value: p,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
+        const sp = saved[0] as tf.Tensor4D;
+        const dyp = tf.mul(dy, sp);
+        return [tf.div(tf.sub(dyp, tf.mul(sp, tf.sum(dyp, -1, true))), scale)];
+      }),
+    };
+  });
+  return f(s) as tf.Tensor4D;
+}
+
+/**
+ * maskedSoftmax with its gradient as one fused kernel (src/backend/softmax.ts: one pass per row, the
+ * same formula, the row sum in another order) where the backend has it; the forward is the same
+ * ops, so the same probabilities.
+ */
+function maskedSoftmaxFused(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
+  if (s.dtype !== 'float32' || !fusedSoftmaxActive()) return maskedSoftmax(s, scale, extMask);
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [ss, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const p = softmaxForward(ss, scale, extMask);
+    save([p]);
+    return {
+      value: p,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { p: saved[0] as tf.Tensor, dy }, { scale }) as tf.Tensor],
+    };
+  });
+  return f(s) as tf.Tensor4D;
+}
+
+/** Inference: gradients for activations only (linear, layerNorm above), the fused LayerNorm, GELU and softmax gradient. */
+export const INFERENCE_OPS: ModelOps = { linear, layerNorm: layerNormFused, activation: fastActivation, attentionSoftmax: maskedSoftmaxFused };

@@ -5,14 +5,13 @@
  * tail past the last 4 and inputs of rank 2 and 3; rows are independent of each other; no tensor leaks.
  * Bounds: 1e-6 relative to the row's scale for y, 1e-5 for dx (float32 sums over ≤ 384 terms).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { fusedLayerNormActive } from '../../src/backend/layernorm.js';
 import { LAYERNORM_SOURCE_SHA256 } from '../../src/backend/kernels/layernorm-wasm.js';
 import { INFERENCE_OPS } from '../../src/model/ops.js';
 import type { Norm } from '../../src/model/ops.js';
+import { kernelSourceSha256 } from '../helpers/kernel-source.js';
 
 function values(n: number, seed: number, scale = 1, shift = 0): Float32Array {
   let s = seed >>> 0;
@@ -51,8 +50,7 @@ describe('fused LayerNorm on wasm', () => {
 
   test('is active on wasm, and was built from the committed source', () => {
     expect(fusedLayerNormActive()).toBe(true);
-    const sha = createHash('sha256').update(readFileSync(new URL('../../src/backend/kernels/layernorm.c', import.meta.url))).digest('hex');
-    expect(LAYERNORM_SOURCE_SHA256).toBe(sha);
+    expect(LAYERNORM_SOURCE_SHA256).toBe(kernelSourceSha256('layernorm'));
   });
 
   test.each([

@@ -7,12 +7,11 @@
  * products, Higham's γ_K with margin), which a wrong index, a dropped term or a transposed
  * operand breaks by orders of magnitude.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { wasmMatMulActive } from '../../src/backend/matmul.js';
 import { MATMUL_SOURCE_SHA256 } from '../../src/backend/kernels/matmul-wasm.js';
+import { kernelSourceSha256 } from '../helpers/kernel-source.js';
 
 /** Deterministic inputs (mulberry32), values in [-1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -85,8 +84,7 @@ describe('wasm BatchMatMul kernel', () => {
 
   test('is active on wasm, and was built from the committed source', () => {
     expect(wasmMatMulActive()).toBe(true);
-    const sha = createHash('sha256').update(readFileSync(new URL('../../src/backend/kernels/matmul.c', import.meta.url))).digest('hex');
-    expect(MATMUL_SOURCE_SHA256).toBe(sha);
+    expect(MATMUL_SOURCE_SHA256).toBe(kernelSourceSha256('matmul'));
   });
 
   test.each(CASES)('batch %i×%i, M %i K %i N %i, transposeA %s transposeB %s', (ba, bb, M, K, N, ta, tb) => {

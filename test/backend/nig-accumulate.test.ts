@@ -4,14 +4,13 @@
  * without a previous point and an accumulator, 1–3 points per chunk, sizes that are not multiples
  * of the SIMD width; and against the sum written out in float64.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { nigAccumulateActive, NIG_ACCUMULATE_KERNEL } from '../../src/backend/nig-accumulate.js';
 import { NIGACC_SOURCE_SHA256 } from '../../src/backend/kernels/nigacc-wasm.js';
 import { pathSum, pathSumOps } from '../../src/attribution/path-sum.js';
 import type { PathSumRule } from '../../src/attribution/path-sum.js';
+import { kernelSourceSha256 } from '../helpers/kernel-source.js';
 
 /** Deterministic values with a spread of magnitudes and signs (and exact zeros). */
 function values(n: number, seed: number): Float32Array {
@@ -31,8 +30,7 @@ beforeAll(async () => {
 
 test('is active on wasm, and was built from the committed source', () => {
   expect(nigAccumulateActive()).toBe(true);
-  const sha = createHash('sha256').update(readFileSync(new URL('../../src/backend/kernels/nigacc.c', import.meta.url))).digest('hex');
-  expect(NIGACC_SOURCE_SHA256).toBe(sha);
+  expect(NIGACC_SOURCE_SHA256).toBe(kernelSourceSha256('nigacc'));
 });
 
 const CASES: Array<[PathSumRule, number, boolean, boolean, number[]]> = [];
