@@ -8,8 +8,10 @@ import { BASELINE_STRATEGIES } from './inputs.js';
 import type { SweepCell, SweepInput } from './inputs.js';
 import { CATEGORY_COLORS, fmt, REPORT_CONFIG, VEGA_LITE_SCHEMA } from './theme.js';
 
-export type Band = 'minmax' | 'sd';
-export const BANDS: readonly Band[] = ['minmax', 'sd'];
+import type { Band } from './defaults.js';
+
+export { BANDS } from './defaults.js';
+export type { Band } from './defaults.js';
 
 export interface PruningOptions {
   /** @default 'nDCG@10' */

@@ -21,6 +21,7 @@ import { jaccardSpec, overlapSpec } from './overlap.js';
 import { pruningCaption, pruningSpec, sweepMetrics } from './pruning.js';
 import type { Band } from './pruning.js';
 import { renderPng, renderSvg, specJson } from './render.js';
+import { REPORT_DEFAULTS } from './defaults.js';
 
 export interface ReportOptions {
   /** Attribution journals (`celens attribute --out X.jsonl`). */
@@ -51,7 +52,7 @@ export interface ReportOptions {
   warn?: (message: string) => void;
 }
 
-export const REPORT_DEFAULTS = { segment: 'all' as SegmentChoice, normalize: 'none' as Normalize, split: false, band: 'minmax' as Band, columns: 256, title: 'celens report', png: true };
+export { REPORT_DEFAULTS };
 
 export interface ReportFigure {
   name: string;

@@ -8,9 +8,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { NORMALIZE, SEGMENT_CHOICES } from '../../analysis/aggregate.js';
 import type { Normalize, SegmentChoice } from '../../analysis/aggregate.js';
-import { BANDS } from '../../report/pruning.js';
-import type { Band } from '../../report/pruning.js';
-import { REPORT_DEFAULTS, writeReport } from '../../report/report.js';
+import { BANDS, REPORT_DEFAULTS } from '../../report/defaults.js';
+import type { Band } from '../../report/defaults.js';
 import type { ReportOptions } from '../../report/report.js';
 
 interface ReportArgs {
@@ -64,6 +63,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       png: argv.png,
       warn: (m) => process.stderr.write(`celens: warning: ${m}\n`),
     };
+    // Imported here: the figures' code loads vega (≈ 0.4 s), which no other command needs.
+    const { writeReport } = await import('../../report/report.js');
     const { files, figures } = await writeReport(argv.out, options);
     process.stderr.write(`celens: wrote ${figures.length} figures (${files.length} files) to ${argv.out}; open ${files[files.length - 1] ?? ''}\n`);
   },
