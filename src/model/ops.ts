@@ -1,9 +1,9 @@
 /**
  * The few primitives BERT is made of, written for exact gradients and for wasm speed.
  *
- * `linear` keeps each weight twice, [in,out] for the forward and [out,in] for the backward, and
- * gives tfjs a custom gradient made of plain 2-D matMuls: on the wasm backend a matMul with
- * transposeA/transposeB skips XNNPACK, and the default gradient of matMul uses both. The weight
+ * `linear` keeps each weight once, in HF's [out,in] layout: the forward multiplies by it transposed
+ * and the backward by it as stored (celens' wasm matMul reads either layout at the same speed), and
+ * tfjs gets a custom gradient of plain 2-D matMuls instead of matMul's default gradient. The weight
  * is a constant of the custom gradient: celens differentiates activations, not parameters. Training,
  * which needs weight gradients too, brings its own primitives (src/training/ops.ts) through a
  * model's `ops` (see ModelOps).
@@ -15,9 +15,12 @@ import { fusedLayerNormActive, LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL } from '.
 import { fusedSoftmaxActive, SOFTMAX_GRAD_KERNEL } from '../backend/softmax.js';
 
 export interface Linear {
-  /** [in, out] */
-  w: tf.Tensor2D;
-  /** [out, in] (HF layout), used by the backward pass. */
+  /**
+   * [in, out], where a model's own ops read it (training keeps it as its variable); the inference
+   * model leaves it out and multiplies by wT transposed, which the wasm matMul reads in place.
+   */
+  w?: tf.Tensor2D;
+  /** [out, in] (HF layout). */
   wT: tf.Tensor2D;
   /** [out] */
   b: tf.Tensor1D;
@@ -32,7 +35,8 @@ export interface Norm {
 /** y = x W^T + b for x [N, in] → [N, out]. */
 function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const value = tf.add(tf.matMul(args[0] as tf.Tensor2D, p.w), p.b) as tf.Tensor2D;
+    const xx = args[0] as tf.Tensor2D;
+    const value = tf.add(p.w ? tf.matMul(xx, p.w) : tf.matMul(xx, p.wT, false, true), p.b) as tf.Tensor2D;
     return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, p.wT)] };
   });
   return f(x) as tf.Tensor2D;

@@ -26,13 +26,11 @@ export interface BertWeights {
 }
 
 export function toWeights(p: BertParams, c: BertConfig): BertWeights {
-  // No tidy needed: every tensor made here is kept as a weight (transpose makes no temporaries).
+  // No tidy needed: every tensor made here is kept as a weight.
   {
     const t2 = (x: Param): tf.Tensor2D => tf.tensor2d(x.data, x.shape as [number, number]);
-    const linear = (x: LinearParams): Linear => {
-      const wT = t2(x.weight);
-      return { w: tf.transpose(wT), wT, b: tf.tensor1d(x.bias.data) };
-    };
+    // One copy of each weight, as stored (ops.ts multiplies by it transposed).
+    const linear = (x: LinearParams): Linear => ({ wT: t2(x.weight), b: tf.tensor1d(x.bias.data) });
     const norm = (x: NormParams): Norm => ({ gamma: tf.tensor1d(x.weight.data), beta: tf.tensor1d(x.bias.data), eps: c.layerNormEps });
     const w: BertWeights = {
       wordEmbeddings: t2(p.wordEmbeddings),
@@ -58,7 +56,7 @@ export function toWeights(p: BertParams, c: BertConfig): BertWeights {
 
 /** Every tensor the weights own (for dispose and for counting). */
 export function weightTensors(w: BertWeights): tf.Tensor[] {
-  const lin = (x: Linear): tf.Tensor[] => [x.w, x.wT, x.b];
+  const lin = (x: Linear): tf.Tensor[] => (x.w === undefined || x.w === x.wT ? [x.wT, x.b] : [x.w, x.wT, x.b]);
   const norm = (x: Norm): tf.Tensor[] => [x.gamma, x.beta];
   return [
     w.wordEmbeddings,

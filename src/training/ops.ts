@@ -26,6 +26,7 @@ function trainableLinear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
       },
     };
   });
+  if (p.w === undefined) throw new Error('a trainable linear needs its [in, out] weight (Linear.w)');
   return f(x, p.w, p.b) as tf.Tensor2D;
 }
 

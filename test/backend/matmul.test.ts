@@ -106,6 +106,18 @@ describe('wasm BatchMatMul kernel', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  test('B stored transposed gives the same bits as B (the linears keep only HF\'s [out, in])', () => {
+    for (const [M, K, N] of [[37, 530, 45], [256, 384, 24], [5, 7, 8]] as const) {
+      const a = tf.tensor2d(values(M * K, 21), [M, K]);
+      const b = tf.tensor2d(values(K * N, 22), [K, N]);
+      const bT = tf.transpose(b);
+      const plain = tf.matMul(a, b);
+      const viaT = tf.matMul(a, bT, false, true);
+      expect(Buffer.from((viaT.dataSync() as Float32Array).buffer).equals(Buffer.from((plain.dataSync() as Float32Array).buffer))).toBe(true);
+      tf.dispose([a, b, bT, plain, viaT]);
+    }
+  });
+
   test('an element does not depend on its position, the batch size or the split', () => {
     // Same inputs, computed as one batch of 7, as single matrices, and row by row: bit-identical.
     // (Worker count and chunking rely on this.)

@@ -103,7 +103,26 @@ static void pack_strip(const float *b, int transB, int K, int N, int k0, int kc,
     }
     return;
   }
-  for (int k = 0; k < kc; k++)
+  int k = 0;
+  if (transB && w == 8) {
+    /* B^T stored [N,K]: the strip's 8 columns are 8 rows of it. Take 4 k at a time from each row
+     * and transpose two 4 x 4 blocks in registers (a copy either way: the same floats). */
+    const float *r = b + j * K + k0;
+    for (; k + 4 <= kc; k += 4) {
+      for (int h = 0; h < 2; h++) {
+        const float *q = r + 4 * h * K + k;
+        v128_t r0 = wasm_v128_load(q), r1 = wasm_v128_load(q + K), r2 = wasm_v128_load(q + 2 * K), r3 = wasm_v128_load(q + 3 * K);
+        v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        float *d = bp + 8 * k + 4 * h;
+        wasm_v128_store(d, wasm_i64x2_shuffle(t0, t1, 0, 2));
+        wasm_v128_store(d + 8, wasm_i64x2_shuffle(t0, t1, 1, 3));
+        wasm_v128_store(d + 16, wasm_i64x2_shuffle(t2, t3, 0, 2));
+        wasm_v128_store(d + 24, wasm_i64x2_shuffle(t2, t3, 1, 3));
+      }
+    }
+  }
+  for (; k < kc; k++)
     for (int x = 0; x < 8; x++)
       bp[8 * k + x] = x < w ? (transB ? b[(j + x) * K + k0 + k] : b[(k0 + k) * N + j + x]) : 0.0f;
 }
