@@ -93,7 +93,8 @@ export function encoderStage(ctx: ForwardContext, inputs: BertInputs): tf.Tensor
 /** Embeddings + LayerNorm, through the `embeddings` site → [B*T,H]. */
 export function embedStage(ctx: ForwardContext, inputs: BertInputs): tf.Tensor2D {
   const w = ctx.model.weights;
-  const emb = ctx.ops.layerNorm(embed(w, inputs.inputIds, inputs.tokenTypeIds, inputs.wordEmbeddings), w.embeddingsNorm);
+  // Its own scope, as each layer's: the three lookups and their sum are freed once normalised.
+  const emb = tf.tidy(() => ctx.ops.layerNorm(embed(w, inputs.inputIds, inputs.tokenTypeIds, inputs.wordEmbeddings), w.embeddingsNorm));
   return tf.reshape(ctx.hook('embeddings', emb), [ctx.B * ctx.T, ctx.model.config.hiddenSize]);
 }
 
@@ -147,7 +148,11 @@ export function ffnStageFromPost(ctx: ForwardContext, l: number, a: tf.Tensor2D,
 
 /** One whole encoder layer. */
 export function layerStage(ctx: ForwardContext, l: number, x: tf.Tensor2D): tf.Tensor2D {
-  return ffnStage(ctx, l, attentionStage(ctx, l, x));
+  // A scope per block as well: the attention's scores, probabilities and head-split copies are
+  // freed before the FFN's activations are made, which halves a layer's peak memory (fresh heap
+  // pages are slow to touch on wasm). Same ops, same values.
+  const a = tf.tidy(() => attentionStage(ctx, l, x));
+  return ffnStage(ctx, l, a);
 }
 
 /** BertPooler (tanh on [CLS]) and the classifier, through `pooler` and `logits`. */
