@@ -94,9 +94,16 @@ async function attributeJob(inputs: string, workers: number | undefined): Promis
   }
 }
 
-async function scoreJob(n: number, workers: number): Promise<number> {
+interface ScoreRun {
+  /** The whole job, from its start (every model load and worker start included). */
+  ms: number;
+  /** Pairs/s once every worker has scored its first batch. */
+  steadyPairsPerSec: number | undefined;
+}
+
+async function scoreJob(n: number, workers: number): Promise<ScoreRun> {
   const { stdout } = await run(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers)], { timeout: 1_800_000 });
-  return (JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ms: number }).ms;
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ScoreRun;
 }
 
 interface Torch {
@@ -183,7 +190,7 @@ export async function main(argv: string[]): Promise<void> {
   const blas = a.torch ? await torchBlas().catch((e: unknown) => `torch unavailable: ${(e as Error).message.split('\n')[0] ?? ''}`) : 'skipped';
   const torchOk = a.torch && !blas.startsWith('torch unavailable');
   const nig: Job[] = [];
-  const score: number[] = [];
+  const score: ScoreRun[] = [];
   const torch: Torch[] = [];
   for (let r = 0; r < a.rounds; r++) {
     nig.push(await attributeJob(inputs(a.pairs), undefined));
@@ -193,17 +200,19 @@ export async function main(argv: string[]): Promise<void> {
       log(`round ${r + 1}: torch NIG one pass ${torch[r]!.nigOnePassMs.toFixed(0)} ms, forward 32×128 ${torch[r]!.forwardMs.toFixed(0)} ms`);
     }
     score.push(await scoreJob(256, cores));
-    log(`round ${r + 1}: score 256×${T}: ${f1(score[r]! / 1000)} s`);
+    log(`round ${r + 1}: score 256×${T}: ${f1(score[r]!.ms / 1000)} s (steady ${f1(score[r]!.steadyPairsPerSec ?? NaN)} pairs/s)`);
   }
   const nigPerPair = best(nig.map((j) => j.ms)) / a.pairs;
-  const pairsPerSec = 256 / (best(score) / 1000);
+  const pairsPerSec = 256 / (best(score.map((x) => x.ms)) / 1000);
+  const steadyPerSec = Math.max(...score.map((x) => x.steadyPairsPerSec ?? 0));
   const flops = nigFlops(cfg);
   const peak = simdPeakGflops();
   rows.push([`celens attribute ${a.pairs}×${T}, m=${M}, defaults (${cores} workers), per pair`, `${f2(nigPerPair / 1000)} s (runs: ${nig.map((j) => f1(j.ms / 1000)).join(', ')} s for ${a.pairs} pairs)`]);
   rows.push(['… peak RSS of that command (worker threads included)', `${Math.max(...nig.map((j) => j.peakRssMiB)).toFixed(0)} MiB`]);
   rows.push(['… matMul work per pair, rate', `${f1(flops / 1e9)} GFLOP, ${f1(flops / 1e6 / nigPerPair)} GFLOP/s over ${cores} cores`]);
   rows.push(['WebAssembly SIMD128 peak of one core (mul+add, measured)', `${f1(peak)} GFLOP/s (${f1(peak * cores)} for ${cores} cores)`]);
-  rows.push([`celens scoring 256×${T} (score/rerank path, ${cores} workers)`, `${f1(pairsPerSec)} pairs/s`]);
+  rows.push([`celens scoring 256×${T} (score/rerank path, ${cores} workers), whole job from its start`, `${f1(pairsPerSec)} pairs/s`]);
+  rows.push(['… once every worker has scored its first batch (steady state)', `${f1(steadyPerSec)} pairs/s`]);
   rows.push(['PyTorch BLAS', blas]);
   if (torch.length > 0) {
     const tOne = best(torch.map((t) => t.nigOnePassMs));
@@ -213,7 +222,8 @@ export async function main(argv: string[]): Promise<void> {
     rows.push(['PyTorch forward 32×128 (2 threads)', `${f1(tFwd)} pairs/s`]);
     rows.push(['**ratio NIG time celens / PyTorch one-pass** (target ≤ 1.5, at least ≤ 2.5)', `**${f2(nigPerPair / tOne)}**`]);
     rows.push(['ratio NIG time celens / PyTorch per-layer (Captum way)', f2(nigPerPair / tPer)]);
-    rows.push(['**ratio scoring throughput celens / PyTorch** (target ≥ 0.8, at least ≥ 0.4)', `**${f2(pairsPerSec / tFwd)}**`]);
+    rows.push(['**ratio scoring throughput celens / PyTorch** (target ≥ 0.8, at least ≥ 0.4): whole job', `**${f2(pairsPerSec / tFwd)}**`]);
+    rows.push(['ratio scoring throughput celens / PyTorch, steady state (start-up excluded, as PyTorch\'s figure excludes its own)', f2(steadyPerSec / tFwd)]);
     res.torch = torch;
   }
   if (a.scale) {

@@ -5,7 +5,8 @@
  * loading weights only if it scores itself, as the CLI does). Prints `{"ms": …}`: from the job's
  * start (before the pool; after node's start and the imports) to the last score, so every model
  * load and the workers' whole start are included. (Until session 6 the clock started once this
- * thread had loaded its own copy, which hid ~1 s of the workers' start behind that load.)
+ * thread had loaded its own copy, which hid ~1 s of the workers' start behind that load.) Also
+ * prints `steadyPairsPerSec`: the rate once every worker has scored its first batch.
  *
  *   node dist-all/bench/score-job.js MODEL_DIR --pairs 256 --seq 128 --workers 2
  */
@@ -32,6 +33,19 @@ const pool = a.workers > 1 && a.pairs > 32 ? startPool<number[]>(dir, { workers:
 await selectBackend('wasm');
 const model = pool ? await openModel(dir) : await loadModel(dir);
 const encs = unpad(syntheticBatch(model.config, a.pairs, a.seq, 5));
-await scoreEncodedParallel(dir, model, encs, { batchSize: 32 }, { workers: a.workers, backend: 'wasm', pool });
-process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0 })}\n`);
+// Steady state: the pairs scored after every worker finished its first batch (start-up and the
+// first batch's fresh heap pages behind it), over the time they took.
+const first = a.workers * 32;
+let mark: { t: number; done: number } | undefined;
+let last = { t: 0, done: 0 };
+await scoreEncodedParallel(dir, model, encs, {
+  batchSize: 32,
+  onProgress: (done) => {
+    const t = performance.now();
+    if (mark === undefined && done >= first) mark = { t, done };
+    last = { t, done };
+  },
+}, { workers: a.workers, backend: 'wasm', pool });
+const steady = mark !== undefined && last.done > mark.done ? ((last.done - mark.done) * 1000) / (last.t - mark.t) : undefined;
+process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0, steadyPairsPerSec: steady })}\n`);
 await pool?.close();
