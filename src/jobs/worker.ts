@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
-import { loadModel } from '../model/load.js';
+import { loadModelForCompute } from '../model/load.js';
 import type { BertModel } from '../model/bert.js';
 import { padBatch } from '../tokenize/tokenizer.js';
 import { attributeGroup } from '../attribution/attribute.js';
@@ -19,12 +19,11 @@ if (!port) throw new Error('celens attribution worker: run as a worker thread (s
 const init = workerData as WorkerInit;
 
 // Load once, while the first group is on its way; a failure is reported with that group.
-// The float32 copies of the weights (`params`, for export and inspect) are dropped: the tensors
-// on the backend are all a worker needs, and two copies of MiniLM cost ~90 MiB per worker.
+// Only the tensors on the backend are kept (loadModelForCompute: no float32 copies, and on wasm the
+// weights go from the file straight onto the heap).
 const ready = (async (): Promise<BertModel> => {
   await selectBackend(init.backend);
-  const { params: _unused, ...model } = await loadModel(init.modelDir);
-  return model;
+  return loadModelForCompute(init.modelDir);
 })();
 ready.catch(() => undefined);
 

@@ -26,12 +26,18 @@ export interface BertWeights {
 }
 
 export function toWeights(p: BertParams, c: BertConfig): BertWeights {
+  return weightsFrom(p, c, (x) => tf.tensor(x.data, x.shape));
+}
+
+/** The weights with each tensor made by `tensor` from its Param (shape and where its data is). */
+export function weightsFrom(p: BertParams, c: BertConfig, tensor: (x: Param) => tf.Tensor): BertWeights {
   // No tidy needed: every tensor made here is kept as a weight.
   {
-    const t2 = (x: Param): tf.Tensor2D => tf.tensor2d(x.data, x.shape as [number, number]);
+    const t2 = (x: Param): tf.Tensor2D => tensor(x) as tf.Tensor2D;
+    const t1 = (x: Param): tf.Tensor1D => tensor(x) as tf.Tensor1D;
     // One copy of each weight, as stored (ops.ts multiplies by it transposed).
-    const linear = (x: LinearParams): Linear => ({ wT: t2(x.weight), b: tf.tensor1d(x.bias.data) });
-    const norm = (x: NormParams): Norm => ({ gamma: tf.tensor1d(x.weight.data), beta: tf.tensor1d(x.bias.data), eps: c.layerNormEps });
+    const linear = (x: LinearParams): Linear => ({ wT: t2(x.weight), b: t1(x.bias) });
+    const norm = (x: NormParams): Norm => ({ gamma: t1(x.weight), beta: t1(x.bias), eps: c.layerNormEps });
     const w: BertWeights = {
       wordEmbeddings: t2(p.wordEmbeddings),
       positionEmbeddings: t2(p.positionEmbeddings),

@@ -5,6 +5,7 @@
  * any tensor is read: a crafted file gets a SafetensorsError naming the file and tensor, never an
  * allocation the size of its claims.
  */
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { SafetensorsError } from '../errors.js';
@@ -200,6 +201,33 @@ export class SafetensorsReader {
     const bytes = await readExactly(this.fh, this.header.dataStart + t.begin, t.end - t.begin, place);
     // `bytes` was read for this tensor alone: its buffer becomes the tensor's data where it can.
     return { dtype: t.dtype, shape: [...t.shape], data: decode(bytes, t.dtype, place, true) };
+  }
+
+  /**
+   * Reads tensor `name`'s stored bytes into `dest`, which must hold exactly that many, in one
+   * synchronous read: `dest` may be a view of memory that any allocation could detach, such as a
+   * wasm backend's heap, so nothing else may run between the read's start and end.
+   */
+  readIntoSync(name: string, dest: Uint8Array): void {
+    const place = { file: this.file, tensor: name };
+    const t = this.byName.get(name);
+    if (!t) throw new SafetensorsError('no such tensor in the file', place);
+    if (this.closed) throw new SafetensorsError('read after the file was closed', place);
+    const length = t.end - t.begin;
+    if (dest.byteLength !== length) throw new SafetensorsError(`destination holds ${dest.byteLength} bytes, the tensor ${length}`, place);
+    const position = this.header.dataStart + t.begin;
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        n = readSync(this.fh.fd, dest, done, length - done, position + done);
+      } catch (e) {
+        throw new SafetensorsError(`cannot read ${length} bytes at offset ${position} (${errorCode(e)})`, place);
+      }
+      if (n === 0) break;
+      done += n;
+    }
+    if (done !== length) throw new SafetensorsError(`file ended after ${done} of ${length} bytes at offset ${position} (was it truncated?)`, place);
   }
 
   async readAll(): Promise<Map<string, Tensor>> {
