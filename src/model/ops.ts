@@ -162,49 +162,44 @@ function fastActivation<R extends tf.Rank>(x: tf.Tensor<R>, act: HiddenAct): tf.
   return act === 'gelu' ? geluFused(x) : activation(x, act);
 }
 
-function softmaxForward(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
-  return tf.softmax(tf.add(tf.div(s, scale), extMask), -1) as tf.Tensor4D;
-}
-
 /**
- * softmax(s / scale + mask) over the last axis. HF divides the scores after the product; the same
- * order gives the same rounding. The gradient for s is written out (dy·p − p·Σ dy·p, over scale),
- * so the tape keeps p alone and the backward pass frees its temporaries as it goes.
+ * softmax(s / scale + mask) over the last axis with a custom gradient for s, `grad(dy, p, scale)`,
+ * so the tape keeps p alone. HF divides the scores after the product; the same order gives the same
+ * rounding.
  */
-export function maskedSoftmax(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [ss, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const p = softmaxForward(ss, scale, extMask);
-    save([p]);
-    return {
-      value: p,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const sp = saved[0] as tf.Tensor4D;
-        const dyp = tf.mul(dy, sp);
-        return [tf.div(tf.sub(dyp, tf.mul(sp, tf.sum(dyp, -1, true))), scale)];
-      }),
-    };
-  });
-  return f(s) as tf.Tensor4D;
+function softmaxWithGrad(grad: (dy: tf.Tensor, p: tf.Tensor, scale: number) => tf.Tensor) {
+  return (s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D => {
+    const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [ss, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+      const p = tf.softmax(tf.add(tf.div(ss, scale), extMask), -1) as tf.Tensor4D;
+      save([p]);
+      return { value: p, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [grad(dy, saved[0] as tf.Tensor, scale)] };
+    });
+    return f(s) as tf.Tensor4D;
+  };
 }
 
 /**
- * maskedSoftmax with its gradient as one fused kernel (src/backend/softmax.ts: one pass per row, the
- * same formula, the row sum in another order) where the backend has it; the forward is the same
- * ops, so the same probabilities.
+ * softmax(s / scale + mask) over the last axis; the gradient written out (dy·p − p·Σ dy·p, over
+ * scale) in tfjs ops, which the backward pass frees as it goes.
+ */
+export const maskedSoftmax = softmaxWithGrad((dy, p, scale) =>
+  tf.tidy(() => {
+    const dyp = tf.mul(dy, p);
+    return tf.div(tf.sub(dyp, tf.mul(p, tf.sum(dyp, -1, true))), scale);
+  }),
+);
+
+/** maskedSoftmax with the gradient as one kernel (src/backend/softmax.ts). */
+const maskedSoftmaxKernel = softmaxWithGrad((dy, p, scale) => tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { p, dy }, { scale }) as tf.Tensor);
+
+/**
+ * maskedSoftmax with its gradient as one fused kernel (one pass per row, the same formula, the row
+ * sum in another order) where the backend has it; the forward is the same ops, so the same
+ * probabilities.
  */
 function maskedSoftmaxFused(s: tf.Tensor4D, scale: number, extMask: tf.Tensor4D): tf.Tensor4D {
-  if (s.dtype !== 'float32' || !fusedSoftmaxActive()) return maskedSoftmax(s, scale, extMask);
-  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [ss, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const p = softmaxForward(ss, scale, extMask);
-    save([p]);
-    return {
-      value: p,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { p: saved[0] as tf.Tensor, dy }, { scale }) as tf.Tensor],
-    };
-  });
-  return f(s) as tf.Tensor4D;
+  return s.dtype === 'float32' && fusedSoftmaxActive() ? maskedSoftmaxKernel(s, scale, extMask) : maskedSoftmax(s, scale, extMask);
 }
 
 /** Inference: gradients for activations only (linear, layerNorm above), the fused LayerNorm, GELU and softmax gradient. */
