@@ -21,9 +21,7 @@ export interface PathPoint {
 
 /** acc (or 0) plus this chunk's sum, [...shape]. */
 export function pathSum(y: tf.Tensor, g: tf.Tensor, rule: PathSumRule, prev?: PathPoint, acc?: tf.Tensor): tf.Tensor {
-  const C = y.shape[0] as number;
-  if (nigAccumulateActive()) return nigAccumulateFused(y, g, C, rule, y.shape.slice(1), prev, acc);
-  return pathSumOps(y, g, rule, prev, acc);
+  return nigAccumulateActive() ? nigAccumulateFused(y, g, rule, prev, acc) : pathSumOps(y, g, rule, prev, acc);
 }
 
 /** pathSum with tfjs ops, for any backend. */

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GELU_WASM_BASE64 } from './kernels/gelu-wasm.js';
-import { float32Only, heapKernels, heapOffset, requireHeapModule } from './heap-module.js';
+import { float32Only, heapKernels, heapOffset, requireHeapModule, sameShape } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const GELU_KERNEL = 'CelensGelu';
@@ -30,7 +30,7 @@ function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
   float32Only(GELU_GRAD_KERNEL, [x, dy]);
-  if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`${GELU_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match x [${x.shape.join(',')}]`);
+  sameShape(GELU_GRAD_KERNEL, ['dy', dy], ['x', x]);
   const out = b.makeOutput([...x.shape], 'float32');
   const n = x.shape.reduce((p, q) => p * q, 1);
   if (n > 0) (requireHeapModule(b, GELU_WASM_BASE64, GELU_GRAD_KERNEL).gelu_backward as Backward)(heapOffset(b, x), heapOffset(b, dy), heapOffset(b, out), n);

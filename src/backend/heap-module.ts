@@ -67,6 +67,11 @@ export function requireHeapModule(backend: WasmBackendLike, base64: string, kern
   return e;
 }
 
+/** Refuses a gradient whose shape differs from the tensor it goes with, naming the kernel and both. */
+export function sameShape(kernel: string, [aName, a]: [string, tf.TensorInfo], [bName, b]: [string, tf.TensorInfo]): void {
+  if (!tf.util.arraysEqual(a.shape, b.shape)) throw new Error(`${kernel}: ${aName} [${a.shape.join(',')}] does not match ${bName} [${b.shape.join(',')}]`);
+}
+
 /** Refuses any input that is not float32, naming the kernel. */
 export function float32Only(kernel: string, ts: readonly tf.TensorInfo[]): void {
   for (const t of ts) if (t.dtype !== 'float32') throw new Error(`${kernel}: float32 only, got ${t.dtype}`);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYERNORM_WASM_BASE64 } from './kernels/layernorm-wasm.js';
-import { float32Only, heapKernels, heapOffset, requireHeapModule } from './heap-module.js';
+import { float32Only, heapKernels, heapOffset, requireHeapModule, sameShape } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const LAYERNORM_KERNEL = 'CelensLayerNorm';
@@ -42,7 +42,7 @@ function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, normed, rstd, gamma } = inputs as { dy: tf.TensorInfo; normed: tf.TensorInfo; rstd: tf.TensorInfo; gamma: tf.TensorInfo };
   const H = dy.shape[dy.shape.length - 1] as number;
   check(LAYERNORM_GRAD_KERNEL, [dy, normed, rstd, gamma], H);
-  if (!tf.util.arraysEqual(dy.shape, normed.shape)) throw new Error(`${LAYERNORM_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match normed [${normed.shape.join(',')}]`);
+  sameShape(LAYERNORM_GRAD_KERNEL, ['dy', dy], ['normed', normed]);
   const rows = dy.shape.slice(0, -1).reduce((p, q) => p * q, 1);
   const dx = b.makeOutput([...dy.shape], 'float32');
   if (rows > 0) (requireHeapModule(b, LAYERNORM_WASM_BASE64, LAYERNORM_GRAD_KERNEL).layernorm_backward as Backward)(heapOffset(b, dy), heapOffset(b, normed), heapOffset(b, rstd), heapOffset(b, gamma), heapOffset(b, dx), rows, H);

@@ -46,18 +46,16 @@ export const registerWasmNigAccumulate = kernels.register;
 export const nigAccumulateActive = kernels.active;
 
 /**
- * acc + Σ_k w_k (y_k − y_{k−1}) over the `points` path points of y and g ([points, ...shape]),
- * y_{−1} = prevY (or y_0 on the path's first chunk); acc omitted = 0. On the kernel's backend only.
+ * acc + Σ_k w_k (y_k − y_{k−1}) over the path points of y and g ([points, ...shape]), y_{−1} =
+ * prev.y (or y_0 on the path's first chunk); acc omitted = 0. On the kernel's backend only.
  */
 export function nigAccumulateFused(
   y: tf.Tensor,
   g: tf.Tensor,
-  points: number,
   rule: keyof typeof NIG_RULE_CODES,
-  shape: readonly number[],
   prev?: { y: tf.Tensor; g: tf.Tensor },
   acc?: tf.Tensor,
 ): tf.Tensor {
   const inputs: Record<string, tf.Tensor> = { y, g, ...(prev && { prevY: prev.y, prevG: prev.g }), ...(acc && { acc }) };
-  return tf.engine().runKernel(NIG_ACCUMULATE_KERNEL, inputs as tf.NamedTensorMap, { points, rule: NIG_RULE_CODES[rule], shape: [...shape] }) as tf.Tensor;
+  return tf.engine().runKernel(NIG_ACCUMULATE_KERNEL, inputs as tf.NamedTensorMap, { points: y.shape[0] ?? 0, rule: NIG_RULE_CODES[rule], shape: y.shape.slice(1) }) as tf.Tensor;
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SOFTMAX_WASM_BASE64 } from './kernels/softmax-wasm.js';
-import { float32Only, heapKernels, heapOffset, requireHeapModule } from './heap-module.js';
+import { float32Only, heapKernels, heapOffset, requireHeapModule, sameShape } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 
 export const SOFTMAX_GRAD_KERNEL = 'CelensMaskedSoftmaxGrad';
@@ -25,7 +25,7 @@ function backward({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
   float32Only(SOFTMAX_GRAD_KERNEL, [p, dy]);
   const [B, heads, Tq, T] = scoresShape(SOFTMAX_GRAD_KERNEL, p);
-  if (!tf.util.arraysEqual(p.shape, dy.shape)) throw new Error(`${SOFTMAX_GRAD_KERNEL}: dy [${dy.shape.join(',')}] does not match p [${p.shape.join(',')}]`);
+  sameShape(SOFTMAX_GRAD_KERNEL, ['dy', dy], ['p', p]);
   const out = b.makeOutput([...p.shape], 'float32');
   const rows = B * heads * Tq;
   if (rows > 0 && T > 0) {

@@ -70,16 +70,16 @@ export async function setup(args: BackendArgs & HubArgs & { model: string }, res
 }
 
 /**
- * As setup, but only opened (config now, weights on first use) where `pool` says a worker pool
- * was started for the job: the workers load their own copies, and this thread reads the weights
+ * As setup, but only opened (config now, weights on first use) where a worker pool was started
+ * for the job (`pooled`): the workers load their own copies, and this thread reads the weights
  * only if it ends up computing (openModel).
  */
 export async function setupFor(
   args: BackendArgs & HubArgs & { model: string },
   resolved: string,
-  pool: unknown,
+  pooled: boolean,
 ): Promise<{ model: LoadedModel | OpenedModel; dir: string }> {
-  if (pool === undefined) return setup(args, resolved);
+  if (!pooled) return setup(args, resolved);
   const { note } = await selectBackend(args.backend);
   if (note) process.stderr.write(`celens: ${note}\n`);
   return { model: await openModel(resolved), dir: resolved };

@@ -6,6 +6,7 @@ import { paramsFromStateDict } from '../weights/hf-names.js';
 import type { BertParams } from '../weights/hf-names.js';
 import { exists, readStateDict, WEIGHTS_FILE } from '../weights/sharded.js';
 import { SafetensorsReader } from '../weights/safetensors.js';
+import { LITTLE_ENDIAN } from '../weights/dtypes.js';
 import type { Tensor } from '../weights/safetensors.js';
 import type { WasmBackendLike } from '../backend/heap-module.js';
 import type { BertModel } from './bert.js';
@@ -35,8 +36,6 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   return { config, weights: toWeights(params, config), source: dir, params, unused, dtypes };
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
  * loadModel for a thread that only computes (a worker of a pool): the same checks and the same
  * weights, without `params`, and on the wasm backend each float32 tensor of a single
@@ -47,6 +46,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export async function loadModelForCompute(dir: string, opts: LoadOptions = {}): Promise<BertModel> {
   const single = join(dir, opts.weightsFile ?? WEIGHTS_FILE);
   if (tf.getBackend() !== 'wasm' || !LITTLE_ENDIAN || !(await exists(single))) return computeOnly(await loadModel(dir, opts));
+  // config.json first, as loadModel reads it (its errors come before the weights').
   const config = await readConfig(join(dir, 'config.json'));
   const r = await SafetensorsReader.open(single);
   const made: tf.Tensor[] = [];

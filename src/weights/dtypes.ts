@@ -29,7 +29,8 @@ export function isFloatDtype(d: Dtype): d is FloatDtype {
   return d === 'F64' || d === 'F32' || d === 'F16' || d === 'BF16';
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Whether this machine stores numbers little-endian, as safetensors does. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** `bytes` is its whole (non-shared) buffer, so a view of that buffer has the right alignment and no other data. */
 function wholeAligned(bytes: Uint8Array, size: number): boolean {

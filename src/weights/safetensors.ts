@@ -174,9 +174,9 @@ export class SafetensorsReader {
       });
       if (!st.isFile()) throw new SafetensorsError('not a regular file', { file });
       const size = st.size;
-      const prefix = await readExactly(fh, 0, Math.min(8, size), { file });
+      const prefix = readExactly(fh, 0, Math.min(8, size), { file });
       const n = parseHeaderLength(prefix, size, file);
-      const header = parseHeader(await readExactly(fh, 8, n, { file }), size - 8 - n, file);
+      const header = parseHeader(readExactly(fh, 8, n, { file }), size - 8 - n, file);
       return new SafetensorsReader(file, header, fh, new Map(header.tensors.map((t) => [t.name, t])));
     } catch (e) {
       await fh.close().catch(() => undefined);
@@ -192,13 +192,19 @@ export class SafetensorsReader {
     return this.byName.get(name);
   }
 
-  async read(name: string): Promise<Tensor> {
+  /** Tensor `name`'s entry and its place for errors; refuses an unknown name or a closed file. */
+  private entry(name: string): { t: TensorInfo; place: ErrorPlace } {
     const place = { file: this.file, tensor: name };
     const t = this.byName.get(name);
     if (!t) throw new SafetensorsError('no such tensor in the file', place);
     if (this.closed) throw new SafetensorsError('read after the file was closed', place);
+    return { t, place };
+  }
+
+  async read(name: string): Promise<Tensor> {
+    const { t, place } = this.entry(name);
     // t.end <= data section size was checked at open, so this allocation is bounded by the file size.
-    const bytes = await readExactly(this.fh, this.header.dataStart + t.begin, t.end - t.begin, place);
+    const bytes = readExactly(this.fh, this.header.dataStart + t.begin, t.end - t.begin, place);
     // `bytes` was read for this tensor alone: its buffer becomes the tensor's data where it can.
     return { dtype: t.dtype, shape: [...t.shape], data: decode(bytes, t.dtype, place, true) };
   }
@@ -209,25 +215,10 @@ export class SafetensorsReader {
    * wasm backend's heap, so nothing else may run between the read's start and end.
    */
   readIntoSync(name: string, dest: Uint8Array): void {
-    const place = { file: this.file, tensor: name };
-    const t = this.byName.get(name);
-    if (!t) throw new SafetensorsError('no such tensor in the file', place);
-    if (this.closed) throw new SafetensorsError('read after the file was closed', place);
+    const { t, place } = this.entry(name);
     const length = t.end - t.begin;
     if (dest.byteLength !== length) throw new SafetensorsError(`destination holds ${dest.byteLength} bytes, the tensor ${length}`, place);
-    const position = this.header.dataStart + t.begin;
-    let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = readSync(this.fh.fd, dest, done, length - done, position + done);
-      } catch (e) {
-        throw new SafetensorsError(`cannot read ${length} bytes at offset ${position} (${errorCode(e)})`, place);
-      }
-      if (n === 0) break;
-      done += n;
-    }
-    if (done !== length) throw new SafetensorsError(`file ended after ${done} of ${length} bytes at offset ${position} (was it truncated?)`, place);
+    fillExactly(this.fh, dest, this.header.dataStart + t.begin, place);
   }
 
   async readAll(): Promise<Map<string, Tensor>> {
@@ -255,13 +246,23 @@ export async function readSafetensors(file: string): Promise<{ metadata: Record<
 }
 
 /** Reads `length` bytes at `position`; a short file or an I/O error is a SafetensorsError at `place`. */
-async function readExactly(fh: FileHandle, position: number, length: number, place: ErrorPlace): Promise<Uint8Array> {
+function readExactly(fh: FileHandle, position: number, length: number, place: ErrorPlace): Uint8Array {
   const buf = new Uint8Array(length);
+  fillExactly(fh, buf, position, place);
+  return buf;
+}
+
+/**
+ * Fills `dest` with the bytes at `position`, synchronously (the caller may hand in a view of
+ * memory that any allocation could detach); a short file or an I/O error is a SafetensorsError.
+ */
+function fillExactly(fh: FileHandle, dest: Uint8Array, position: number, place: ErrorPlace): void {
+  const length = dest.byteLength;
   let done = 0;
   while (done < length) {
     let bytesRead: number;
     try {
-      ({ bytesRead } = await fh.read(buf, done, length - done, position + done));
+      bytesRead = readSync(fh.fd, dest, done, length - done, position + done);
     } catch (e) {
       throw new SafetensorsError(`cannot read ${length} bytes at offset ${position} (${errorCode(e)})`, place);
     }
@@ -271,7 +272,6 @@ async function readExactly(fh: FileHandle, position: number, length: number, pla
   if (done !== length) {
     throw new SafetensorsError(`file ended after ${done} of ${length} bytes at offset ${position} (was it truncated?)`, place);
   }
-  return buf;
 }
 
 function errorCode(e: unknown): string {

@@ -137,7 +137,7 @@ export const attributeCommand: CommandModule<object, AttributeArgs> = {
 };
 
 async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool | undefined): Promise<void> {
-  const { model, dir } = await setupFor(argv, resolved, pool);
+  const { model, dir } = await setupFor(argv, resolved, pool !== undefined);
   try {
     // Validated first (a SiteError before any work), and written in one form: `ffn.pre` and
     // `layer.*.ffn.pre` give the same job header, so either resumes the other.

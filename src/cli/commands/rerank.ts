@@ -99,7 +99,7 @@ export const rerankCommand: CommandModule<object, RerankArgs> = {
     // A rerank scores many batches: with more than one worker, they start loading their model
     // copies now, and this thread reads no weights (closed below, or here if opening fails).
     const pool = poolSize(argv.workers) > 1 ? startPool<number[]>(resolved, { workers: argv.workers, backend: argv.backend }) : undefined;
-    const { model, dir } = await setupFor(argv, resolved, pool).catch(async (e: unknown) => {
+    const { model, dir } = await setupFor(argv, resolved, pool !== undefined).catch(async (e: unknown) => {
       await pool?.close();
       throw e;
     });

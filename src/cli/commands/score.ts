@@ -66,7 +66,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
 };
 
 async function score(argv: ScoreArgs, pairs: Array<[string, string]>, resolved: string, pool: WorkerPool<number[]> | undefined): Promise<void> {
-  const { model, dir } = await setupFor(argv, resolved, pool);
+  const { model, dir } = await setupFor(argv, resolved, pool !== undefined);
   const bar = progressBar('score');
   try {
     const rule = relevanceRule(model.config, argv.activation);
