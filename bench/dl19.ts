@@ -5,7 +5,7 @@
  * longest pair — what `scoreEncoded` does when reranking.
  */
 import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 import { bertForward } from '../src/model/bert.js';
 import type { BertModel } from '../src/model/bert.js';
 import { disposeInputs, toInputs } from '../src/model/inputs.js';

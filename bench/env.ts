@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 
 export interface Environment {
   node: string;
@@ -26,7 +26,7 @@ export async function environment(): Promise<Environment> {
   const c = cpus();
   return {
     node: process.version,
-    tfjs: tf.version.tfjs,
+    tfjs: tf.version_core,
     tfjsBackendWasm: wasm.version_wasm,
     platform: `${process.platform}-${process.arch}`,
     cpuModel: c[0]?.model.trim() ?? 'unknown',

@@ -2,7 +2,7 @@
  * Forward throughput on a synthetic batch shaped like torch_nig.py's: random ids in [1000, vocab),
  * token type 0 for the first third of the positions and 1 after, full attention mask.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 import { bertForward } from '../src/model/bert.js';
 import type { BertModel } from '../src/model/bert.js';
 import { disposeInputs, toInputs } from '../src/model/inputs.js';

@@ -23,7 +23,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';

@@ -6,7 +6,7 @@
  * as `linear`, which tfjs records as "unnamed scope" or by scope name) contain other kernels'
  * time: they are listed apart and left out of the total. Profiling adds overhead per kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 
 export interface KernelShare {
   kernel: string;

@@ -1,6 +1,6 @@
 /** One backend's measurements, in order: load, forward, DL19, forward+backward, profile, memory. */
 import { loadavg } from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 import { selectBackend } from '../src/backend/select.js';
 import type { BackendName } from '../src/backend/select.js';
 import { disposeModel, loadModel } from '../src/model/load.js';

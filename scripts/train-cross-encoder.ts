@@ -19,7 +19,7 @@
  * shares, one computed here and one on each worker thread (src/training/parallel.ts), and the
  * gradients combined as the full batch's; only float summation order differs from one thread.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/backend/tf.js';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@
  * only the suffix runs per α point. Rules: `left` (α = k/m), `trapezoid`, `gauss-legendre`
  * (Captum's default). Completeness: Σ attributions = F(y) − F(0) up to the quadrature error.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { attentionOutStage, attentionResidualStage, embedStage, ffnStage, ffnStageFromPost, ffnStageFromPre, forwardContext, headStage, layerStage, neuronMask } from '../model/bert.js';
 import type { BertModel, ForwardContext } from '../model/bert.js';
 import { ffnIn, ffnPost } from '../model/ffn.js';

@@ -19,7 +19,7 @@
  * integration error (reported per layer). The FFN sites are not cuts (the residual bypasses
  * them): their sums are not expected to equal the change in F.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertModel } from '../model/bert.js';
 import type { TokenBatch } from '../tokenize/encode.js';
 import type { Masks } from '../model/masks.js';

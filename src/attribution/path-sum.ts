@@ -8,7 +8,7 @@
  * On wasm one kernel pass (backend/nig-accumulate.ts) does what pathSumOps does with tfjs ops, with
  * the same float32 operations in the same order (same bits; tested); elsewhere the ops run.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { nigAccumulateActive, nigAccumulateFused } from '../backend/nig-accumulate.js';
 
 export type PathSumRule = 'right' | 'left' | 'trapezoid';

@@ -3,7 +3,7 @@
  * or `class:N` (softmax probability of class N, for multi-label heads such as MonoBERT; default
  * `class:1`, the "relevant" class of 2-label rerankers).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { UsageError } from '../errors.js';
 import type { BertConfig } from '../weights/config.js';
 

@@ -5,7 +5,7 @@
  * the forward (bench/results/), against ~1 ms for whole-row copies. Out-of-range ids are tfjs'
  * own error, with its message; other axes, batch dimensions and dtypes go to tfjs' kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { replaceWasmKernel } from './replace-kernel.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 

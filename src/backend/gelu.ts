@@ -4,7 +4,7 @@
  * with its own pass and output tensor. Registered for the wasm backend under celens' own kernel
  * names; src/model/ops.ts uses them where they are registered and the tfjs ops elsewhere.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { GELU_WASM_BASE64 } from './kernels/gelu-wasm.js';
 import { float32Only, heapKernels, heapOffset, requireHeapModule, sameShape } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';

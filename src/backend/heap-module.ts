@@ -3,7 +3,7 @@
  * instantiated against the backend's own WebAssembly.Memory, so tensors are read and written in
  * place, with no copy. One instance per module and backend (a worker thread has its own backend).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 
 /** The few WebAssembly globals used here (the project's lib settings carry no WebAssembly types). */
 interface WebAssemblyApi {

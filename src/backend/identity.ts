@@ -7,7 +7,7 @@
  * and count one more reference, as tfjs-wasm's Reshape and the cpu backend's Identity do.
  * Strings go to tfjs' kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { replaceWasmKernel } from './replace-kernel.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 

@@ -4,7 +4,7 @@
  * of the backward) that compose them, each its own pass and tensor. Registered for the wasm
  * backend under celens' own names; src/model/ops.ts uses them where they are registered.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { LAYERNORM_WASM_BASE64 } from './kernels/layernorm-wasm.js';
 import { float32Only, heapKernels, heapOffset, requireHeapModule, sameShape } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';

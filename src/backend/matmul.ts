@@ -9,7 +9,7 @@
  * backend's own WebAssembly.Memory. Shapes it does not cover (non-float32, batch dimensions that
  * broadcast other than "one side has a single matrix") go to tfjs' kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { MATMUL_WASM_BASE64 } from './kernels/matmul-wasm.js';
 import { isCelensKernel, replaceWasmKernel } from './replace-kernel.js';
 import { heapModule, heapOffset } from './heap-module.js';

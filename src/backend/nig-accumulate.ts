@@ -5,7 +5,7 @@
  * (test/backend/nig-accumulate.test.ts). Registered for wasm under celens' kernel name; nig.ts
  * uses it where it is active and the tfjs ops elsewhere.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { NIGACC_WASM_BASE64 } from './kernels/nigacc-wasm.js';
 import { float32Only, heapKernels, heapOffset, requireHeapModule } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';

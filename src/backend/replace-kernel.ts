@@ -3,7 +3,7 @@
  * for what the replacement does not cover. The config keeps tfjs' setupFunc/disposeFunc: tfjs'
  * kernels bind their C functions there, and the fallback needs them.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 
 interface Marked {
   celens?: boolean;

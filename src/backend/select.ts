@@ -3,7 +3,8 @@
  * TensorFlow backends come from optional packages that users install themselves
  * (`@tensorflow/tfjs-node`, `@tensorflow/tfjs-node-gpu`) and are imported only when asked for.
  */
-import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import * as tf from './tf.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { BackendError } from '../errors.js';
 
@@ -20,7 +21,8 @@ let wasmLoaded = false;
 
 async function loadWasm(): Promise<void> {
   if (wasmLoaded) return;
-  await import('@tensorflow/tfjs-backend-wasm');
+  // require, not import: see tf.ts (the scan of the CommonJS bundle an import starts with).
+  createRequire(import.meta.url)('@tensorflow/tfjs-backend-wasm');
   wasmLoaded = true;
 }
 

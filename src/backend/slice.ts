@@ -5,7 +5,7 @@
  * ≈ 4 ms each that way, 23% of NIG time (bench/results/). This kernel copies only the slice,
  * from a view of the heap. Non-contiguous and string slices go to tfjs' kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { replaceWasmKernel } from './replace-kernel.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';
 

@@ -5,7 +5,7 @@
  * forward stays tfjs' (XNNPACK's softmax beat a SIMD128 one written here: 0.55 vs 0.66 ms for
  * [2, 12, 128, 128] on this project's machine).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { SOFTMAX_WASM_BASE64 } from './kernels/softmax-wasm.js';
 import { float32Only, heapKernels, heapOffset, requireHeapModule, sameShape } from './heap-module.js';
 import type { KernelArgs, WasmBackendLike } from './heap-module.js';

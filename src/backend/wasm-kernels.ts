@@ -8,7 +8,7 @@
  * work is one pass over the gathered gradient, small next to the matMuls around it. The sum runs
  * in segment-id order, as tfjs' cpu kernel does, so both backends add in the same order.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.js';
 import { registerWasmMatMul } from './matmul.js';
 import { registerWasmSlice } from './slice.js';
 import { registerWasmGelu } from './gelu.js';

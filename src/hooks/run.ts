@@ -11,7 +11,7 @@
  * is checked by resolveSites, the one check the CLI uses too: an unknown name or a layer the model
  * lacks is a SiteError before any work, never silently ignored.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { bertForward } from '../model/bert.js';
 import type { BertInputs, BertModel, SiteHook } from '../model/bert.js';
 import type { Masks } from '../model/masks.js';

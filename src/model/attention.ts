@@ -3,7 +3,7 @@
  * parts around the `attn.out` site: the block's output projection (self-output dense; its dropout
  * is the identity in eval), then the residual add and LayerNorm.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { maskedSoftmax } from './ops.js';
 import type { ModelOps } from './ops.js';
 import type { LayerWeights } from './params.js';

@@ -6,7 +6,7 @@
  * The stages are exported so that methods which restart the model mid-way (layer IG) reuse the
  * same code rather than a copy.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertConfig } from '../weights/config.js';
 import { attentionOutput, attentionResidual } from './attention.js';
 import { embed } from './embeddings.js';

@@ -1,5 +1,5 @@
 /** BertEmbeddings: word + token type + position, then LayerNorm (HF modeling_bert.py order). */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertWeights } from './params.js';
 
 /**

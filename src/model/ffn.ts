@@ -1,5 +1,5 @@
 /** BertIntermediate + BertOutput: dense → activation → (neuron mask) → dense, residual LayerNorm. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { HiddenAct } from '../weights/config.js';
 import type { ModelOps } from './ops.js';
 import type { LayerWeights } from './params.js';

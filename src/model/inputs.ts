@@ -3,7 +3,7 @@
  * id or an over-long sequence is a ShapeError naming the tensor — never a crash deep in tfjs or a
  * silent out-of-range gather (tfjs clamps gather indices on some backends).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { ShapeError } from '../errors.js';
 import type { BertConfig } from '../weights/config.js';
 import type { BertInputs } from './bert.js';

@@ -1,5 +1,5 @@
 /** A model folder in HF layout (config.json + model.safetensors or shards) → a runnable BertModel. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { join } from 'node:path';
 import { readConfig } from '../weights/config.js';
 import { paramsFromStateDict } from '../weights/hf-names.js';

@@ -8,7 +8,7 @@
  * which needs weight gradients too, brings its own primitives (src/training/ops.ts) through a
  * model's `ops` (see ModelOps).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { HiddenAct } from '../weights/config.js';
 import { fusedGeluActive, GELU_GRAD_KERNEL, GELU_KERNEL } from '../backend/gelu.js';
 import { fusedLayerNormActive, LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL } from '../backend/layernorm.js';

@@ -1,5 +1,5 @@
 /** BertParams (plain arrays, HF layout) → the tfjs tensors the model runs on. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertConfig } from '../weights/config.js';
 import type { BertParams, LinearParams, NormParams, Param } from '../weights/hf-names.js';
 import type { Linear, Norm } from './ops.js';

@@ -3,7 +3,7 @@
  * an activation is asked for (commands ask for the model's rule, relevance.ts). Pairs are sorted by
  * token length and batched, so little work goes to padding; scores come back in input order.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertModel } from './bert.js';
 import { bertForward } from './bert.js';
 import { toInputs, disposeInputs } from './inputs.js';

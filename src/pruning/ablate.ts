@@ -5,7 +5,7 @@
  * layer's input on-distribution: it is a hook on `layer.{l}.ffn.post`, post' = post·keep + mean·(1−keep).
  * With all-zero means it computes exactly what the zero mask does (the add of 0 is exact).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { UsageError } from '../errors.js';
 import type { SiteHook } from '../model/bert.js';
 import type { Masks } from '../model/masks.js';

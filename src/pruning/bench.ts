@@ -3,7 +3,7 @@
  * synthetic batch through both, after a warm-up, median wall time of `runs` forward passes each.
  * Token ids are drawn with a fixed seed; their values do not change the work done.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertModel } from '../model/bert.js';
 import { bertForward } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';

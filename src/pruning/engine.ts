@@ -6,7 +6,7 @@
  * byte budget; a cell restarts from the latest kept point at or before its first masked stage.
  * Restarting changes no bit: the skipped stages are the unpruned ones, run on the same batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertModel } from '../model/bert.js';
 import { embedStage, forwardContext } from '../model/bert.js';
 import { disposeInputs, toInputs } from '../model/inputs.js';

@@ -12,7 +12,7 @@
  * handed to `--magnitude` on its own.
  */
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { CelensError } from '../errors.js';
 import { readTextIfExists, writeFileAtomic } from '../formats/files.js';
 import { parseJson } from '../formats/json.js';

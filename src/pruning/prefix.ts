@@ -10,7 +10,7 @@
  * A cell that masks FFN neurons of layer f (and nothing earlier) starts at 2f+1; one that masks
  * heads of layer f at 2f. The stages are bert.ts's own, so a restarted forward is the same code.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertInputs, ForwardContext } from '../model/bert.js';
 import { attentionStage, embedStage, ffnStage, headStage } from '../model/bert.js';
 import type { Masks } from '../model/masks.js';

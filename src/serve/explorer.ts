@@ -4,7 +4,7 @@
  * one loaded model and tokenizer. Every job takes a JobControl: it reports progress and calls its
  * checkpoint between units of work (a scoring batch, an α chunk), where a cancelled job stops.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { attribute } from '../attribution/attribute.js';
 import { SEGMENT_NAMES } from '../attribution/baselines.js';
 import type { Segments } from '../attribution/baselines.js';

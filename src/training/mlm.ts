@@ -5,7 +5,7 @@
  * word embeddings, tied, plus a bias), under HF's names, so a pre-trained folder loads as a
  * cross-encoder (the loader sets `cls.*` aside) and `--init-from` takes its encoder.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { encoderStage, forwardContext } from '../model/bert.js';
 import type { Linear, Norm } from '../model/ops.js';
 import { mulberry32 } from '../util/random.js';
@@ -133,7 +133,7 @@ export function mlmLossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], positi
   if (positions.length !== labels.length || positions.length === 0) throw new Error(`MLM: ${positions.length} positions for ${labels.length} labels (need as many, at least one)`);
   const V = tb.model.config.vocabSize;
   const pos = tf.tensor1d(positions, 'int32');
-  const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), V).toFloat());
+  const onehot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), V), 'float32'));
   try {
     return gradsByName([...tb.variables], () => tf.neg(tf.div(tf.sum(tf.mul(mlmLogProbs(tb, inputs, pos), onehot)), positions.length)) as tf.Scalar);
   } finally {

@@ -3,7 +3,7 @@
  * gradients for their parameters too, so that `tf.variableGrads` reaches every weight. A
  * TrainableBert carries them as its model's `ops`; the forward (src/model/bert.ts) is unchanged.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { activation, normalize } from '../model/ops.js';
 import type { Linear, ModelOps, Norm } from '../model/ops.js';
 

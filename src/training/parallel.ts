@@ -5,7 +5,7 @@
  * (step.ts: combineShares), clips, and sends the final gradients back so that each worker applies
  * the same AdamW update to its own copy. Only gradients cross threads, as transferred buffers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

@@ -4,7 +4,7 @@
  * combination of gradients computed on several threads. It lives under src/ (not scripts/) so
  * that `npm run build` compiles it to dist/ next to the worker, which cannot load .ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { bertForward } from '../model/bert.js';
 import type { TokenBatch } from '../tokenize/encode.js';
 import { gradsByName } from './trainable.js';

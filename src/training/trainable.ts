@@ -5,7 +5,7 @@
  * forward multiplies by, and turned back on save. The forward is bert.ts' own code: the model
  * carries training's primitives (./ops.ts), whose gradients reach the weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import type { BertConfig } from '../weights/config.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
 import type { BertModel } from '../model/bert.js';

@@ -5,7 +5,7 @@
  * same AdamW arithmetic, so that its copy stays bit-identical without weights crossing threads.
  * Runs from dist/ or dist-all/ (a worker cannot load .ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../backend/tf.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
 import { parseConfig } from '../weights/config.js';

@@ -8,10 +8,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = process.cwd();
 
-/** Every specifier a module imports or re-exports statically. */
+/** Every specifier a module imports or re-exports statically, or requires (backend/tf.ts requires tfjs). */
 function specifiers(source: string): string[] {
   const out: string[] = [];
   for (const m of source.matchAll(/^\s*(?:import|export)\s+(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) out.push(m[1] as string);
+  for (const m of source.matchAll(/\b(?:require|createRequire\([^()]*\))\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1] as string);
   return out;
 }
 

@@ -5,7 +5,7 @@
  * (Gauss–Legendre nodes lack the ends, which NIG requires: there the ends are added and the two
  * end intervals that Captum leaves out are taken off again, from first principles).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { layerIgBatch } from '../../src/attribution/layer-ig.js';
 import { nigBatch } from '../../src/attribution/nig.js';
 import { gaussLegendre, inclusiveAlphas } from '../../src/attribution/quadrature.js';

@@ -5,7 +5,7 @@
  * agrees with a fine uniform one; grids that miss an end, or are not ascending, are refused (the
  * old engine took Gauss–Legendre nodes and silently dropped [0, α_0] and [α_last, 1]).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { attribute, unpad } from '../../src/attribution/attribute.js';
 import { nigBatch } from '../../src/attribution/nig.js';
 import { NIG_RULES } from '../../src/attribution/nig.js';

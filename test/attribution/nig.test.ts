@@ -3,7 +3,7 @@
  * summed and per-segment attributions, F(x), F(x′) and the completeness deltas, for both
  * baselines, both targets, both rules and the three sites, on cpu and wasm. Tolerance 1e-5 abs (observed ≤ 7e-7).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { nigBatch } from '../../src/attribution/nig.js';
 import type { NigRule } from '../../src/attribution/nig.js';
 import { baselineIds } from '../../src/attribution/baselines.js';

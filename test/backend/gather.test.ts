@@ -4,7 +4,7 @@
  * empty ids; an out-of-range id is tfjs' own error; axis 1, left to tfjs, still gives tfjs' result;
  * the gradient (UnsortedSegmentSum) is unchanged.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { isCelensKernel } from '../../src/backend/replace-kernel.js';
 

@@ -6,7 +6,7 @@
  * length (the 16-, 4- and 1-element paths), NaN and ±∞, the kernel behind the inference model's
  * activation and its gradient, and the training model keeping tfjs' composed ops.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { fusedGeluActive, GELU_KERNEL } from '../../src/backend/gelu.js';
 import { GELU_SOURCE_SHA256, GELU_WASM_BASE64 } from '../../src/backend/kernels/gelu-wasm.js';

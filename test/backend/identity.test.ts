@@ -3,7 +3,7 @@
  * clone reads the same values, outlives its source, frees the buffer only with the last tensor,
  * and a custom gradient's saved tensors no longer grow the heap.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 
 interface BackendDataIds {

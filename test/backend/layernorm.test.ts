@@ -5,7 +5,7 @@
  * tail past the last 4 and inputs of rank 2 and 3; rows are independent of each other; no tensor leaks.
  * Bounds: 1e-6 relative to the row's scale for y, 1e-5 for dx (float32 sums over ≤ 384 terms).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { fusedLayerNormActive } from '../../src/backend/layernorm.js';
 import { LAYERNORM_SOURCE_SHA256 } from '../../src/backend/kernels/layernorm-wasm.js';

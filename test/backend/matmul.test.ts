@@ -7,7 +7,7 @@
  * products, Higham's γ_K with margin), which a wrong index, a dropped term or a transposed
  * operand breaks by orders of magnitude.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { wasmMatMulActive } from '../../src/backend/matmul.js';
 import { MATMUL_SOURCE_SHA256 } from '../../src/backend/kernels/matmul-wasm.js';

@@ -4,7 +4,7 @@
  * without a previous point and an accumulator, 1–3 points per chunk, sizes that are not multiples
  * of the SIMD width; and against the sum written out in float64.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { nigAccumulateActive, NIG_ACCUMULATE_KERNEL } from '../../src/backend/nig-accumulate.js';
 import { NIGACC_SOURCE_SHA256 } from '../../src/backend/kernels/nigacc-wasm.js';

@@ -1,5 +1,5 @@
 /** The wasm Slice (src/backend/slice.ts) gives exactly tf.slice's values, for every kind of slice. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 
 const CASES: Array<{ shape: number[]; begin: number[]; size: number[]; dtype: 'float32' | 'int32' | 'bool' }> = [

@@ -4,7 +4,7 @@
  * a SIMD tail; and through INFERENCE_OPS (the same probabilities as maskedSoftmax, bit for bit,
  * and its gradient) against maskedSoftmax's tfjs ops.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { fusedSoftmaxActive, SOFTMAX_GRAD_KERNEL } from '../../src/backend/softmax.js';
 import { SOFTMAX_SOURCE_SHA256 } from '../../src/backend/kernels/softmax-wasm.js';

@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { bertForward } from '../../src/model/bert.js';
 import { disposeModel, loadModel } from '../../src/model/load.js';
 import { runCli } from '../helpers/cli.js';

@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { attribute } from '../../src/attribution/attribute.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { DEFAULT_MODEL_DIR } from '../../src/defaults.js';

@@ -1,5 +1,5 @@
 /** Runs a describe block once per backend that works here (cpu and wasm), as tfjs' ALL_ENVS does. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import type { BackendName } from '../../src/backend/select.js';
 

@@ -1,6 +1,6 @@
 /** The shared tiny-bert-ce fixture, read in place, and the one map from its names to our sites. */
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { readSafetensors } from '../../src/weights/safetensors.js';
 import type { Tensor } from '../../src/weights/safetensors.js';
 import { toInt32 } from '../../src/weights/dtypes.js';

@@ -3,7 +3,7 @@
  * and its gradient g = ∂F/∂y at x′ + α(x − x′) (no chunks, no carried-over points, nothing of the
  * engine's), and the rule's Riemann–Stieltjes sum Σ_k w(g)·(y_{k+1} − y_k) is formed in float64.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { runModel, disposeRun } from '../../src/hooks/run.js';
 import { baselineIds } from '../../src/attribution/baselines.js';
 import type { BaselineKind } from '../../src/attribution/baselines.js';

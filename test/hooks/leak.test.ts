@@ -1,5 +1,5 @@
 /** No tensor leaks: 100 forward + gradient calls leave tf.memory().numTensors where it was. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import { runModel, disposeRun } from '../../src/hooks/run.js';
 import { allSites } from '../../src/model/sites.js';

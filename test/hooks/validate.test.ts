@@ -7,7 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { SiteError, ShapeError } from '../../src/errors.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { attribute, unpad } from '../../src/attribution/attribute.js';
 import { planGroups } from '../../src/attribution/plan.js';
 import { runAttributeJob, journalPath } from '../../src/jobs/job.js';

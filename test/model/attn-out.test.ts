@@ -10,7 +10,7 @@
  *     intervention, and the Gauss–Legendre sum meets F(y) − F(0).
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';
 import { runModel, disposeRun } from '../../src/hooks/run.js';

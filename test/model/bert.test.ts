@@ -5,7 +5,7 @@
  * (printed) are ≈ 2e-6 on cpu and wasm, while GELU's tanh form or a LayerNorm eps of 1e-5 instead of
  * 1e-12 moves the outputs by more than 1e-5.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';
 import { runModel, disposeRun } from '../../src/hooks/run.js';

@@ -7,7 +7,7 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { disposeModel, loadModel, loadModelForCompute } from '../../src/model/load.js';
 import { weightTensors } from '../../src/model/params.js';

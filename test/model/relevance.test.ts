@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
 import { parseConfig } from '../../src/weights/config.js';
 import { describeRule, relevanceRule } from '../../src/model/relevance.js';

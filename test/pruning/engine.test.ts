@@ -3,7 +3,7 @@
  * restarting from cached residual streams changes no bit, mean ablation with all-zero means is
  * zero ablation, and no tensor is left behind.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import type { LoadedModel } from '../../src/model/load.js';
 import { parseMasks } from '../../src/model/masks.js';

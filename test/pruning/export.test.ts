@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { UsageError } from '../../src/errors.js';
 import { bertForward } from '../../src/model/bert.js';
 import type { BertModel } from '../../src/model/bert.js';

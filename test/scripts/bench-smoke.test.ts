@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { makeRandomModel } from '../../scripts/make-random-model.js';
 import { disposeModel, loadModel } from '../../src/model/load.js';
 import { bertForward } from '../../src/model/bert.js';

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { Xoshiro128, fnv1a, makeRandomModel, PRESETS, resolveShape, tokenizerJsonVocabSize, vocabTxtSize } from '../../scripts/make-random-model.js';
 import type { ModelShape } from '../../scripts/make-random-model.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';

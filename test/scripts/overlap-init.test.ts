@@ -4,7 +4,7 @@
  * than chance, while the plain initialisation it starts from does not.
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { bertForward } from '../../src/model/bert.js';
 import { trainableBert } from '../../src/training/trainable.js';

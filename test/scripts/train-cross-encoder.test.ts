@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { learningRate, train } from '../../scripts/train-cross-encoder.js';
 import { combineShares, lossAndGrads, shareSizes } from '../../src/training/step.js';
 import { trainableBert } from '../../src/training/trainable.js';

@@ -7,7 +7,7 @@
  *     in float64 loops on the fixture's last hidden states (HF's `outputs.hidden_states.3`), 1e-4 abs;
  *   - ∂L/∂cls.predictions.bias[v] = (1/M) Σᵢ (pᵢ[v] − 1[labelᵢ = v]) (softmax cross-entropy), 1e-6 abs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import { maskBatch, mlmLogProbs, mlmLossAndGrads, randomMlmHead } from '../../src/training/mlm.js';
 import type { MaskingOptions } from '../../src/training/mlm.js';

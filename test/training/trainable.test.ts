@@ -7,7 +7,7 @@
  *     looked-up word-embedding input, differentiated by the inference model (NIG's path input).
  * Tolerance 1e-4 abs (float32; the sums are over at most a few dozen terms).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/backend/tf.js';
 import { bertForward } from '../../src/model/bert.js';
 import { lookup } from '../../src/model/embeddings.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
