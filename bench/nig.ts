@@ -7,7 +7,8 @@
  * - `celens attribute MODEL --inputs 8×128 --steps 20` with the defaults (every core), wall time
  *   per pair and the process's peak RSS; next to torch_nig.py's one-pass NIG per pair;
  * - scoring 256×128 pairs as `celens score`/`rerank` score them (bench/score-job.ts), pairs/s;
- *   next to torch_nig.py's forward at 32×128;
+ *   next to torch_nig.py's forward at 32×128 (after its warm-up), and both as whole fresh processes
+ *   (spawn to exit) next to the same job in PyTorch (bench/torch_score_job.py);
  * - 1 vs 2 workers on a 20-pair and a 2-pair attribute job (once each);
  * - matMul GFLOP/s against this core's measured WebAssembly SIMD128 peak, and a per-kernel profile
  *   of one NIG pair in this process.
@@ -99,11 +100,30 @@ interface ScoreRun {
   ms: number;
   /** Pairs/s once every worker has scored its first batch. */
   steadyPairsPerSec: number | undefined;
+  /** The whole process, from spawn to exit (node's start and the imports included). */
+  processMs: number;
 }
 
 async function scoreJob(n: number, workers: number): Promise<ScoreRun> {
+  const t0 = performance.now();
   const { stdout } = await run(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers)], { timeout: 1_800_000 });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ScoreRun;
+  const processMs = performance.now() - t0;
+  return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Omit<ScoreRun, 'processMs'>), processMs };
+}
+
+interface TorchScore {
+  /** The whole process, from spawn to exit (the interpreter's start and `import torch` included). */
+  processMs: number;
+  steadyPairsPerSec: number;
+  importMs: number;
+}
+
+/** The same scoring job in PyTorch as a fresh process does it (bench/torch_score_job.py), timed the same way. */
+async function torchScoreJob(n: number, threads: number): Promise<TorchScore> {
+  const t0 = performance.now();
+  const { stdout } = await run('/usr/bin/python3', ['bench/torch_score_job.py', '--pairs', String(n), '--seq', String(T), '--threads', String(threads)], { timeout: 1_800_000, env: torchEnv() });
+  const processMs = performance.now() - t0;
+  return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Omit<TorchScore, 'processMs'>), processMs };
 }
 
 interface Torch {
@@ -192,6 +212,7 @@ export async function main(argv: string[]): Promise<void> {
   const nig: Job[] = [];
   const score: ScoreRun[] = [];
   const torch: Torch[] = [];
+  const torchScore: TorchScore[] = [];
   for (let r = 0; r < a.rounds; r++) {
     nig.push(await attributeJob(inputs(a.pairs), undefined));
     log(`round ${r + 1}: attribute ${a.pairs}×${T}: ${f1(nig[r]!.ms / 1000)} s, peak RSS ${nig[r]!.peakRssMiB.toFixed(0)} MiB`);
@@ -200,7 +221,11 @@ export async function main(argv: string[]): Promise<void> {
       log(`round ${r + 1}: torch NIG one pass ${torch[r]!.nigOnePassMs.toFixed(0)} ms, forward 32×128 ${torch[r]!.forwardMs.toFixed(0)} ms`);
     }
     score.push(await scoreJob(256, cores));
-    log(`round ${r + 1}: score 256×${T}: ${f1(score[r]!.ms / 1000)} s (steady ${f1(score[r]!.steadyPairsPerSec ?? NaN)} pairs/s)`);
+    log(`round ${r + 1}: score 256×${T}: ${f1(score[r]!.ms / 1000)} s, whole process ${f1(score[r]!.processMs / 1000)} s (steady ${f1(score[r]!.steadyPairsPerSec ?? NaN)} pairs/s)`);
+    if (torchOk) {
+      torchScore.push(await torchScoreJob(256, cores));
+      log(`round ${r + 1}: torch score 256×${T}: whole process ${f1(torchScore[r]!.processMs / 1000)} s (import torch ${f1(torchScore[r]!.importMs / 1000)} s, steady ${f1(torchScore[r]!.steadyPairsPerSec)} pairs/s)`);
+    }
   }
   const nigPerPair = best(nig.map((j) => j.ms)) / a.pairs;
   const pairsPerSec = 256 / (best(score.map((x) => x.ms)) / 1000);
@@ -224,7 +249,12 @@ export async function main(argv: string[]): Promise<void> {
     rows.push(['ratio NIG time celens / PyTorch per-layer (Captum way)', f2(nigPerPair / tPer)]);
     rows.push(['**ratio scoring throughput celens / PyTorch** (target ≥ 0.8, at least ≥ 0.4): whole job', `**${f2(pairsPerSec / tFwd)}**`]);
     rows.push(['ratio scoring throughput celens / PyTorch, steady state (start-up excluded, as PyTorch\'s figure excludes its own)', f2(steadyPerSec / tFwd)]);
+    const cProc = best(score.map((x) => x.processMs));
+    const tProc = best(torchScore.map((x) => x.processMs));
+    rows.push([`scoring 256×${T} as a fresh process, spawn to exit: celens (score-job) / PyTorch (bench/torch_score_job.py, ${cores} threads)`, `${f1(cProc / 1000)} s / ${f1(tProc / 1000)} s (PyTorch's import ${f1(Math.min(...torchScore.map((x) => x.importMs)) / 1000)} s; its steady rate ${f1(Math.max(...torchScore.map((x) => x.steadyPairsPerSec)))} pairs/s)`]);
+    rows.push(['ratio scoring throughput celens / PyTorch, both whole processes (like for like)', f2(tProc / cProc)]);
     res.torch = torch;
+    res.torchScore = torchScore;
   }
   if (a.scale) {
     for (const n of [20, 2]) {
