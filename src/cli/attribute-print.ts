@@ -35,7 +35,7 @@ export function printSummary(results: ReadonlyArray<PairAttribution | undefined>
  * One line for stderr when, on some pairs, a layer's attributions miss F(x) − F(x′) by more than
  * `at` of |F(x) − F(x′)| (counted over pairs, the worst one named); undefined when none do.
  */
-export function completenessWarning(results: ReadonlyArray<PairAttribution | undefined>, ids: readonly string[], at = COMPLETENESS_WARN_AT): string | undefined {
+export function completenessWarning(results: ReadonlyArray<Pick<PairAttribution, 'completenessRelative'> | undefined>, ids: readonly string[], at = COMPLETENESS_WARN_AT): string | undefined {
   let pairs = 0;
   let over = 0;
   let worst = { rel: 0, layer: 0, id: '' };

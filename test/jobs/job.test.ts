@@ -95,3 +95,25 @@ test('shards compute disjoint groups of the same plan; together they equal the w
   }
   expect(seen.size).toBe(pairs.length);
 });
+
+test.each(['out.jsonl', 'out.safetensors'])('keepResults: false writes the same file, keeps no result, and still reports every pair (%s)', async (name) => {
+  const options = { steps: 8, pairsPerBatch: 2 } as const;
+  const kept = await runAttributeJob({ model, pairs, options, out: join(dir, `kept-${name}`) });
+  // Stopped part-way and resumed, so that the resumed records count too.
+  const lean = join(dir, `lean-${name}`);
+  const stop = { requested: false };
+  let seen = 0;
+  await runAttributeJob({ model, pairs, options, out: lean, keepResults: false, stop, onProgress: () => {
+    seen++;
+    if (seen > 3) stop.requested = true;
+  } });
+  const rest = await runAttributeJob({ model, pairs, options, out: lean, keepResults: false });
+  expect(rest.complete).toBe(true);
+  expect(rest.resumedFrom).toBeGreaterThan(0);
+  expect(await readFile(lean)).toEqual(await readFile(join(dir, `kept-${name}`)));
+  expect(rest.results.every((r) => r === undefined)).toBe(true);
+  expect(rest.done).toBe(pairs.length);
+  expect(kept.done).toBe(pairs.length);
+  // Resumed pairs come back from the journal, which holds float32 values.
+  pairs.forEach((_p, i) => expect(maxAbsDiff(rest.completenessRelative[i] ?? [], kept.results[i]?.completenessRelative ?? [1])).toBeLessThan(1e-9));
+});

@@ -169,7 +169,8 @@ async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool
     const bar = progressBar('attribute');
     const stop = stopOnCtrlC('the pair in flight');
     try {
-      const job = await runAttributeJob({ model, pairs, ids, ...(sources && { sources }), options, out: argv.out, stop, onProgress: (d, t) => bar.update(d, t), stream });
+      // With --out the records are in the file: memory stays flat over any number of pairs.
+      const job = await runAttributeJob({ model, pairs, ids, ...(sources && { sources }), options, out: argv.out, keepResults: argv.out === undefined, stop, onProgress: (d, t) => bar.update(d, t), stream });
       bar.stop();
       if (!job.complete) {
         process.stderr.write(`celens: interrupted; ${argv.out ? `finished records are in ${argv.out.endsWith('.jsonl') ? argv.out : `${argv.out}.partial.jsonl`}; rerun the same command to resume` : 'nothing was saved (no --out)'}\n`);
@@ -177,9 +178,9 @@ async function attribute(argv: AttributeArgs, resolved: string, pool: WorkerPool
         return;
       }
       if (job.resumedFrom > 0) process.stderr.write(`celens: resumed: ${job.resumedFrom} of ${pairs.length} pairs were already done\n`);
-      if (argv.out !== undefined) process.stderr.write(`celens: wrote ${job.results.filter((r) => r !== undefined).length} of ${pairs.length} pairs to ${argv.out}${argv.shard ? ` (shard ${argv.shard})` : ''}\n`);
+      if (argv.out !== undefined) process.stderr.write(`celens: wrote ${job.done} of ${pairs.length} pairs to ${argv.out}${argv.shard ? ` (shard ${argv.shard})` : ''}\n`);
       else printSummary(job.results, ids, model.config, argv.top);
-      const warning = completenessWarning(job.results, ids);
+      const warning = completenessWarning(job.completenessRelative.map((c) => c && { completenessRelative: c }), ids);
       if (warning !== undefined) process.stderr.write(`celens: ${warning}\n`);
     } finally {
       stop.release();
