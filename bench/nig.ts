@@ -104,11 +104,16 @@ interface ScoreRun {
   processMs: number;
 }
 
-async function scoreJob(n: number, workers: number): Promise<ScoreRun> {
+/** A child process that prints a JSON line last: that line, and the process's time from spawn to exit. */
+async function timedJsonProcess<R>(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<R & { processMs: number }> {
   const t0 = performance.now();
-  const { stdout } = await run(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers)], { timeout: 1_800_000 });
+  const { stdout } = await run(file, args, { timeout: 1_800_000, ...(env && { env }) });
   const processMs = performance.now() - t0;
-  return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Omit<ScoreRun, 'processMs'>), processMs };
+  return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as R), processMs };
+}
+
+function scoreJob(n: number, workers: number): Promise<ScoreRun> {
+  return timedJsonProcess<Omit<ScoreRun, 'processMs'>>(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers)]);
 }
 
 interface TorchScore {
@@ -119,11 +124,8 @@ interface TorchScore {
 }
 
 /** The same scoring job in PyTorch as a fresh process does it (bench/torch_score_job.py), timed the same way. */
-async function torchScoreJob(n: number, threads: number): Promise<TorchScore> {
-  const t0 = performance.now();
-  const { stdout } = await run('/usr/bin/python3', ['bench/torch_score_job.py', '--pairs', String(n), '--seq', String(T), '--threads', String(threads)], { timeout: 1_800_000, env: torchEnv() });
-  const processMs = performance.now() - t0;
-  return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Omit<TorchScore, 'processMs'>), processMs };
+function torchScoreJob(n: number, threads: number): Promise<TorchScore> {
+  return timedJsonProcess<Omit<TorchScore, 'processMs'>>('/usr/bin/python3', ['bench/torch_score_job.py', '--pairs', String(n), '--seq', String(T), '--threads', String(threads)], torchEnv());
 }
 
 interface Torch {
