@@ -10,6 +10,8 @@
  *   next to torch_nig.py's forward at 32×128 (after its warm-up), and both as whole fresh processes
  *   (spawn to exit) next to the same job in PyTorch (bench/torch_score_job.py);
  * - 1 vs 2 workers on a 20-pair and a 2-pair attribute job (once each);
+ * - where @tensorflow/tfjs-node(-gpu) is installed, the attribute and scoring jobs again on
+ *   `--backend tensorflow` (-gpu), one worker (TensorFlow uses every core itself);
  * - matMul GFLOP/s against this core's measured WebAssembly SIMD128 peak, and a per-kernel profile
  *   of one NIG pair in this process.
  * PyTorch is checked for OpenBLAS (Debian's torch falls back to reference BLAS without
@@ -34,6 +36,8 @@ import { nigBatch } from '../src/attribution/nig.js';
 import { writeTokenBatch } from '../src/model/inputs.js';
 import type { TokenBatch } from '../src/tokenize/encode.js';
 import { ensureBenchModel } from './model.js';
+import { installedNativeBackends } from './run.js';
+import type { BenchBackend } from './run.js';
 import { syntheticBatch } from './forward.js';
 import { profileKernels } from './profile.js';
 import { environment } from './env.js';
@@ -80,10 +84,11 @@ interface Job {
 }
 
 /** `celens attribute` as a user runs it; wall time of the whole command and its peak RSS. */
-async function attributeJob(inputs: string, workers: number | undefined): Promise<Job> {
+async function attributeJob(inputs: string, workers: number | undefined, backend?: BenchBackend): Promise<Job> {
   const dir = await mkdtemp(join(tmpdir(), 'celens-bench-'));
   const args = ['--import', `./${PEAK_RSS}`, CLI, 'attribute', MODEL_DIR, '--inputs', inputs, '--steps', String(M), '--out', join(dir, 'out.jsonl')];
   if (workers !== undefined) args.push('--workers', String(workers));
+  if (backend !== undefined) args.push('--backend', backend);
   const t0 = performance.now();
   try {
     const { stderr } = await run(process.execPath, args, { maxBuffer: 64 << 20, timeout: 1_800_000 });
@@ -112,8 +117,8 @@ async function timedJsonProcess<R>(file: string, args: string[], env?: NodeJS.Pr
   return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as R), processMs };
 }
 
-function scoreJob(n: number, workers: number): Promise<ScoreRun> {
-  return timedJsonProcess<Omit<ScoreRun, 'processMs'>>(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers)]);
+function scoreJob(n: number, workers: number, backend: BenchBackend = 'wasm'): Promise<ScoreRun> {
+  return timedJsonProcess<Omit<ScoreRun, 'processMs'>>(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers), '--backend', backend]);
 }
 
 interface TorchScore {
@@ -215,12 +220,21 @@ export async function main(argv: string[]): Promise<void> {
   const score: ScoreRun[] = [];
   const torch: Torch[] = [];
   const torchScore: TorchScore[] = [];
+  // tfjs-node's backends where installed (one worker: TensorFlow uses every core itself).
+  const native = installedNativeBackends();
+  const nativeRuns: Partial<Record<BenchBackend, Array<{ nig: Job; score: ScoreRun }>>> = {};
   for (let r = 0; r < a.rounds; r++) {
     nig.push(await attributeJob(inputs(a.pairs), undefined));
     log(`round ${r + 1}: attribute ${a.pairs}×${T}: ${f1(nig[r]!.ms / 1000)} s, peak RSS ${nig[r]!.peakRssMiB.toFixed(0)} MiB`);
     if (torchOk) {
       torch.push(await torchRun());
       log(`round ${r + 1}: torch NIG one pass ${torch[r]!.nigOnePassMs.toFixed(0)} ms, forward 32×128 ${torch[r]!.forwardMs.toFixed(0)} ms`);
+    }
+    for (const b of native) {
+      const job = await attributeJob(inputs(a.pairs), undefined, b);
+      const sc = await scoreJob(256, 1, b);
+      (nativeRuns[b] ??= []).push({ nig: job, score: sc });
+      log(`round ${r + 1}: --backend ${b}: attribute ${a.pairs}×${T} ${f1(job.ms / 1000)} s, score 256×${T} ${f1(sc.ms / 1000)} s`);
     }
     score.push(await scoreJob(256, cores));
     log(`round ${r + 1}: score 256×${T}: ${f1(score[r]!.ms / 1000)} s, whole process ${f1(score[r]!.processMs / 1000)} s (steady ${f1(score[r]!.steadyPairsPerSec ?? NaN)} pairs/s)`);
@@ -258,6 +272,15 @@ export async function main(argv: string[]): Promise<void> {
     res.torch = torch;
     res.torchScore = torchScore;
   }
+  const tOnePass = torch.length > 0 ? best(torch.map((t) => t.nigOnePassMs)) : undefined;
+  const tForward = torch.length > 0 ? 32 / (best(torch.map((t) => t.forwardMs)) / 1000) : undefined;
+  for (const [b, runs] of Object.entries(nativeRuns)) {
+    const perPair = best(runs.map((x) => x.nig.ms)) / a.pairs;
+    const rate = 256 / (best(runs.map((x) => x.score.ms)) / 1000);
+    const vs = (x: number | undefined, f: (t: number) => number): string => (x === undefined ? '' : ` (${f2(f(x))}× PyTorch)`);
+    rows.push([`--backend ${b} (tfjs-node, 1 worker): attribute per pair / scoring whole job`, `${f2(perPair / 1000)} s${vs(tOnePass, (t) => perPair / t)} / ${f1(rate)} pairs/s${vs(tForward, (t) => rate / t)}`]);
+  }
+  res.native = nativeRuns;
   if (a.scale) {
     for (const n of [20, 2]) {
       const w1 = await attributeJob(inputs(n), 1);

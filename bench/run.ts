@@ -10,11 +10,13 @@
  *   npm run bench -- [--backends wasm,cpu] [--runs N] [--pairs N] [--quick] [--no-profile]
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { readConfig } from '../src/weights/config.js';
+import type { BackendName } from '../src/backend/select.js';
 import { PRESETS } from '../scripts/make-random-model.js';
 import type { PresetName } from '../scripts/make-random-model.js';
 import { encodeDl19, loadDl19Pairs } from './dl19.js';
@@ -27,13 +29,36 @@ import type { BackendReport, Sizes } from './suite.js';
 import { markdownTable } from './table.js';
 import type { BenchReport } from './table.js';
 
-export type BenchBackend = 'wasm' | 'cpu';
+export type BenchBackend = BackendName;
+
+/** tfjs-node's backends, benchmarked when their optional package is installed (at wasm's sizes). */
+const NATIVE: ReadonlyArray<{ backend: BenchBackend; pkg: string }> = [
+  { backend: 'tensorflow', pkg: '@tensorflow/tfjs-node' },
+  { backend: 'tensorflow-gpu', pkg: '@tensorflow/tfjs-node-gpu' },
+];
+
+/** The native backends whose package resolves from here (none on this project's machines). */
+export function installedNativeBackends(resolvePkg: (pkg: string) => string = createRequire(import.meta.url).resolve): BenchBackend[] {
+  return NATIVE.filter(({ pkg }) => {
+    try {
+      resolvePkg(pkg);
+      return true;
+    } catch {
+      return false;
+    }
+  }).map(({ backend }) => backend);
+}
+
+/** The sizes a backend runs at: cpu its own (it is ~30× slower), the others wasm's. */
+export function sizesFor(o: Pick<BenchOptions, 'sizes'>, b: BenchBackend): Sizes {
+  return b === 'cpu' ? o.sizes.cpu : o.sizes.wasm;
+}
 
 export interface BenchOptions {
   backends: BenchBackend[];
   preset: PresetName;
   modelDir: string;
-  sizes: Record<BenchBackend, Sizes>;
+  sizes: Record<'wasm' | 'cpu', Sizes>;
   /** Truncation length of the DL19 pairs. */
   maxLength: number;
   data: string;
@@ -45,7 +70,7 @@ export interface BenchOptions {
 const SHARED = resolve(process.cwd(), '../shared');
 
 export const BENCH_DEFAULTS: BenchOptions = {
-  backends: ['wasm', 'cpu'],
+  backends: ['wasm', 'cpu', ...installedNativeBackends()],
   preset: 'minilm-l6',
   modelDir: 'bench/.cache/minilm-l6-random',
   sizes: {
@@ -77,7 +102,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = ()
   const made = await ensureBenchModel({ dir: o.modelDir, preset: o.preset });
   if (made.made) log(`made ${o.modelDir} in ${(made.ms / 1000).toFixed(1)} s`);
   const c = await readConfig(join(o.modelDir, 'config.json'));
-  const maxPairs = Math.max(0, ...o.backends.map((b) => o.sizes[b].pairs));
+  const maxPairs = Math.max(0, ...o.backends.map((b) => sizesFor(o, b).pairs));
   let dl19: BenchReport['dl19'];
   let encoded: Encoded | undefined;
   const absent = maxPairs > 0 ? await firstMissing([o.data, o.tokenizer]) : undefined;
@@ -94,7 +119,7 @@ export async function runBench(o: BenchOptions, log: (line: string) => void = ()
   try {
     for (const b of o.backends) {
       log(`${b}: running…`);
-      const r = await benchBackend(b, { modelDir: o.modelDir, sizes: o.sizes[b], ...(encoded && { dl19: encoded }), profile: o.profile, log }, monitor);
+      const r = await benchBackend(b, { modelDir: o.modelDir, sizes: sizesFor(o, b), ...(encoded && { dl19: encoded }), profile: o.profile, log }, monitor);
       backends.push(r);
       log(`${b}: done in ${r.wallS.toFixed(1)} s`);
     }
@@ -135,7 +160,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchOptions> {
   let y = yargs(argv)
     .scriptName('bench')
     .usage('npm run bench -- [options]\n\nMeasures celens forward/backward speed and memory on random MiniLM-L6-shaped weights.\nSize flags apply to every backend.')
-    .option('backends', { type: 'string', default: d.backends.join(','), describe: 'comma-separated: wasm, cpu' })
+    .option('backends', { type: 'string', default: d.backends.join(','), describe: 'comma-separated: wasm, cpu, and tensorflow / tensorflow-gpu where @tensorflow/tfjs-node(-gpu) is installed (then also by default)' })
     .option('preset', { choices: Object.keys(PRESETS) as PresetName[], describe: `model shape (default ${d.preset})` })
     .option('model-dir', { type: 'string', describe: 'where the random model is cached (default bench/.cache/<preset>-random)' })
     .option('max-length', { type: 'number', describe: `DL19 truncation length (default ${d.maxLength})` })
@@ -148,7 +173,11 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchOptions> {
   const a = await y.strict().version(false).help().parseAsync();
   const base: BenchOptions = { ...d, ...(a.quick ? QUICK : {}) };
   const backends = a.backends.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  for (const b of backends) if (b !== 'wasm' && b !== 'cpu') throw new Error(`--backends: '${b}' is not wasm or cpu`);
+  for (const b of backends) {
+    const native = NATIVE.find((n) => n.backend === b);
+    if (native !== undefined && !installedNativeBackends().includes(native.backend)) throw new Error(`--backends: '${b}' needs ${native.pkg}, which is not installed`);
+    if (b !== 'wasm' && b !== 'cpu' && native === undefined) throw new Error(`--backends: '${b}' is not wasm, cpu, tensorflow or tensorflow-gpu`);
+  }
   if (backends.length === 0) throw new Error('--backends: name at least one backend');
   const override: Partial<Sizes> = {};
   for (const [flag, key] of Object.entries(SIZE_FLAGS)) {

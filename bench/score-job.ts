@@ -12,7 +12,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { selectBackend } from '../src/backend/select.js';
+import { BACKENDS, selectBackend } from '../src/backend/select.js';
 import { loadModel, openModel } from '../src/model/load.js';
 import { scoreEncodedParallel } from '../src/jobs/score-parallel.js';
 import { startPool } from '../src/jobs/pool.js';
@@ -24,13 +24,14 @@ const a = await yargs(hideBin(process.argv))
   .option('pairs', { type: 'number', default: 256 })
   .option('seq', { type: 'number', default: 128 })
   .option('workers', { type: 'number', default: 2 })
+  .option('backend', { choices: BACKENDS, default: 'wasm' as const })
   .strict()
   .parse();
 const dir = String((a as { model?: unknown }).model);
 const t0 = performance.now();
 // As `celens score` (more than one batch) and `rerank` do: the workers start first, and this thread only opens the model.
-const pool = a.workers > 1 && a.pairs > 32 ? startPool<number[]>(dir, { workers: a.workers, backend: 'wasm' }) : undefined;
-await selectBackend('wasm');
+const pool = a.workers > 1 && a.pairs > 32 ? startPool<number[]>(dir, { workers: a.workers, backend: a.backend }) : undefined;
+await selectBackend(a.backend);
 const model = pool ? await openModel(dir) : await loadModel(dir);
 const encs = unpad(syntheticBatch(model.config, a.pairs, a.seq, 5));
 // Steady state: the pairs scored after every worker finished its first batch (start-up and the
@@ -45,7 +46,7 @@ await scoreEncodedParallel(dir, model, encs, {
     if (mark === undefined && done >= first) mark = { t, done };
     last = { t, done };
   },
-}, { workers: a.workers, backend: 'wasm', pool });
+}, { workers: a.workers, backend: a.backend, pool });
 const steady = mark !== undefined && last.done > mark.done ? ((last.done - mark.done) * 1000) / (last.t - mark.t) : undefined;
 process.stdout.write(`${JSON.stringify({ ms: performance.now() - t0, steadyPairsPerSec: steady })}\n`);
 await pool?.close();

@@ -54,8 +54,12 @@ async function activate(name: BackendName): Promise<void> {
     const pkg = NATIVE[name];
     try {
       await import(/* optional dependency */ pkg);
-    } catch {
-      throw new BackendError(`--backend ${name} needs the optional package ${pkg}, which is not installed (npm install ${pkg}); use --backend wasm or cpu`);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      // Not found, or found but failing as it loads (a broken install, libtensorflow missing): say which.
+      const missing = (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && err.message.includes(`'${pkg}'`);
+      if (missing) throw new BackendError(`--backend ${name} needs the optional package ${pkg}, which is not installed (npm install ${pkg}); use --backend wasm or cpu`);
+      throw new BackendError(`--backend ${name}: ${pkg} is installed but failed to load (${err.message.split('\n')[0] ?? ''}); reinstall it, or use --backend wasm or cpu`);
     }
   } else if (name !== 'cpu') {
     throw new BackendError(`unknown backend '${String(name)}' (choose ${BACKENDS.join(', ')})`);

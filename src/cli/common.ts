@@ -26,14 +26,27 @@ export interface WorkersArgs {
   workers: number;
 }
 
-/** `--workers N`: worker threads, each with its own backend and model copy; the cores by default. */
+/**
+ * The default of `--workers`: every core for wasm and cpu, which run one thread per instance in
+ * Node; 1 for tensorflow and tensorflow-gpu, whose one instance uses every core (or the GPU) itself:
+ * a worker per core would run the cores' worth of TensorFlow threads on each and load libtensorflow
+ * once per worker.
+ */
+export function defaultWorkers(backend: BackendName | undefined): number {
+  return backend === 'tensorflow' || backend === 'tensorflow-gpu' ? 1 : availableParallelism();
+}
+
+/** `--workers N`: worker threads, each with its own backend and model copy; by default defaultWorkers(--backend). */
 export function withWorkers<T>(y: Argv<T>): Argv<T & WorkersArgs> {
-  return y.option('workers', {
-    type: 'number',
-    default: availableParallelism(),
-    defaultDescription: 'the number of cores',
-    describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count',
-  }) as Argv<T & WorkersArgs>;
+  return y
+    .option('workers', {
+      type: 'number',
+      defaultDescription: 'the number of cores; 1 with --backend tensorflow or tensorflow-gpu, which use every core themselves',
+      describe: 'worker threads, each with its own backend and model copy (1 = in this thread); same numbers for any count',
+    })
+    .middleware((argv: { workers?: number | undefined; backend?: unknown }) => {
+      argv.workers ??= defaultWorkers(argv.backend as BackendName | undefined);
+    }) as unknown as Argv<T & WorkersArgs>;
 }
 
 /** Refuses a --workers that is not a positive integer. */

@@ -18,7 +18,7 @@ import type { Encoded } from '../../bench/dl19.js';
 import { matmulFlops, profileKernels } from '../../bench/profile.js';
 import { RssMonitor, highWaterMark } from '../../bench/rss.js';
 import { median, timeRuns } from '../../bench/stats.js';
-import { BENCH_DEFAULTS, parseBenchArgs, runBench, QUICK } from '../../bench/run.js';
+import { BENCH_DEFAULTS, installedNativeBackends, parseBenchArgs, runBench, QUICK } from '../../bench/run.js';
 import { markdownTable } from '../../bench/table.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { SHARED, maxAbsDiff } from '../helpers/fixture.js';
@@ -135,7 +135,11 @@ describe('bench plumbing', () => {
     const q = await parseBenchArgs(['--quick']);
     expect(q.preset).toBe('tiny');
     expect(q.out).toBe(QUICK.out);
-    await expect(parseBenchArgs(['--backends', 'webgl'])).rejects.toThrow(/not wasm or cpu/);
+    await expect(parseBenchArgs(['--backends', 'webgl'])).rejects.toThrow(/not wasm, cpu, tensorflow or tensorflow-gpu/);
+    // tfjs-node cannot install here: asking for it says what is missing; found, it is benchmarked.
+    await expect(parseBenchArgs(['--backends', 'wasm,tensorflow'])).rejects.toThrow(/'tensorflow' needs @tensorflow\/tfjs-node, which is not installed/);
+    expect(installedNativeBackends()).toEqual([]);
+    expect(installedNativeBackends((pkg) => (pkg === '@tensorflow/tfjs-node' ? '/x/index.js' : (() => { throw new Error('missing'); })()))).toEqual(['tensorflow']);
     await expect(parseBenchArgs(['--runs', '0'])).rejects.toThrow(/--runs/);
   });
 
