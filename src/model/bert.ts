@@ -8,7 +8,7 @@
  */
 import * as tf from '../backend/tf.js';
 import type { BertConfig } from '../weights/config.js';
-import { attentionOutput, attentionResidual } from './attention.js';
+import { ATTENTION_CHUNK_FLOATS, attentionOutput, attentionResidual } from './attention.js';
 import { embed } from './embeddings.js';
 import { ffnFromPost, ffnIn, ffnPost } from './ffn.js';
 import { INFERENCE_OPS } from './ops.js';
@@ -117,6 +117,9 @@ export function attentionOutStage(ctx: ForwardContext, l: number, x: tf.Tensor2D
     ops: ctx.ops,
     ...(headMask && { headMask }),
     onProbs: (p) => ctx.hook(layerSite(l, 'attn.probs'), p),
+    // Inference that reads no site (scoring): the attention scores a few pairs at a time (a smaller
+    // heap, whose fresh pages are slow to touch on wasm). Same ops per element, so the same values.
+    ...(ctx.hook === identity && ctx.ops === INFERENCE_OPS && { chunkPairs: Math.max(1, Math.floor(ATTENTION_CHUNK_FLOATS / (c.numHeads * ctx.T * ctx.T))) }),
   });
   return ctx.hook(layerSite(l, 'attn.out'), tf.reshape(out, [ctx.B, ctx.T, c.hiddenSize]) as tf.Tensor3D);
 }
