@@ -173,9 +173,10 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchOptions> {
   const a = await y.strict().version(false).help().parseAsync();
   const base: BenchOptions = { ...d, ...(a.quick ? QUICK : {}) };
   const backends = a.backends.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const installed = installedNativeBackends();
   for (const b of backends) {
     const native = NATIVE.find((n) => n.backend === b);
-    if (native !== undefined && !installedNativeBackends().includes(native.backend)) throw new Error(`--backends: '${b}' needs ${native.pkg}, which is not installed`);
+    if (native !== undefined && !installed.includes(native.backend)) throw new Error(`--backends: '${b}' needs ${native.pkg}, which is not installed`);
     if (b !== 'wasm' && b !== 'cpu' && native === undefined) throw new Error(`--backends: '${b}' is not wasm, cpu, tensorflow or tensorflow-gpu`);
   }
   if (backends.length === 0) throw new Error('--backends: name at least one backend');

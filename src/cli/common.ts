@@ -1,5 +1,4 @@
 /** Options and helpers shared by the commands: backend choice, model argument, masks. */
-import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { resolveModel } from '../weights/hub/resolve-model.js';
 import { selectBackend, BACKENDS } from '../backend/select.js';
@@ -9,6 +8,7 @@ import { UsageError } from '../errors.js';
 import type { LoadedModel, OpenedModel } from '../model/load.js';
 import type { BertConfig } from '../weights/config.js';
 import { readMasks } from '../model/masks.js';
+import { defaultWorkers } from '../jobs/pool.js';
 import type { Masks } from '../model/masks.js';
 
 export interface BackendArgs {
@@ -26,17 +26,7 @@ export interface WorkersArgs {
   workers: number;
 }
 
-/**
- * The default of `--workers`: every core for wasm and cpu, which run one thread per instance in
- * Node; 1 for tensorflow and tensorflow-gpu, whose one instance uses every core (or the GPU) itself:
- * a worker per core would run the cores' worth of TensorFlow threads on each and load libtensorflow
- * once per worker.
- */
-export function defaultWorkers(backend: BackendName | undefined): number {
-  return backend === 'tensorflow' || backend === 'tensorflow-gpu' ? 1 : availableParallelism();
-}
-
-/** `--workers N`: worker threads, each with its own backend and model copy; by default defaultWorkers(--backend). */
+/** `--workers N`: worker threads, each with its own backend and model copy; by default the pool's defaultWorkers(--backend). */
 export function withWorkers<T>(y: Argv<T>): Argv<T & WorkersArgs> {
   return y
     .option('workers', {

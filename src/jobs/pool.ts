@@ -23,7 +23,7 @@ import type { PairAttribution } from '../attribution/summary.js';
 export { liveWorkers } from './pool-workers.js';
 
 export interface PoolOptions {
-  /** Worker threads. @default the number of cores */
+  /** Worker threads. @default defaultWorkers(backend): the number of cores, 1 for tensorflow(-gpu) */
   workers?: number;
   /** Backend in every worker. @default wasm, falling back to cpu (as selectBackend()) */
   backend?: BackendName | undefined;
@@ -45,9 +45,19 @@ export function workerFile(): string {
   return file;
 }
 
-/** Worker threads for a pool: `workers`, or the number of cores; refuses anything but an integer >= 1. */
-export function poolSize(workers: number | undefined): number {
-  const n = workers ?? availableParallelism();
+/**
+ * The default worker count: every core for wasm and cpu, which run one thread per instance in
+ * Node; 1 for tensorflow and tensorflow-gpu, whose one instance uses every core (or the GPU) itself:
+ * a worker per core would run the cores' worth of TensorFlow threads on each and load libtensorflow
+ * once per worker.
+ */
+export function defaultWorkers(backend: BackendName | undefined): number {
+  return backend === 'tensorflow' || backend === 'tensorflow-gpu' ? 1 : availableParallelism();
+}
+
+/** Worker threads for a pool: `workers`, or defaultWorkers(backend); refuses anything but an integer >= 1. */
+export function poolSize(workers: number | undefined, backend?: BackendName): number {
+  const n = workers ?? defaultWorkers(backend);
   if (!Number.isInteger(n) || n < 1) throw new CelensError(`workers must be an integer >= 1, got ${n}`);
   return n;
 }
@@ -58,7 +68,7 @@ export function poolSize(workers: number | undefined): number {
  * model and the pairs. Pass it as PoolOptions.pool; close() it when the job is done.
  */
 export function startPool<R = PairAttribution>(modelDir: string, opts: Omit<PoolOptions, 'pool'> = {}): WorkerPool<R> {
-  return new WorkerPool<R>(workerFile(), { modelDir: resolve(modelDir), backend: opts.backend }, poolSize(opts.workers), []);
+  return new WorkerPool<R>(workerFile(), { modelDir: resolve(modelDir), backend: opts.backend }, poolSize(opts.workers, opts.backend), []);
 }
 
 /** The groups this run computes: attributeStream's plan, a shard's share of it where one is asked for. */
@@ -73,7 +83,7 @@ export async function* attributeStreamParallel(
   o: AttributeOptions = {},
   p: PoolOptions & StreamOptions = {},
 ): AsyncGenerator<AttributionRecord> {
-  const workers = poolSize(p.workers);
+  const workers = poolSize(p.workers, p.backend);
   const skip = p.skip ?? new Set<number>();
   const groups = plan(pairs, o);
   const tasks: PoolTask[] = [];
@@ -118,7 +128,7 @@ export function poolStream(
   opts: PoolOptions,
 ): AttributeJobStream {
   return (model, pairs, o, s) => {
-    const workers = poolSize(opts.workers);
+    const workers = poolSize(opts.workers, opts.backend);
     const skip = s.skip ?? new Set<number>();
     const todo = plan(pairs, o).filter((g) => !g.every((i) => skip.has(i))).length;
     return Math.min(workers, todo) > 1 ? attributeStreamParallel(modelDir, pairs, o, { ...s, ...opts }) : inThisThread(model, pairs, o, s);

@@ -45,7 +45,7 @@ export interface PoolScorer extends EncodedScorer {
  * (startPool), who also closes it. Calls run one after another. close() ends the pool it started.
  */
 export function poolScorer(modelDir: string, model: BertModel | OpenedModel, pool: PoolOptions = {}): PoolScorer {
-  const workers = poolSize(pool.workers);
+  const workers = poolSize(pool.workers, pool.backend);
   const given = pool.pool;
   let p: PoolHandle | undefined = given;
   let queue: Promise<unknown> = Promise.resolve();

@@ -25,9 +25,10 @@ export interface AttentionArgs {
   /**
    * Pairs per chunk of the scores-to-context step, each chunk in its own scope, so that its four
    * [pairs, heads, T, T] tensors (scores, scaled, masked, probabilities) exist for a few pairs at a
-   * time instead of the whole batch. Only where nothing reads `attn.probs` (onProbs is the identity)
-   * and no gradient is taken through it. Every element is computed by the same ops as unchunked,
-   * so the values are the same bits. Undefined: the whole batch at once.
+   * time instead of the whole batch. The forward sets it only where nothing reads `attn.probs`
+   * (no site hook) and it runs the inference ops. Every element is computed by the same ops as
+   * unchunked, so the values are the same bits (and a gradient through the slices and the concat
+   * is exact too). Undefined: the whole batch at once.
    */
   chunkPairs?: number;
 }

@@ -14,7 +14,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import yargs from 'yargs';
-import { defaultWorkers, withBackend, withWorkers } from '../../src/cli/common.js';
+import { withBackend, withWorkers } from '../../src/cli/common.js';
+import { defaultWorkers, poolSize } from '../../src/jobs/pool.js';
 import { FIXTURE_DIR } from '../helpers/fixture.js';
 
 const run = promisify(execFile);
@@ -37,6 +38,9 @@ describe('--workers defaults by backend', () => {
   const parse = (args: string[]): { workers: number } => withWorkers(withBackend(yargs())).parseSync(args) as unknown as { workers: number };
   test('every core for wasm and cpu, one thread for tensorflow and tensorflow-gpu, and a given count stays', () => {
     expect(defaultWorkers(undefined)).toBe(availableParallelism());
+    // The pool's own default (library callers that pass no count) is the same.
+    expect(poolSize(undefined, 'tensorflow')).toBe(1);
+    expect(poolSize(undefined, 'wasm')).toBe(availableParallelism());
     expect(parse([]).workers).toBe(availableParallelism());
     expect(parse(['--backend', 'cpu']).workers).toBe(availableParallelism());
     expect(parse(['--backend', 'tensorflow']).workers).toBe(1);
