@@ -57,6 +57,14 @@ function unit(rng: Xoshiro128, n: number, orthTo: Float32Array[] = []): Float32A
   return v;
 }
 
+/** The circuit's directions d (token type), z (layer 0's overlap readout) and y (layer 1's), as overlapInit draws them first. */
+export function overlapDirections(seed: number, H: number): { d: Float32Array; z: Float32Array; y: Float32Array } {
+  const rng = new Xoshiro128(seed, fnv1a('celens.overlap-init'));
+  const d = unit(rng, H);
+  const z = unit(rng, H, [d]);
+  return { d, z, y: unit(rng, H, [d, z]) };
+}
+
 /** Rewrites the tensors of `state` (HF names and layouts, F32) in place. */
 export function overlapInit(state: Map<string, TensorToWrite>, s: ModelShape, seed: number, o: OverlapInitOptions = {}): void {
   if (s.numLayers < 2) throw new Error('the overlap initialisation needs at least 2 layers');

@@ -33,6 +33,8 @@ import type { TrainableBert } from '../src/training/trainable.js';
 import { adamState, adamwUpdate, batchTensors, clipByGlobalNorm, combineShares, lossAndGrads, shareSizes, weightsChecksum } from '../src/training/step.js';
 import type { AdamState, Loss, ShareResult } from '../src/training/step.js';
 import { TrainWorkers } from '../src/training/parallel.js';
+import { RowPins, rowsOfTokens } from '../src/training/pins.js';
+import type { PinnedRows } from '../src/training/pins.js';
 import { maskBatch, mlmLossAndGrads, randomMlmHead } from '../src/training/mlm.js';
 import type { MaskedBatch, MaskingOptions } from '../src/training/mlm.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
@@ -75,6 +77,13 @@ export interface TrainOptions {
   ffnStd?: number;
   /** Layers whose query/key weights and biases stay at their initial values. */
   freezeQkLayers?: number[];
+  /** Parameters (HF names) that stay at their initial values. */
+  freeze?: string[];
+  /**
+   * `NAME=FILE`: rows of the vocabulary-indexed parameter NAME (e.g. bert.embeddings.word_embeddings.weight)
+   * that stay at their initial values, one token of the model's vocab.txt a line in FILE (src/training/pins.ts).
+   */
+  freezeRows?: string[];
   /** @default 'listwise' */
   loss?: Loss;
   lr: number;
@@ -282,13 +291,21 @@ export async function train(o: TrainOptions): Promise<void> {
   const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
   const st = adamState(tb.variables);
   const frozen = new Set((o.freezeQkLayers ?? []).flatMap((l) => ['query', 'key'].flatMap((k) => [`bert.encoder.layer.${l}.attention.self.${k}.weight`, `bert.encoder.layer.${l}.attention.self.${k}.bias`])));
+  for (const n of o.freeze ?? []) {
+    if (!tb.variables.has(n)) throw new Error(`--freeze ${n}: no such parameter (have ${[...tb.variables.keys()].join(', ')})`);
+    frozen.add(n);
+  }
+  const pinned = await pinnedRows(o.freezeRows ?? [], join(o.out, 'vocab.txt'));
   const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };
   if (st.step > 0) process.stderr.write(`resuming from ${o.checkpoints} at step ${st.step}\n`);
+  if (frozen.size > 0) process.stderr.write(`frozen: ${[...frozen].join(', ')}\n`);
+  for (const p of pinned) process.stderr.write(`frozen rows: ${p.rows.length} of ${tb.variables.get(p.name)?.shape[0] ?? '?'} in ${p.name}\n`);
+  const pins = new RowPins(tb.variables, pinned);
   const threads = o.threads ?? 1;
   const shares = shareSizes(o.groupsPerStep, threads);
   const kind = o.loss ?? 'listwise';
   // Workers start from the weights and optimiser state as they are now (fresh or resumed).
-  const workers = threads > 1 ? new TrainWorkers(threads - 1, raw, tb.variables, st, { frozen, loss: kind, groupSize: o.groupSize }) : undefined;
+  const workers = threads > 1 ? new TrainWorkers(threads - 1, raw, tb.variables, st, { frozen, pins: pinned, loss: kind, groupSize: o.groupSize }) : undefined;
   const masking = objective === 'mlm' ? await maskingOptions(o.out, tok.vocabSize, o.maskRate) : undefined;
   // A checkpoint folder is a loadable model too (config and tokenizer beside the weights), so that
   // a run can be evaluated while it trains: celens rerank checkpoints/<name> …
@@ -328,11 +345,13 @@ export async function train(o: TrainOptions): Promise<void> {
         tf.dispose([...grads.values()]);
         throw new Error(`loss is ${loss} at step ${step}; lower --lr`);
       }
+      pins.maskGrads(grads);
       const norm = clipByGlobalNorm(grads, o.clip);
       const lr = learningRate(step, o);
-      // Workers apply the same final gradients with the same AdamW, while this thread does.
+      // Workers apply the same final gradients with the same AdamW (and put the same rows back), while this thread does.
       workers?.update(grads, lr, o.weightDecay);
       adamwUpdate(tb.variables, grads, st, lr, o.weightDecay);
+      pins.restore(tb.variables);
       tf.dispose([...grads.values()]);
       window = { loss: window.loss + loss, norm: window.norm + norm, n: window.n + 1, ms: window.ms + performance.now() - began };
       bar.update(st.step, o.steps);
@@ -352,6 +371,7 @@ export async function train(o: TrainOptions): Promise<void> {
     if (st.step < o.steps) {
       process.stderr.write(`stopped at step ${st.step} of ${o.steps}; the same command resumes from ${o.checkpoints}\n`);
       tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
+      pins.dispose();
       return;
     }
     await mkdir(o.out, { recursive: true });
@@ -359,6 +379,7 @@ export async function train(o: TrainOptions): Promise<void> {
     await writeSafetensors(join(o.out, 'model.safetensors'), stateDictOf(tb.variables), { format: 'pt' });
     await writeFile(join(o.out, 'training_log.json'), `${JSON.stringify(log, null, 1)}\n`);
     tf.dispose([...tb.variables.values(), ...st.m.values(), ...st.v.values()]);
+    pins.dispose();
     process.stderr.write(`wrote ${o.out} (${o.steps} steps, ${Math.round((performance.now() - t0) / 1000)} s)\n`);
   } finally {
     await workers?.close();
@@ -408,6 +429,20 @@ async function checkCopies(workers: TrainWorkers, tb: TrainableBert, st: AdamSta
   }
 }
 
+/** `--freeze-rows NAME=FILE` specs as row lists (tokens looked up in the model's vocab.txt). */
+async function pinnedRows(specs: readonly string[], vocabFile: string): Promise<PinnedRows[]> {
+  if (specs.length === 0) return [];
+  const vocab = (await readFile(vocabFile, 'utf8')).split('\n');
+  const out: PinnedRows[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new Error(`--freeze-rows ${spec}: want NAME=FILE`);
+    const file = spec.slice(eq + 1);
+    out.push({ name: spec.slice(0, eq), rows: rowsOfTokens((await readFile(file, 'utf8')).split('\n'), vocab, file) });
+  }
+  return out;
+}
+
 /** The data options of a run (train-data.ts), only those set, so that defaults stay the data's own. */
 function groupOptions(o: TrainOptions): GroupOptions {
   return {
@@ -438,6 +473,8 @@ async function main(): Promise<void> {
     .option('ffn-std', { type: 'number', describe: 'standard deviation of the initial FFN weights (default 0.02)' })
     .option('qk-std', { type: 'number', describe: 'standard deviation of the initial query/key weights (default 0.02)' })
     .option('freeze-qk-layers', { type: 'number', array: true, describe: 'layers whose query/key weights stay at their initial values' })
+    .option('freeze', { type: 'string', array: true, describe: 'parameters (HF names) that stay at their initial values' })
+    .option('freeze-rows', { type: 'string', array: true, describe: 'NAME=FILE: rows of a vocabulary-indexed parameter that stay at their initial values, one token of the model\'s vocab.txt a line in FILE' })
     .option('loss', { choices: ['listwise', 'hinge'] as const, default: 'listwise' as Loss })
     .option('lr', { type: 'number', default: 2e-4 })
     .option('warmup', { type: 'number', default: 100 })
@@ -480,6 +517,8 @@ async function main(): Promise<void> {
     ...(argv['qk-std'] !== undefined && { qkStd: argv['qk-std'] }),
     ...(argv['ffn-std'] !== undefined && { ffnStd: argv['ffn-std'] }),
     ...(argv['freeze-qk-layers'] !== undefined && { freezeQkLayers: argv['freeze-qk-layers'] }),
+    ...(argv.freeze !== undefined && { freeze: argv.freeze }),
+    ...(argv['freeze-rows'] !== undefined && { freezeRows: argv['freeze-rows'] }),
     loss: argv.loss,
     lr: argv.lr,
     warmup: argv.warmup,

@@ -83,6 +83,7 @@ export const {
   variable,
   variableGrads,
   version_core,
+  where,
   zeros,
   zerosLike,
 } = tfjs;

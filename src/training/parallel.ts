@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TokenBatch } from '../tokenize/encode.js';
 import type { TensorToWrite } from '../weights/safetensors-write.js';
+import type { PinnedRows } from './pins.js';
 import type { AdamState, Loss } from './step.js';
 import { stateDictOf } from './trainable.js';
 
@@ -29,6 +30,8 @@ export interface TrainWorkerInit {
   v: NamedArray[];
   step: number;
   frozen: string[];
+  /** Rows put back after every update (./pins.ts), as the calling thread does. */
+  pins: PinnedRows[];
   loss: Loss;
   groupSize: number;
 }
@@ -71,9 +74,9 @@ export class TrainWorkers {
   private failure: Error | undefined;
 
   /** Starts `count` workers, each with a copy of the weights and the optimiser state as they are now. */
-  constructor(count: number, config: Record<string, unknown>, vars: ReadonlyMap<string, tf.Variable>, st: AdamState, o: { frozen: ReadonlySet<string>; loss: Loss; groupSize: number }) {
+  constructor(count: number, config: Record<string, unknown>, vars: ReadonlyMap<string, tf.Variable>, st: AdamState, o: { frozen: ReadonlySet<string>; pins?: readonly PinnedRows[]; loss: Loss; groupSize: number }) {
     const weights = [...stateDictOf(vars)].map(([name, t]: [string, TensorToWrite]) => ({ name, shape: [...t.shape], data: t.data as Float32Array }));
-    const init: TrainWorkerInit = { config, weights, m: named(st.m), v: named(st.v), step: st.step, frozen: [...o.frozen], loss: o.loss, groupSize: o.groupSize };
+    const init: TrainWorkerInit = { config, weights, m: named(st.m), v: named(st.v), step: st.step, frozen: [...o.frozen], pins: [...(o.pins ?? [])], loss: o.loss, groupSize: o.groupSize };
     for (let i = 0; i < count; i++) {
       const slot: Slot = { worker: new Worker(trainWorkerFile(), { workerData: init }), replies: [], waiting: [] };
       slot.worker.on('message', (r: TrainWorkerReply) => {

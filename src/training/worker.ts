@@ -12,6 +12,7 @@ import { parseConfig } from '../weights/config.js';
 import { adamState, adamwUpdate, batchTensors, lossAndGrads, weightsChecksum } from './step.js';
 import type { AdamState } from './step.js';
 import { mlmLossAndGrads } from './mlm.js';
+import { RowPins } from './pins.js';
 import { trainableBert } from './trainable.js';
 import type { TrainableBert } from './trainable.js';
 import type { TrainWorkerInit, TrainWorkerReply, TrainWorkerRequest } from './parallel.js';
@@ -21,9 +22,14 @@ if (!port) throw new Error('celens training worker: run as a worker thread (see 
 const init = workerData as TrainWorkerInit;
 const frozen = new Set(init.frozen);
 
-let model: { tb: TrainableBert; st: AdamState } | undefined;
+interface Copy {
+  tb: TrainableBert;
+  st: AdamState;
+  pins: RowPins;
+}
+let model: Copy | undefined;
 
-async function ready(): Promise<{ tb: TrainableBert; st: AdamState }> {
+async function ready(): Promise<Copy> {
   await selectBackend('wasm');
   const tb = trainableBert(parseConfig(init.config), new Map(init.weights.map((t) => [t.name, { shape: t.shape, data: t.data }])));
   const st = adamState(tb.variables);
@@ -31,10 +37,10 @@ async function ready(): Promise<{ tb: TrainableBert; st: AdamState }> {
     for (const t of init[kind]) tf.tidy(() => (vars.get(t.name) as tf.Variable).assign(tf.tensor(t.data, t.shape)));
   }
   st.step = init.step;
-  return { tb, st };
+  return { tb, st, pins: new RowPins(tb.variables, init.pins) };
 }
 
-function handle(msg: TrainWorkerRequest, m: { tb: TrainableBert; st: AdamState }): { reply?: TrainWorkerReply; transfer: ArrayBuffer[] } {
+function handle(msg: TrainWorkerRequest, m: Copy): { reply?: TrainWorkerReply; transfer: ArrayBuffer[] } {
   if (msg.type === 'grads') {
     const inputs = batchTensors(msg.batch);
     const { loss, grads } = msg.mlm ? mlmLossAndGrads(m.tb, inputs, msg.mlm.positions, msg.mlm.labels) : lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen, msg.targets);
@@ -48,6 +54,7 @@ function handle(msg: TrainWorkerRequest, m: { tb: TrainableBert; st: AdamState }
   if (msg.type === 'update') {
     const grads = new Map(msg.names.map((n, i) => [n, tf.tensor(msg.data[i] as Float32Array, (m.tb.variables.get(n) as tf.Variable).shape)]));
     adamwUpdate(m.tb.variables, grads, m.st, msg.lr, msg.weightDecay);
+    m.pins.restore(m.tb.variables);
     tf.dispose([...grads.values()]);
     return { transfer: [] };
   }

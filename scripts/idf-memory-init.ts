@@ -1,0 +1,396 @@
+/**
+ * The embedded model's starting point: the lexical-overlap circuit (./overlap-init.ts) plus an IDF
+ * key-value memory in layer 0's FFN, read by layer 1's [CLS] head as an attention weight over the
+ * query tokens. Training (scripts/train-cross-encoder.ts --init-from OUT --freeze-rows
+ * bert.embeddings.word_embeddings.weight=OUT/memory-tokens.txt) starts from here; docs/training.md
+ * says why (a model whose FFN carries the ranking, issue 13).
+ *
+ *   node dist-all/scripts/idf-memory-init.js OUT      # the committed model's init (defaults = its recipe)
+ *
+ * 1. df of every wordpiece over the training split's documents (TRAIN_SPLIT; MEDLINE never read),
+ *    idf = log(N/df), standardised over token occurrences.
+ * 2. randomStateDict + overlapInit, as the trainer builds them at step 0 (same seed).
+ * 3. A unit direction w ⟂ d, z, y (overlap-init's directions), removed from the word and position
+ *    embeddings and from layer 0's attention-output and FFN-output denses, so that only the memory
+ *    writes along w.
+ * 4. Layer-0 FFN: neuron j detects token t_j, for the m tokens of the memory ([CLS], [SEP] and the
+ *    m − 2 tokens of highest df seen ≥ minc times in a sample of training pairs): W1 row = s·k̂_j/√H
+ *    (k_j = mean FFN input of t_j over the sample, ⟂ d, z), b1 = −s·θ (θ halfway between a token's
+ *    own-key cosine, 1st percentile, and the best other key's, 99.9th). W2 += g·w ⊗ β, β ridge-regressed
+ *    so that h·β ≈ u(t) = min(0, idf_std(t) − base) (base: idf_std of the memory's last token;
+ *    −3 for [CLS] and [SEP]).
+ * 5. Layer 1, head 0: key row 1 = κ·w and query bias[1] = κ with κ = √(8·lam/g), so that [CLS]'s
+ *    attention logit to a token grows by ≈ lam·u(t): frequent query words count less.
+ *
+ * Writes OUT/{config.json, model.safetensors, tokenizer files, idf-init.json, memory-tokens.txt};
+ * memory-tokens.txt (one token a line) is what --freeze-rows pins. Deterministic.
+ */
+import * as tf from '../src/backend/tf.js';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { selectBackend } from '../src/backend/select.js';
+import { disposeRun, runModel } from '../src/hooks/run.js';
+import { TOKENIZER_FILES } from '../src/tokenize/files.js';
+import { loadTokenizer } from '../src/tokenize/load.js';
+import { padBatch } from '../src/tokenize/encode.js';
+import { trainableBert } from '../src/training/trainable.js';
+import { parseConfig } from '../src/weights/config.js';
+import { writeSafetensors } from '../src/weights/safetensors-write.js';
+import type { TensorToWrite } from '../src/weights/safetensors-write.js';
+import { exists } from '../src/weights/sharded.js';
+import { configJson, fnv1a, randomStateDict, Xoshiro128 } from './make-random-model.js';
+import type { ModelShape } from './make-random-model.js';
+import { overlapDirections, overlapInit } from './overlap-init.js';
+import { loadTrainData, makeGroup, TRAIN_SPLIT } from './train-data.js';
+
+export interface IdfMemoryOptions {
+  out: string;
+  data: string;
+  /** Folder whose vocab.txt (and tokenizer files) the model uses. */
+  tokenizer: string;
+  seed: number;
+  /** Memory neurons (≤ the FFN width). */
+  m: number;
+  /** Sharpness s of the token detectors. */
+  s: number;
+  /** θ; NaN: halfway between own-key and other-key cosines. */
+  theta: number;
+  /** Gain g of the memory's write along w. */
+  gain: number;
+  /** λ: [CLS]'s attention logit moves by ≈ λ·u(t). */
+  lam: number;
+  /** Ridge penalty of β, and the weight of query positions in its fit. */
+  ridge: number;
+  queryWeight: number;
+  /** A token joins the memory only when seen this often in the sample. */
+  minCount: number;
+  /** Steps of 8 stage-2 groups sampled for the keys and the fit. */
+  sampleSteps: number;
+}
+
+const H = 128;
+const I = 512;
+/** The sample's seed (another than training's steps draw). */
+const SAMPLE_SEED = 777;
+
+/** v made ⟂ each of `us` (twice, for rounding), centred and normalised. */
+function orthonormalise(v: Float32Array, us: Float32Array[]): Float32Array {
+  const o = Float32Array.from(v);
+  for (let it = 0; it < 2; it++)
+    for (const u of us) {
+      let dot = 0;
+      for (let i = 0; i < o.length; i++) dot += o[i]! * u[i]!;
+      for (let i = 0; i < o.length; i++) o[i] = o[i]! - dot * u[i]!;
+    }
+  let mean = 0;
+  for (let i = 0; i < o.length; i++) mean += o[i]! / o.length;
+  let n = 0;
+  for (let i = 0; i < o.length; i++) n += (o[i]! - mean) ** 2;
+  n = Math.sqrt(n);
+  for (let i = 0; i < o.length; i++) o[i] = (o[i]! - mean) / n;
+  return o;
+}
+
+/** Removes the component along unit u from every row (length H) of a row-major matrix. */
+function projectRows(m: Float32Array, u: Float32Array): void {
+  for (let r = 0; r < m.length / H; r++) {
+    let dot = 0;
+    for (let i = 0; i < H; i++) dot += m[r * H + i]! * u[i]!;
+    for (let i = 0; i < H; i++) m[r * H + i] = m[r * H + i]! - dot * u[i]!;
+  }
+}
+
+/** HF [out, in] layout: removes the output along u, W ← (I − u uᵀ) W. */
+function projectOut(m: Float32Array, rows: number, cols: number, u: Float32Array): void {
+  for (let c = 0; c < cols; c++) {
+    let dot = 0;
+    for (let r = 0; r < rows; r++) dot += u[r]! * m[r * cols + c]!;
+    for (let r = 0; r < rows; r++) m[r * cols + c] = m[r * cols + c]! - dot * u[r]!;
+  }
+}
+
+/** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7): features for the ridge fit only, not the model's GELU. */
+function erf(x: number): number {
+  const s = Math.sign(x);
+  x = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * x);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return s * y;
+}
+const gelu = (x: number): number => 0.5 * x * (1 + erf(x / Math.SQRT2));
+
+/** Cholesky solve of (A + λI) x = b, A symmetric n×n (row-major). */
+function ridgeSolve(A: Float64Array, b: Float64Array, n: number, lam: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * n + j]! + (i === j ? lam : 0);
+      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
+      L[i * n + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * n + j]!;
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= L[i * n + k]! * y[k]!;
+    y[i] = s / L[i * n + i]!;
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i]! * x[k]!;
+    x[i] = s / L[i * n + i]!;
+  }
+  return x;
+}
+
+/** LayerNorm with weight 1, bias 0 (layer 0's at initialisation). */
+function layerNorm(v: Float32Array): Float32Array {
+  let m = 0;
+  for (const x of v) m += x / v.length;
+  let s = 0;
+  for (const x of v) s += (x - m) ** 2 / v.length;
+  const r = 1 / Math.sqrt(s + 1e-12);
+  return Float32Array.from(v, (x) => (x - m) * r);
+}
+
+const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
+
+export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
+  if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width)`);
+  await selectBackend('wasm');
+  const t0 = Date.now();
+  const log = (s: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
+  const data = await loadTrainData(o.data, TRAIN_SPLIT);
+  const tok = await loadTokenizer(o.tokenizer);
+  const V = tok.vocabSize;
+
+  // 1. df / idf over the training documents.
+  const df = new Float64Array(V);
+  const occ = new Float64Array(V);
+  let N = 0;
+  for (const s of data.sources) {
+    for (let i = 0; i < s.texts.length; i += 512) {
+      for (const doc of await tok.encodeTexts(s.texts.slice(i, i + 512))) {
+        N++;
+        for (const t of new Set(doc)) df[t]!++;
+        for (const t of doc) occ[t]!++;
+      }
+    }
+  }
+  const idf = Float64Array.from(df, (x) => Math.log(N / Math.max(x, 0.5)));
+  let mu = 0;
+  let tot = 0;
+  for (let t = 0; t < V; t++) (mu += occ[t]! * idf[t]!), (tot += occ[t]!);
+  mu /= tot;
+  let sd = 0;
+  for (let t = 0; t < V; t++) sd += (occ[t]! * (idf[t]! - mu) ** 2) / tot;
+  sd = Math.sqrt(sd);
+  const idfStd = Float64Array.from(idf, (x) => (x - mu) / sd);
+  log(`${N} training documents, idf mean ${mu.toFixed(3)} sd ${sd.toFixed(3)} (occurrence-weighted)`);
+
+  // 2. the overlap init, as the trainer builds it at step 0.
+  const shape: ModelShape = { vocabSize: V, hiddenSize: H, numLayers: 2, numHeads: 2, intermediateSize: I, maxPositionEmbeddings: 128, typeVocabSize: 2, numLabels: 1 };
+  const raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
+  delete raw.celens_random_init;
+  raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m };
+  const config = parseConfig(raw);
+  const init = randomStateDict(shape, o.seed, 0.02);
+  overlapInit(init, shape, o.seed);
+  const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
+  const { d, z, y } = overlapDirections(o.seed, H);
+  const wr = new Xoshiro128(o.seed, fnv1a('celens.idf-init'));
+  const w = orthonormalise(Float32Array.from({ length: H }, () => wr.nextNormal()), [d, z, y]);
+
+  // 3. w is written by the memory only.
+  projectRows(get('bert.embeddings.word_embeddings.weight'), w);
+  projectRows(get('bert.embeddings.position_embeddings.weight'), w);
+  projectOut(get('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
+  projectOut(get('bert.encoder.layer.0.output.dense.weight'), H, I, w);
+
+  // A sample of pairs as stage 2 draws them, and layer 0's FFN input at every real position.
+  const gopts = { groupSize: 8, realShare: 0.3, teacher: 0.7, teacherReal: 0.5, temperature: 3, poolDepth: 100, naturalShare: 0.5 };
+  const pairs: Array<[string, string]> = [];
+  for (let step = 0; step < o.sampleSteps; step++) {
+    for (let slot = 0; slot < 8; slot++) {
+      const g = makeGroup(data, SAMPLE_SEED, step, slot, gopts);
+      for (const p of g.passages) pairs.push([g.query, p]);
+    }
+  }
+  interface Pos { tok: number; type: number; a: Float32Array; pair: number }
+  const pos: Pos[] = [];
+  {
+    const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
+    for (let i = 0; i < pairs.length; i += 64) {
+      const b = padBatch(await tok.encodePairs(pairs.slice(i, i + 64), { maxLength: 128 }), 0);
+      const inputs = {
+        inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+        tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+        attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+      };
+      const r = runModel(tb.model, inputs, { capture: ['embeddings', 'layer.0.attn.out'] });
+      const e = r.captured.get('embeddings')!.dataSync() as Float32Array;
+      const ao = r.captured.get('layer.0.attn.out')!.dataSync() as Float32Array;
+      for (let p = 0; p < b.batch * b.seqLen; p++) {
+        if (!b.attentionMask[p]) continue;
+        const v = new Float32Array(H);
+        for (let k = 0; k < H; k++) v[k] = e[p * H + k]! + ao[p * H + k]!;
+        pos.push({ tok: b.inputIds[p]!, type: b.tokenTypeIds[p]!, a: layerNorm(v), pair: i + Math.floor(p / b.seqLen) });
+      }
+      disposeRun(r);
+      tf.dispose(Object.values(inputs));
+    }
+    tf.dispose([...tb.variables.values()]);
+  }
+  log(`${pairs.length} sample pairs, ${pos.length} positions`);
+
+  // The memory: [CLS], [SEP], then the tokens of highest df seen ≥ minCount times in the sample.
+  const aCount = new Float64Array(V);
+  const qCount = new Float64Array(V);
+  for (const p of pos) {
+    aCount[p.tok]!++;
+    if (p.type === 0) qCount[p.tok]!++;
+  }
+  const firstIds = (await tok.encodePairs([['a', 'b']], { maxLength: 8 }))[0]!.inputIds;
+  const cls = Number(firstIds[0]);
+  const sep = Number(firstIds[2]);
+  const specials = new Set(['[PAD]', '[UNK]', '[MASK]', '[CLS]', '[SEP]']);
+  const byDf = [...Array(V).keys()].filter((t) => !specials.has(tok.idToToken(t) ?? '') && aCount[t]! >= o.minCount).sort((a, b) => df[b]! - df[a]!);
+  if (byDf.length < o.m - 2) throw new Error(`only ${byDf.length} tokens are seen ${o.minCount}+ times in the sample; lower --min-count or raise --sample-steps`);
+  const mem = [cls, sep, ...byDf.slice(0, o.m - 2)];
+  const M = mem.length;
+  const base = idfStd[mem[M - 1]!]!;
+  const covered = mem.reduce((a, t) => a + qCount[t]!, 0) / qCount.reduce((a, b) => a + b, 0);
+  log(`memory: last token ${tok.idToToken(mem[M - 1]!)} (df ${df[mem[M - 1]!]}), base idf_std ${base.toFixed(3)}; ${covered.toFixed(3)} of the sample's query tokens`);
+  const memIndex = new Map(mem.map((t, j) => [t, j]));
+  const target = (t: number): number => (t === cls || t === sep ? -3 : memIndex.has(t) ? Math.max(-4, Math.min(0, idfStd[t]! - base)) : 0);
+
+  // Keys: the mean FFN input of each memory token, ⟂ d, z, normalised; θ from how specific they are.
+  const keys = mem.map(() => new Float64Array(H));
+  for (const p of pos) {
+    const j = memIndex.get(p.tok);
+    if (j !== undefined) for (let k = 0; k < H; k++) keys[j]![k]! += p.a[k]!;
+  }
+  const khat = keys.map((k) => orthonormalise(Float32Array.from(k), [d, z]));
+  const cosOf = (a: Float32Array, k: Float32Array): number => {
+    let s = 0;
+    for (let i = 0; i < H; i++) s += a[i]! * k[i]!;
+    return s / Math.sqrt(H);
+  };
+  const selfCos: number[] = [];
+  const otherMax: number[] = [];
+  for (let i = 0; i < pos.length; i += 7) {
+    const p = pos[i]!;
+    let best = -1;
+    for (let j = 0; j < M; j++) {
+      const c = cosOf(p.a, khat[j]!);
+      if (mem[j] === p.tok) selfCos.push(c);
+      else best = Math.max(best, c);
+    }
+    otherMax.push(best);
+  }
+  const theta = Number.isNaN(o.theta) ? (quantile(selfCos, 0.01) + quantile(otherMax, 0.999)) / 2 : o.theta;
+  log(`own-key cosine p1 ${quantile(selfCos, 0.01).toFixed(3)}, best other key p99.9 ${quantile(otherMax, 0.999).toFixed(3)}: theta ${theta.toFixed(3)}`);
+
+  // 4. W1/b1 of layer 0 (HF [I, H]), then β by ridge on the memory's GELU features (first 80% of pairs).
+  const W1 = get('bert.encoder.layer.0.intermediate.dense.weight');
+  const b1 = get('bert.encoder.layer.0.intermediate.dense.bias');
+  for (let j = 0; j < M; j++) {
+    for (let k = 0; k < H; k++) W1[j * H + k] = (o.s * khat[j]![k]!) / Math.sqrt(H);
+    b1[j] = -o.s * theta;
+  }
+  const feats = (a: Float32Array): Float64Array => {
+    const h = new Float64Array(I);
+    for (let j = 0; j < I; j++) {
+      let s = b1[j]!;
+      for (let k = 0; k < H; k++) s += W1[j * H + k]! * a[k]!;
+      h[j] = gelu(s);
+    }
+    return h;
+  };
+  const split = Math.floor(pairs.length * 0.8);
+  const A = new Float64Array(M * M);
+  const bvec = new Float64Array(M);
+  const held: Array<{ h: Float64Array; t: number }> = [];
+  for (const p of pos) {
+    const h = feats(p.a);
+    const t = target(p.tok);
+    if (p.pair >= split) {
+      if (p.type === 0 && p.tok !== cls && p.tok !== sep) held.push({ h, t });
+      continue;
+    }
+    const wt = p.type === 0 ? o.queryWeight : 1;
+    const nz: number[] = [];
+    for (let i = 0; i < M; i++) if (Math.abs(h[i]!) > 1e-4) nz.push(i);
+    for (const i of nz) {
+      bvec[i]! += wt * h[i]! * t;
+      for (const j of nz) A[i * M + j]! += wt * h[i]! * h[j]!;
+    }
+  }
+  const beta = ridgeSolve(A, bvec, M, o.ridge);
+  {
+    const pred = held.map((r) => r.h.reduce((a, x, j) => (j < M ? a + x * beta[j]! : a), 0));
+    const mean = held.reduce((a, r) => a + r.t, 0) / held.length;
+    const ss = held.reduce((a, r) => a + (r.t - mean) ** 2, 0);
+    const se = held.reduce((a, r, i) => a + (r.t - pred[i]!) ** 2, 0);
+    log(`fit of u(t) on held-out pairs' query positions: R² ${(1 - se / ss).toFixed(3)} (${held.length} positions)`);
+  }
+  const W2 = get('bert.encoder.layer.0.output.dense.weight');
+  for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * w[r]! * beta[j]!;
+
+  // 5. Layer 1, head 0: key row 1 reads w, query bias[1] is constant.
+  const kappa = Math.sqrt((8 * o.lam) / o.gain);
+  const k1 = get('bert.encoder.layer.1.attention.self.key.weight');
+  const qb1 = get('bert.encoder.layer.1.attention.self.query.bias');
+  for (let i = 0; i < H; i++) k1[1 * H + i] = kappa * w[i]!;
+  qb1[1] = kappa;
+
+  await mkdir(o.out, { recursive: true });
+  await writeFile(join(o.out, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
+  await writeSafetensors(join(o.out, 'model.safetensors'), init as Map<string, TensorToWrite>, { format: 'pt' });
+  for (const f of TOKENIZER_FILES) if (await exists(join(o.tokenizer, f))) await copyFile(join(o.tokenizer, f), join(o.out, f));
+  const tokens = mem.map((t) => tok.idToToken(t) ?? '');
+  await writeFile(join(o.out, 'memory-tokens.txt'), `${tokens.join('\n')}\n`);
+  await writeFile(join(o.out, 'idf-init.json'), `${JSON.stringify({ gain: o.gain, lam: o.lam, s: o.s, theta, m: M, base, N, idfMean: mu, idfSd: sd, memory: mem.map((t, j) => [tokens[j], Number(target(t).toFixed(3))]) })}\n`);
+  log(`wrote ${o.out}`);
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .usage('$0 OUT [options]: the overlap circuit plus an IDF memory in layer 0\'s FFN')
+    .demandCommand(1, 'name the output folder')
+    .option('data', { type: 'string', default: '../shared/data' })
+    .option('tokenizer', { type: 'string', default: 'weights/celens-ce-tiny', describe: 'folder with the vocab.txt the model uses' })
+    .option('seed', { type: 'number', default: 20261127 })
+    .option('m', { type: 'number', default: 512, describe: 'memory neurons ([CLS], [SEP] and the most frequent tokens)' })
+    .option('s', { type: 'number', default: 20, describe: 'sharpness of the token detectors' })
+    .option('theta', { type: 'number', describe: 'detector threshold (default: from the sample)' })
+    .option('gain', { type: 'number', default: 2 })
+    .option('lam', { type: 'number', default: 4, describe: '[CLS]\'s attention logit moves by ≈ lam·u(t)' })
+    .option('ridge', { type: 'number', default: 1 })
+    .option('query-weight', { type: 'number', default: 5, describe: 'weight of query positions in β\'s fit' })
+    .option('min-count', { type: 'number', default: 10, describe: 'a memory token is seen at least this often in the sample' })
+    .option('sample-steps', { type: 'number', default: 30, describe: 'steps of 8 stage-2 groups in the sample' })
+    .strict()
+    .parse();
+  await idfMemoryInit({
+    out: String(argv._[0]),
+    data: argv.data,
+    tokenizer: argv.tokenizer,
+    seed: argv.seed,
+    m: argv.m,
+    s: argv.s,
+    theta: argv.theta ?? Number.NaN,
+    gain: argv.gain,
+    lam: argv.lam,
+    ridge: argv.ridge,
+    queryWeight: argv['query-weight'],
+    minCount: argv['min-count'],
+    sampleSteps: argv['sample-steps'],
+  });
+}
+
+if (process.argv[1]?.endsWith('idf-memory-init.js')) await main();

@@ -1,0 +1,122 @@
+/**
+ * scripts/idf-memory-init.ts on a small sample, checked against what its header promises, from
+ * first principles: layer 1's key row 1 is κ·w with |w| = 1 and κ = √(8·lam/g), query bias[1] = κ;
+ * the word and position embeddings carry nothing along w; memory neuron j's threshold is −s·θ and its
+ * weight row has norm s/√H; neuron j fires on its token and stays silent on tokens outside the
+ * memory; and [CLS] (layer 1, head 0) attends less to a frequent query word than to a rare one.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '../../src/backend/tf.js';
+import { idfMemoryInit } from '../../scripts/idf-memory-init.js';
+import { runModel, disposeRun } from '../../src/hooks/run.js';
+import { disposeModel, loadModel } from '../../src/model/load.js';
+import { padBatch } from '../../src/tokenize/encode.js';
+import { loadTokenizer } from '../../src/tokenize/load.js';
+import { readSafetensors } from '../../src/weights/safetensors.js';
+import { SHARED } from '../helpers/fixture.js';
+
+const H = 128;
+const o = { data: join(SHARED, 'data'), tokenizer: 'weights/celens-ce-tiny', seed: 20261127, m: 64, s: 20, theta: Number.NaN, gain: 2, lam: 4, ridge: 1, queryWeight: 5, minCount: 3, sampleSteps: 2 };
+let dir: string;
+let w: Map<string, Float32Array>;
+let memory: string[];
+let meta: { theta: number; memory: Array<[string, number]> };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'celens-idf-init-'));
+  await idfMemoryInit({ ...o, out: dir });
+  const st = await readSafetensors(join(dir, 'model.safetensors'));
+  w = new Map([...st.tensors].map(([n, t]) => [n, t.data as Float32Array]));
+  memory = (await readFile(join(dir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '');
+  meta = JSON.parse(await readFile(join(dir, 'idf-init.json'), 'utf8')) as typeof meta;
+}, 300_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const get = (n: string): Float32Array => w.get(n) as Float32Array;
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, x, i) => s + x * (b[i] as number), 0);
+
+test('memory: m distinct tokens, [CLS] and [SEP] first, the most frequent English word in it', () => {
+  expect(memory.length).toBe(64);
+  expect(new Set(memory).size).toBe(64);
+  expect(memory.slice(0, 2)).toEqual(['[CLS]', '[SEP]']);
+  expect(memory).toContain('the');
+  expect(meta.memory.map(([t]) => t)).toEqual(memory);
+  // u(t) ≤ 0 in the memory: frequent words are discounted, never boosted.
+  expect(meta.memory.every(([, u]) => u <= 0)).toBe(true);
+});
+
+test('layer 1 reads w with κ = √(8·lam/g); nothing else writes along w', () => {
+  const kappa = Math.sqrt((8 * o.lam) / o.gain);
+  const k1 = get('bert.encoder.layer.1.attention.self.key.weight').slice(H, 2 * H);
+  expect(Math.sqrt(dot(k1, k1))).toBeCloseTo(kappa, 5);
+  expect(get('bert.encoder.layer.1.attention.self.query.bias')[1]).toBeCloseTo(kappa, 6);
+  const unitW = k1.map((x) => x / kappa);
+  for (const name of ['bert.embeddings.word_embeddings.weight', 'bert.embeddings.position_embeddings.weight']) {
+    const m = get(name);
+    let worst = 0;
+    for (let r = 0; r < m.length / H; r++) worst = Math.max(worst, Math.abs(dot(m.subarray(r * H, (r + 1) * H), unitW)));
+    expect(worst).toBeLessThan(1e-5);
+  }
+});
+
+test('memory neurons: bias −s·θ, weight rows of norm s/√H', () => {
+  const W1 = get('bert.encoder.layer.0.intermediate.dense.weight');
+  const b1 = get('bert.encoder.layer.0.intermediate.dense.bias');
+  for (let j = 0; j < 64; j++) {
+    expect(b1[j]).toBeCloseTo(-o.s * meta.theta, 4);
+    const r = W1.subarray(j * H, (j + 1) * H);
+    expect(Math.sqrt(dot(r, r))).toBeCloseTo(o.s / Math.sqrt(H), 4);
+  }
+});
+
+test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] attends less to "the" than to "capital"', async () => {
+  const model = await loadModel(dir);
+  const tok = await loadTokenizer(dir);
+  const before = tf.memory().numTensors;
+  const pairs: Array<[string, string]> = [
+    ['what is the capital of zambia', 'lusaka is the capital and largest city of zambia'],
+    ['the symptoms of the flu', 'influenza causes fever, cough and the aches of the body'],
+  ];
+  const b = padBatch(await tok.encodePairs(pairs, { maxLength: 64 }), 0);
+  const inputs = {
+    inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+    tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+    attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+  };
+  const r = runModel(model, inputs, { capture: ['layer.0.ffn.pre', 'layer.1.attn.probs'] });
+  const pre = r.captured.get('layer.0.ffn.pre')?.dataSync() as Float32Array;
+  const probs = r.captured.get('layer.1.attn.probs')?.arraySync() as number[][][][];
+  disposeRun(r);
+  tf.dispose(Object.values(inputs));
+  expect(tf.memory().numTensors).toBe(before);
+
+  const I = model.config.intermediateSizes[0] as number;
+  const j = memory.indexOf('the');
+  const inMemory = new Set(memory);
+  let onThe = 0;
+  let nThe = 0;
+  let offOutside = 0;
+  let nOutside = 0;
+  for (let p = 0; p < b.batch * b.seqLen; p++) {
+    if (!b.attentionMask[p]) continue;
+    const t = tok.idToToken(b.inputIds[p] as number) ?? '';
+    const x = pre[p * I + j] as number;
+    if (t === 'the') (nThe += 1), (onThe += x > 0 ? 1 : 0);
+    else if (!inMemory.has(t)) (nOutside += 1), (offOutside += x < 0 ? 1 : 0);
+  }
+  expect(nThe).toBeGreaterThanOrEqual(5);
+  expect(onThe).toBe(nThe);
+  expect(nOutside).toBeGreaterThanOrEqual(10);
+  expect(offOutside).toBe(nOutside);
+
+  // Pair 0's query: [CLS] what is the capital of zambia [SEP] …
+  const ids = Array.from(b.inputIds.subarray(0, b.seqLen), (i) => tok.idToToken(i) ?? '');
+  expect(inMemory.has('capital')).toBe(false);
+  const row = (probs[0] as number[][][])[0]?.[0] as number[];
+  expect(row[ids.indexOf('the')]).toBeLessThan((row[ids.indexOf('capital')] as number) / 5);
+  disposeModel(model);
+}, 300_000);
