@@ -51,6 +51,8 @@ export interface IdfMemoryOptions {
   /** Folder whose vocab.txt (and tokenizer files) the model uses. */
   tokenizer: string;
   seed: number;
+  /** FFN width of both layers (the trainer's --ffn). */
+  ffn: number;
   /** Memory neurons (≤ the FFN width). */
   m: number;
   /** Sharpness s of the token detectors. */
@@ -71,7 +73,6 @@ export interface IdfMemoryOptions {
 }
 
 const H = 128;
-const I = 512;
 /** The sample's seed (another than training's steps draw). */
 const SAMPLE_SEED = 777;
 
@@ -159,7 +160,8 @@ function layerNorm(v: Float32Array): Float32Array {
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
 
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
-  if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width)`);
+  const I = o.ffn;
+  if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width, --ffn)`);
   await selectBackend('wasm');
   const t0 = Date.now();
   const log = (s: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
@@ -196,7 +198,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
   delete raw.celens_random_init;
   raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m };
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }) };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);
   overlapInit(init, shape, o.seed);
@@ -365,6 +367,7 @@ async function main(): Promise<void> {
     .option('data', { type: 'string', default: '../shared/data' })
     .option('tokenizer', { type: 'string', default: 'weights/celens-ce-tiny', describe: 'folder with the vocab.txt the model uses' })
     .option('seed', { type: 'number', default: 20261127 })
+    .option('ffn', { type: 'number', default: 512, describe: 'FFN width (pass the same --ffn to the trainer)' })
     .option('m', { type: 'number', default: 512, describe: 'memory neurons ([CLS], [SEP] and the most frequent tokens)' })
     .option('s', { type: 'number', default: 20, describe: 'sharpness of the token detectors' })
     .option('theta', { type: 'number', describe: 'detector threshold (default: from the sample)' })
@@ -381,6 +384,7 @@ async function main(): Promise<void> {
     data: argv.data,
     tokenizer: argv.tokenizer,
     seed: argv.seed,
+    ffn: argv.ffn,
     m: argv.m,
     s: argv.s,
     theta: argv.theta ?? Number.NaN,

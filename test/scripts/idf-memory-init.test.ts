@@ -18,7 +18,7 @@ import { readSafetensors } from '../../src/weights/safetensors.js';
 import { SHARED } from '../helpers/fixture.js';
 
 const H = 128;
-const o = { data: join(SHARED, 'data'), tokenizer: 'weights/celens-ce-tiny', seed: 20261127, m: 64, s: 20, theta: Number.NaN, gain: 2, lam: 4, ridge: 1, queryWeight: 5, minCount: 3, sampleSteps: 2 };
+const o = { data: join(SHARED, 'data'), tokenizer: 'weights/celens-ce-tiny', seed: 20261127, ffn: 512, m: 64, s: 20, theta: Number.NaN, gain: 2, lam: 4, ridge: 1, queryWeight: 5, minCount: 3, sampleSteps: 2 };
 let dir: string;
 let w: Map<string, Float32Array>;
 let memory: string[];
