@@ -331,7 +331,7 @@ export async function train(o: TrainOptions): Promise<void> {
         if (mlm) {
           const m = maskBatch(await encodeBatch(tok, groups, o.maxLength), mlm.seedOf, mlm.options);
           const inputs = batchTensors(m.batch);
-          ({ loss, grads } = mlmLossAndGrads(tb, inputs, m.positions, m.labels));
+          ({ loss, grads } = mlmLossAndGrads(tb, inputs, m.positions, m.labels, frozen));
           tf.dispose(inputs);
         } else {
           const inputs = await encodeGroups(tok, groups, o.maxLength);
@@ -411,7 +411,7 @@ async function parallelStep(tok: PairTokenizer, tb: TrainableBert, workers: Trai
   const inputs = batchTensors(m0 ? m0.batch : await encodeBatch(tok, groups.slice(0, mine), o.maxLength));
   const results: ShareResult[] = [];
   try {
-    if (m0) results.push({ ...mlmLossAndGrads(tb, inputs, m0.positions, m0.labels), groups: m0.positions.length });
+    if (m0) results.push({ ...mlmLossAndGrads(tb, inputs, m0.positions, m0.labels, frozen), groups: m0.positions.length });
     else results.push({ ...lossAndGrads(tb, inputs, mine, o.groupSize, kind, frozen, groupTargets(groups.slice(0, mine), o.groupSize)), groups: mine });
     for (let i = 1; i < shares.length; i++) results.push({ ...(await workers.grads(i - 1, tb.variables)), groups: weights[i] as number });
     return combineShares(results);

@@ -129,13 +129,14 @@ export function mlmLogProbs(tb: TrainableBert, inputs: tf.Tensor2D[], positions:
  * Mean cross-entropy of the masked tokens' original ids, and its gradients by HF name (every
  * variable, the head included). `labels[i]` is the id at flat position `positions[i]`.
  */
-export function mlmLossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], positions: Int32Array, labels: Int32Array): { loss: number; grads: Map<string, tf.Tensor> } {
+export function mlmLossAndGrads(tb: TrainableBert, inputs: tf.Tensor2D[], positions: Int32Array, labels: Int32Array, frozen: ReadonlySet<string> = new Set()): { loss: number; grads: Map<string, tf.Tensor> } {
   if (positions.length !== labels.length || positions.length === 0) throw new Error(`MLM: ${positions.length} positions for ${labels.length} labels (need as many, at least one)`);
   const V = tb.model.config.vocabSize;
   const pos = tf.tensor1d(positions, 'int32');
   const onehot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), V), 'float32'));
   try {
-    return gradsByName([...tb.variables], () => tf.neg(tf.div(tf.sum(tf.mul(mlmLogProbs(tb, inputs, pos), onehot)), positions.length)) as tf.Scalar);
+    // Frozen parameters (--freeze, --freeze-qk-layers) take no gradient, so AdamW leaves them alone.
+    return gradsByName([...tb.variables].filter(([n]) => !frozen.has(n)), () => tf.neg(tf.div(tf.sum(tf.mul(mlmLogProbs(tb, inputs, pos), onehot)), positions.length)) as tf.Scalar);
   } finally {
     tf.dispose([pos, onehot]);
   }

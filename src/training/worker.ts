@@ -43,7 +43,7 @@ async function ready(): Promise<Copy> {
 function handle(msg: TrainWorkerRequest, m: Copy): { reply?: TrainWorkerReply; transfer: ArrayBuffer[] } {
   if (msg.type === 'grads') {
     const inputs = batchTensors(msg.batch);
-    const { loss, grads } = msg.mlm ? mlmLossAndGrads(m.tb, inputs, msg.mlm.positions, msg.mlm.labels) : lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen, msg.targets);
+    const { loss, grads } = msg.mlm ? mlmLossAndGrads(m.tb, inputs, msg.mlm.positions, msg.mlm.labels, frozen) : lossAndGrads(m.tb, inputs, msg.groups, init.groupSize, init.loss, frozen, msg.targets);
     tf.dispose(inputs);
     const names = [...grads.keys()];
     // dataSync on wasm copies out of the heap, so each array owns its buffer and can be moved.

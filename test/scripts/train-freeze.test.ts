@@ -99,3 +99,10 @@ test('--freeze-rows: a token not in the vocabulary names file and line; a spec w
   await expect(train({ ...base('badrows'), initFrom: join(dir, 'start'), freezeRows: [`${EMB}=${file}`] })).rejects.toThrow(`${file}:2: token "qqqqzzzz" is not in the model's vocab.txt`);
   await expect(train({ ...base('badspec'), initFrom: join(dir, 'start'), freezeRows: [EMB] })).rejects.toThrow(/want NAME=FILE/);
 }, 300_000);
+
+test('--freeze holds for masked-language-model pre-training too, on 2 threads (the MLM loss once ignored it)', async () => {
+  await train({ ...base('mlm-frozen'), initFrom: join(dir, 'start'), objective: 'mlm', threads: 2, freeze: [FFN] });
+  const end = await tensors('mlm-frozen');
+  expect(same(end.get(FFN) as Float32Array, start.get(FFN) as Float32Array)).toBe(true);
+  expect(same(end.get(EMB) as Float32Array, start.get(EMB) as Float32Array)).toBe(false);
+}, 300_000);
