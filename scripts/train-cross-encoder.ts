@@ -38,6 +38,9 @@ import type { PinnedRows } from '../src/training/pins.js';
 import { maskBatch, mlmLossAndGrads, randomMlmHead } from '../src/training/mlm.js';
 import type { MaskedBatch, MaskingOptions } from '../src/training/mlm.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
+import { loadModelForCompute, releaseModel } from '../src/model/load.js';
+import { makeScorer } from '../src/model/scorer.js';
+import type { PairScorer } from '../src/ir/rerank.js';
 import { padBatch } from '../src/tokenize/encode.js';
 import type { PairTokenizer, TokenBatch } from '../src/tokenize/encode.js';
 import { parseConfig } from '../src/weights/config.js';
@@ -49,7 +52,7 @@ import { buildVocab, writeVocab } from './build-vocab.js';
 import { configJson, randomStateDict } from './make-random-model.js';
 import { overlapInit } from './overlap-init.js';
 import type { ModelShape } from './make-random-model.js';
-import { hash3, HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT, vocabularyText } from './train-data.js';
+import { hash3, HELD_OUT, loadTrainData, makeGroup, softTargets, TRAIN_SPLIT, vocabularyText } from './train-data.js';
 import type { Group, GroupOptions, TrainData } from './train-data.js';
 
 // The step's arithmetic lives in src/training/step.ts, where the worker threads reach it too.
@@ -112,6 +115,12 @@ export interface TrainOptions {
   teacherReal?: number;
   /** BM25 scores are divided by this in the teacher's softmax. @default 1 */
   temperature?: number;
+  /**
+   * A model folder (any cross-encoder celens loads, with its own tokenizer) that replaces BM25 as
+   * the teacher: its logits, divided by `temperature`, give the soft targets, weighted `teacher` in
+   * pseudo-query groups and `teacherReal` in real-query groups (knowledge distillation).
+   */
+  teacherModel?: string;
   /** BM25 hits that pseudo-queries' hard negatives come from. @default 30 */
   poolDepth?: number;
   /** Share of pseudo-queries put into a question template. @default 0 */
@@ -296,6 +305,11 @@ export async function train(o: TrainOptions): Promise<void> {
     frozen.add(n);
   }
   const pinned = await pinnedRows(o.freezeRows ?? [], join(o.out, 'vocab.txt'));
+  if (o.teacherModel !== undefined && objective !== 'rank') throw new Error(`--teacher-model ${o.teacherModel}: a teacher needs --objective rank`);
+  // The teacher scores on this thread: raw logits, at the student's max length.
+  const teacherModel = o.teacherModel === undefined ? undefined : await loadModelForCompute(o.teacherModel);
+  const teacher = teacherModel && makeScorer(teacherModel, await loadTokenizer(o.teacherModel as string), { activation: 'none', maxLength: Math.min(o.maxLength, teacherModel.config.maxPositionEmbeddings) });
+  if (o.teacherModel !== undefined) process.stderr.write(`teacher: ${o.teacherModel} (logits / ${o.temperature ?? 1}; weight ${o.teacher ?? 0} pseudo, ${o.teacherReal ?? 0} real)\n`);
   const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };
   if (st.step > 0) process.stderr.write(`resuming from ${o.checkpoints} at step ${st.step}\n`);
   if (frozen.size > 0) process.stderr.write(`frozen: ${[...frozen].join(', ')}\n`);
@@ -322,6 +336,7 @@ export async function train(o: TrainOptions): Promise<void> {
       const began = performance.now();
       const groups = Array.from({ length: o.groupsPerStep }, (_v, slot) => makeGroup(data, o.seed, step, slot, groupOptions(o)));
       for (const g of groups) log.kinds[g.kind] = (log.kinds[g.kind] ?? 0) + 1;
+      if (teacher) await applyTeacher(groups, teacher, o);
       let loss: number;
       let grads: Map<string, tf.Tensor>;
       // Sequence s of the step is masked from this seed, whichever thread computes it.
@@ -383,6 +398,7 @@ export async function train(o: TrainOptions): Promise<void> {
     process.stderr.write(`wrote ${o.out} (${o.steps} steps, ${Math.round((performance.now() - t0) / 1000)} s)\n`);
   } finally {
     await workers?.close();
+    if (teacherModel) await releaseModel(teacherModel);
   }
 }
 
@@ -443,14 +459,33 @@ async function pinnedRows(specs: readonly string[], vocabFile: string): Promise<
   return out;
 }
 
+/**
+ * --teacher-model: sets each group's targets from the teacher's logits of its (query, passage)
+ * pairs, softTargets(logits, λ, temperature), λ = `teacher` for pseudo-query groups and
+ * `teacherReal` for real ones; groups whose λ is 0 keep the one-hot target. All groups of a step
+ * are scored in one call.
+ */
+export async function applyTeacher(groups: Group[], score: PairScorer, o: Pick<TrainOptions, 'teacher' | 'teacherReal' | 'temperature'>): Promise<void> {
+  const lambdaOf = (g: Group): number => (g.kind === 'real' ? o.teacherReal : o.teacher) ?? 0;
+  const taught = groups.filter((g) => lambdaOf(g) > 0);
+  const logits = await score(taught.flatMap((g) => g.passages.map((p) => [g.query, p] as const)));
+  let k = 0;
+  for (const g of taught) {
+    g.targets = softTargets(logits.slice(k, k + g.passages.length), lambdaOf(g), o.temperature ?? 1);
+    k += g.passages.length;
+  }
+}
+
 /** The data options of a run (train-data.ts), only those set, so that defaults stay the data's own. */
 function groupOptions(o: TrainOptions): GroupOptions {
+  // With a teacher model the weights are its (teacherTargets), and the data computes no BM25 targets.
+  const bm25 = o.teacherModel === undefined;
   return {
     groupSize: o.groupSize,
     realShare: o.realShare,
     ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }),
-    ...(o.teacher !== undefined && { teacher: o.teacher }),
-    ...(o.teacherReal !== undefined && { teacherReal: o.teacherReal }),
+    ...(bm25 && o.teacher !== undefined && { teacher: o.teacher }),
+    ...(bm25 && o.teacherReal !== undefined && { teacherReal: o.teacherReal }),
     ...(o.temperature !== undefined && { temperature: o.temperature }),
     ...(o.poolDepth !== undefined && { poolDepth: o.poolDepth }),
     ...(o.naturalShare !== undefined && { naturalShare: o.naturalShare }),
@@ -492,7 +527,8 @@ async function main(): Promise<void> {
     .option('log-every', { type: 'number', default: 25, describe: 'steps per loss-curve entry' })
     .option('teacher', { type: 'number', describe: 'weight of the BM25 teacher in pseudo-query groups\' targets, 0–1 (default 0: one-hot on the source passage)' })
     .option('teacher-real', { type: 'number', describe: 'weight of the BM25 teacher in real-query groups\' targets, 0–1 (default 0)' })
-    .option('temperature', { type: 'number', describe: 'BM25 scores are divided by this in the teacher\'s softmax (default 1)' })
+    .option('temperature', { type: 'number', describe: 'BM25 scores (or --teacher-model\'s logits) are divided by this in the teacher\'s softmax (default 1)' })
+    .option('teacher-model', { type: 'string', describe: 'model folder whose logits replace BM25 as the teacher (distillation; --teacher and --teacher-real weigh it)' })
     .option('pool-depth', { type: 'number', describe: 'BM25 hits that pseudo-queries\' hard negatives come from (default 30)' })
     .option('natural-share', { type: 'number', describe: 'share of pseudo-queries put into a question template (default 0)' })
     .option('keep-every', { type: 'number', describe: 'also keep a loadable copy of the model every N steps in <checkpoints>/step-<n>/' })
@@ -536,6 +572,7 @@ async function main(): Promise<void> {
     logEvery: argv['log-every'],
     ...(argv.teacher !== undefined && { teacher: argv.teacher }),
     ...(argv['teacher-real'] !== undefined && { teacherReal: argv['teacher-real'] }),
+    ...(argv['teacher-model'] !== undefined && { teacherModel: argv['teacher-model'] }),
     ...(argv.temperature !== undefined && { temperature: argv.temperature }),
     ...(argv['pool-depth'] !== undefined && { poolDepth: argv['pool-depth'] }),
     ...(argv['natural-share'] !== undefined && { naturalShare: argv['natural-share'] }),

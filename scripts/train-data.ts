@@ -210,14 +210,21 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
 function withTargets(g: Group, src: Source, ids: string[], lambda: number, opts: GroupOptions): Group {
   const out: Group = { ...g, passages: ids.map((id) => textOf(src, id)) };
   if (lambda <= 0) return out;
-  const t = opts.temperature ?? 1;
   const score = new Map(searchBm25(src.index, g.query, { candidates: ids }).map((e) => [e.docid, e.score]));
-  const z = ids.map((id) => (score.get(id) ?? 0) / t);
+  out.targets = softTargets(ids.map((id) => score.get(id) ?? 0), lambda, opts.temperature ?? 1);
+  return out;
+}
+
+/**
+ * A group's loss targets from a teacher's scores of its passages (the positive first):
+ * (1 − λ)·one-hot(0) + λ·softmax(scores / temperature).
+ */
+export function softTargets(scores: readonly number[], lambda: number, temperature: number): number[] {
+  const z = scores.map((x) => x / temperature);
   const max = Math.max(...z);
   const e = z.map((x) => Math.exp(x - max));
   const sum = e.reduce((a, b) => a + b, 0);
-  out.targets = e.map((x, i) => lambda * (x / sum) + (i === 0 ? 1 - lambda : 0));
-  return out;
+  return e.map((x, i) => lambda * (x / sum) + (i === 0 ? 1 - lambda : 0));
 }
 
 function hardCount(o: GroupOptions): number {

@@ -20,7 +20,7 @@ import { readSafetensors } from '../../src/weights/safetensors.js';
 import type { TrainOptions } from '../../scripts/train-cross-encoder.js';
 import { loadModel, disposeModel } from '../../src/model/load.js';
 import { bertForward } from '../../src/model/bert.js';
-import { SHARED } from '../helpers/fixture.js';
+import { toyTrainOptions } from '../helpers/train-toy.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -30,27 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const base = (name: string): TrainOptions => ({
-  data: join(SHARED, 'data'),
-  out: join(dir, name),
-  checkpoints: join(dir, `${name}.ckpt`),
-  seed: 5,
-  steps: 4,
-  groupsPerStep: 2,
-  groupSize: 3,
-  realShare: 0.5,
-  lr: 1e-3,
-  warmup: 2,
-  weightDecay: 0.01,
-  clip: 1,
-  maxLength: 48,
-  vocabSize: 700,
-  layers: 1,
-  hidden: 16,
-  heads: 2,
-  ffn: 32,
-  checkpointEvery: 1,
-});
+const base = (name: string): TrainOptions => toyTrainOptions(dir, name, { steps: 4, warmup: 2 });
 
 test('learning rate: linear warm-up to the peak, linear decay to 0', () => {
   const o = { lr: 1, warmup: 4, steps: 12 };

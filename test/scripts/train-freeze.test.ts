@@ -11,33 +11,13 @@ import { join } from 'node:path';
 import { train } from '../../scripts/train-cross-encoder.js';
 import type { TrainOptions } from '../../scripts/train-cross-encoder.js';
 import { readSafetensors } from '../../src/weights/safetensors.js';
-import { SHARED } from '../helpers/fixture.js';
+import { toyTrainOptions } from '../helpers/train-toy.js';
 
 let dir: string;
 const EMB = 'bert.embeddings.word_embeddings.weight';
 const FFN = 'bert.encoder.layer.0.intermediate.dense.weight';
 
-const base = (name: string): TrainOptions => ({
-  data: join(SHARED, 'data'),
-  out: join(dir, name),
-  checkpoints: join(dir, `${name}.ckpt`),
-  seed: 5,
-  steps: 3,
-  groupsPerStep: 2,
-  groupSize: 3,
-  realShare: 0.5,
-  lr: 1e-3,
-  warmup: 1,
-  weightDecay: 0.01,
-  clip: 1,
-  maxLength: 48,
-  vocabSize: 700,
-  layers: 1,
-  hidden: 16,
-  heads: 2,
-  ffn: 32,
-  checkpointEvery: 1,
-});
+const base = (name: string): TrainOptions => toyTrainOptions(dir, name);
 
 async function tensors(name: string): Promise<Map<string, Float32Array>> {
   const st = await readSafetensors(join(dir, name, 'model.safetensors'));
