@@ -308,6 +308,8 @@ export async function train(o: TrainOptions): Promise<void> {
   if (o.teacherModel !== undefined && objective !== 'rank') throw new Error(`--teacher-model ${o.teacherModel}: a teacher needs --objective rank`);
   // The teacher scores on this thread: raw logits, at the student's max length.
   const teacherModel = o.teacherModel === undefined ? undefined : await loadModelForCompute(o.teacherModel);
+  // Its logit is the score; a 2-label head's relevance is a softmax over labels, not one logit.
+  if (teacherModel && teacherModel.config.numLabels !== 1) throw new Error(`--teacher-model ${o.teacherModel}: the teacher needs a head with one output (it has ${teacherModel.config.numLabels})`);
   const teacher = teacherModel && makeScorer(teacherModel, await loadTokenizer(o.teacherModel as string), { activation: 'none', maxLength: Math.min(o.maxLength, teacherModel.config.maxPositionEmbeddings) });
   if (o.teacherModel !== undefined) process.stderr.write(`teacher: ${o.teacherModel} (logits / ${o.temperature ?? 1}; weight ${o.teacher ?? 0} pseudo, ${o.teacherReal ?? 0} real)\n`);
   const log: TrainLog = (await loadCheckpoint(o.checkpoints, tb, st)) ?? { options: o, curve: [], kinds: {} };

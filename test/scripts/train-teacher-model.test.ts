@@ -5,7 +5,7 @@
  * the student's and the teacher's logits from `celens score`'s own path (makeScorer), and the
  * cross-entropy against (1 − λ)·one-hot + λ·softmax(teacher / T).
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyTeacher, train } from '../../scripts/train-cross-encoder.js';
@@ -113,4 +113,22 @@ async function scaleClassifier(file: string, by: number): Promise<void> {
 
 test('--teacher-model with --objective mlm is an error naming the folder', async () => {
   await expect(train(toyTrainOptions(dir, 'mlm', { initFrom: join(dir, 'teacher'), objective: 'mlm', teacherModel: join(dir, 'teacher') }))).rejects.toThrow(/--teacher-model .*teacher: a teacher needs --objective rank/);
+}, 300_000);
+
+test('a teacher whose head has two outputs is an error naming the folder', async () => {
+  const two = join(dir, 'two-labels');
+  await mkdir(two);
+  const config = JSON.parse(await readFile(join(SHARED, 'fixtures', 'tiny-bert-ce', 'config.json'), 'utf8')) as Record<string, unknown>;
+  config.id2label = { 0: 'LABEL_0', 1: 'LABEL_1' };
+  config.label2id = { LABEL_0: 0, LABEL_1: 1 };
+  await writeFile(join(two, 'config.json'), JSON.stringify(config));
+  const st = await readSafetensors(join(SHARED, 'fixtures', 'tiny-bert-ce', 'model.safetensors'));
+  const tensors = new Map([...st.tensors].map(([n, t]) => [n, { dtype: 'F32' as const, shape: [...t.shape], data: t.data as Float32Array }]));
+  const w = tensors.get('classifier.weight');
+  if (!w) throw new Error('fixture: no classifier.weight');
+  tensors.set('classifier.weight', { dtype: 'F32', shape: [2, w.shape[1] as number], data: Float32Array.from([...w.data, ...w.data]) });
+  tensors.set('classifier.bias', { dtype: 'F32', shape: [2], data: new Float32Array(2) });
+  await writeSafetensors(join(two, 'model.safetensors'), tensors, { format: 'pt' });
+  await copyFile(join(SHARED, 'data', 'bert-base-uncased-wordpiece', 'bert-vocab.txt'), join(two, 'vocab.txt'));
+  await expect(train(toyTrainOptions(dir, 'two', { initFrom: join(dir, 'teacher'), teacherModel: two, teacher: 0.5 }))).rejects.toThrow(/--teacher-model .*two-labels: the teacher needs a head with one output \(it has 2\)/);
 }, 300_000);
