@@ -249,6 +249,7 @@ export async function train(o: TrainOptions): Promise<void> {
     const fresh = [o.qkStd !== undefined && '--qk-std', o.ffnStd !== undefined && '--ffn-std', Boolean(o.tieQkLayers?.length) && '--tie-qk-layers'].filter((f): f is string => typeof f === 'string');
     if (fresh.length) throw new Error(`--init-from ${o.initFrom} takes that model's weights as they are; ${fresh.join(', ')} shape a fresh initialisation only`);
   }
+  if (o.teacherModel !== undefined && (o.objective ?? 'rank') !== 'rank') throw new Error(`--teacher-model ${o.teacherModel}: a teacher needs --objective rank`);
   const { backend } = await selectBackend('wasm');
   const t0 = performance.now();
   const data: TrainData = await loadTrainData(o.data, TRAIN_SPLIT);
@@ -305,7 +306,6 @@ export async function train(o: TrainOptions): Promise<void> {
     frozen.add(n);
   }
   const pinned = await pinnedRows(o.freezeRows ?? [], join(o.out, 'vocab.txt'));
-  if (o.teacherModel !== undefined && objective !== 'rank') throw new Error(`--teacher-model ${o.teacherModel}: a teacher needs --objective rank`);
   // The teacher scores on this thread: raw logits, at the student's max length.
   const teacherModel = o.teacherModel === undefined ? undefined : await loadModelForCompute(o.teacherModel);
   // Its logit is the score; a 2-label head's relevance is a softmax over labels, not one logit.
@@ -480,7 +480,7 @@ export async function applyTeacher(groups: Group[], score: PairScorer, o: Pick<T
 
 /** The data options of a run (train-data.ts), only those set, so that defaults stay the data's own. */
 function groupOptions(o: TrainOptions): GroupOptions {
-  // With a teacher model the weights are its (teacherTargets), and the data computes no BM25 targets.
+  // With a teacher model the weights are its (applyTeacher), and the data computes no BM25 targets.
   const bm25 = o.teacherModel === undefined;
   return {
     groupSize: o.groupSize,
