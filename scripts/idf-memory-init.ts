@@ -22,11 +22,15 @@
  * 5. Layer 1, head 0: key row 1 = κ·w and query bias[1] = κ with κ = √(8·lam/g), so that [CLS]'s
  *    attention logit to a token grows by ≈ lam·u(t): frequent query words count less.
  *
+ * --base DIR puts the memory into a trained model instead of the overlap circuit (`baseState`): its
+ * weights are kept, w is cleared through its trained LayerNorms, its FFN neurons move behind the
+ * memory, and the keys are whitened (Σ⁻¹μ_j), since a trained model's FFN inputs cluster by meaning.
+ *
  * Writes OUT/{config.json, model.safetensors, tokenizer files, idf-init.json, memory-tokens.txt};
  * memory-tokens.txt (one token a line) is what --freeze-rows pins. Deterministic.
  */
 import * as tf from '../src/backend/tf.js';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -37,6 +41,7 @@ import { loadTokenizer } from '../src/tokenize/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
 import { trainableBert } from '../src/training/trainable.js';
 import { parseConfig } from '../src/weights/config.js';
+import { readSafetensors } from '../src/weights/safetensors.js';
 import { writeSafetensors } from '../src/weights/safetensors-write.js';
 import type { TensorToWrite } from '../src/weights/safetensors-write.js';
 import { exists } from '../src/weights/sharded.js';
@@ -70,6 +75,13 @@ export interface IdfMemoryOptions {
   minCount: number;
   /** Steps of 8 stage-2 groups sampled for the keys and the fit. */
   sampleSteps: number;
+  /**
+   * A trained model (2 layers, hidden 128, 2 heads, the tokenizer's vocabulary) to put the memory
+   * into instead of the overlap circuit: its weights are kept (but for the one direction the memory
+   * writes along), its FFN neurons move to slots m… of layer 0 and 0… of layer 1, and the new slots
+   * of layer 1 start with no output. See `baseState`.
+   */
+  base?: string;
 }
 
 const H = 128;
@@ -147,14 +159,108 @@ function ridgeSolve(A: Float64Array, b: Float64Array, n: number, lam: number): F
   return x;
 }
 
-/** LayerNorm with weight 1, bias 0 (layer 0's at initialisation). */
-function layerNorm(v: Float32Array): Float32Array {
+/** LayerNorm with weight 1, bias 0 (layer 0's at initialisation), or with the given ones. */
+function layerNorm(v: Float32Array, gamma?: Float32Array, beta?: Float32Array): Float32Array {
   let m = 0;
   for (const x of v) m += x / v.length;
   let s = 0;
   for (const x of v) s += (x - m) ** 2 / v.length;
   const r = 1 / Math.sqrt(s + 1e-12);
-  return Float32Array.from(v, (x) => (x - m) * r);
+  if (!gamma || !beta) return Float32Array.from(v, (x) => (x - m) * r);
+  return Float32Array.from(v, (x, i) => (x - m) * r * gamma[i]! + beta[i]!);
+}
+
+/** u ← u − (u·n̂) n̂ for a vector u (length H), n̂ = n/|n|. */
+function projectVec(u: Float32Array, n: Float32Array): void {
+  const nh = unit(n);
+  let dot = 0;
+  for (let i = 0; i < H; i++) dot += u[i]! * nh[i]!;
+  for (let i = 0; i < H; i++) u[i] = u[i]! - dot * nh[i]!;
+}
+
+function unit(v: Float32Array): Float32Array {
+  const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  return Float32Array.from(v, (x) => x / n);
+}
+
+/** Gram–Schmidt: an orthonormal basis of the span of `vs` (each assumed independent of the ones before). */
+function orthoBasis(vs: Float32Array[]): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (const v of vs) {
+    const o = Float32Array.from(v);
+    for (let it = 0; it < 2; it++)
+      for (const u of out) {
+        let dot = 0;
+        for (let i = 0; i < H; i++) dot += o[i]! * u[i]!;
+        for (let i = 0; i < H; i++) o[i] = o[i]! - dot * u[i]!;
+      }
+    out.push(unit(o));
+  }
+  return out;
+}
+
+const mul = (a: Float32Array, b: Float32Array): Float32Array => Float32Array.from(a, (x, i) => x * b[i]!);
+
+/**
+ * A trained model as the memory's host (IdfMemoryOptions.base): its state dict with the FFNs widened
+ * to `I` and one direction w cleared so that only the memory writes what layer 1's key row 1 reads.
+ *
+ * The LayerNorms are trained (weights γ, biases β), so "only the memory writes along w" is a chain:
+ * layer 1 reads w·LN_o(v) = (γo⊙w)·(v − v̄)/σ + w·βo, so w ⟂ γo, βo ⟂ w and everything in v = a +
+ * FFN₀(a) but the memory ⟂ w3 = γo⊙w; a = LN_a(y) needs w ⟂ γa⊙γo, βa ⟂ w3 and y ⟂ w2 = γa⊙w3; y =
+ * x₀ + attention needs the attention output dense ⟂ w2 and x₀ = LN_e(e) needs w ⟂ γe⊙γa⊙γo, βe ⟂
+ * w2 and every embedding row ⟂ w1 = γe⊙w2. With every γ = 1 and β = 0 this is the overlap path's w.
+ * Returns w and the memory's write direction q = w3/|w3|² (so that w3·q = 1).
+ */
+function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: number, seed: number): { w: Float32Array; q: Float32Array } {
+  const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
+  const ge = get('bert.embeddings.LayerNorm.weight');
+  const ga = get('bert.encoder.layer.0.attention.output.LayerNorm.weight');
+  const go = get('bert.encoder.layer.0.output.LayerNorm.weight');
+  const wr = new Xoshiro128(seed, fnv1a('celens.idf-init'));
+  const basis = orthoBasis([new Float32Array(H).fill(1), go, mul(ga, go), mul(ge, mul(ga, go))]);
+  const w = orthonormalise(Float32Array.from({ length: H }, () => wr.nextNormal()), basis);
+  const w3 = mul(go, w);
+  const w2 = mul(ga, w3);
+  const w1 = mul(ge, w2);
+  for (const n of ['word_embeddings', 'position_embeddings', 'token_type_embeddings']) projectRows(get(`bert.embeddings.${n}.weight`), unit(w1));
+  projectVec(get('bert.embeddings.LayerNorm.bias'), w2);
+  projectOut(get('bert.encoder.layer.0.attention.output.dense.weight'), H, H, unit(w2));
+  projectVec(get('bert.encoder.layer.0.attention.output.dense.bias'), w2);
+  projectVec(get('bert.encoder.layer.0.attention.output.LayerNorm.bias'), w3);
+  projectVec(get('bert.encoder.layer.0.output.LayerNorm.bias'), w);
+  // The FFNs, widened: layer 0 = [memory (M) | the base's neurons (I0) | fresh], layer 1 = [the base's | fresh];
+  // fresh neurons have random input weights and no output (W2 columns 0), so the function is the base's.
+  const grow = new Xoshiro128(seed, fnv1a('celens.idf-init.grow'));
+  for (let l = 0; l < 2; l++) {
+    const p = `bert.encoder.layer.${l}`;
+    const W1 = get(`${p}.intermediate.dense.weight`);
+    const b1 = get(`${p}.intermediate.dense.bias`);
+    const W2 = get(`${p}.output.dense.weight`);
+    const at = l === 0 ? M : 0;
+    const nW1 = new Float32Array(I * H);
+    const nb1 = new Float32Array(I);
+    const nW2 = new Float32Array(H * I);
+    for (let j = 0; j < I; j++) {
+      const from = j - at;
+      if (from >= 0 && from < I0) {
+        nW1.set(W1.subarray(from * H, (from + 1) * H), j * H);
+        nb1[j] = b1[from]!;
+        for (let r = 0; r < H; r++) nW2[r * I + j] = W2[r * I0 + from]!;
+      } else if (l === 1 || j >= M) {
+        for (let k = 0; k < H; k++) nW1[j * H + k] = grow.nextNormal() * 0.02;
+      }
+    }
+    if (l === 0) {
+      projectOut(nW2, H, I, unit(w3));
+      projectVec(get(`${p}.output.dense.bias`), w3);
+    }
+    init.set(`${p}.intermediate.dense.weight`, { dtype: 'F32', shape: [I, H], data: nW1 });
+    init.set(`${p}.intermediate.dense.bias`, { dtype: 'F32', shape: [I], data: nb1 });
+    init.set(`${p}.output.dense.weight`, { dtype: 'F32', shape: [H, I], data: nW2 });
+  }
+  const n3 = w3.reduce((a, x) => a + x * x, 0);
+  return { w, q: Float32Array.from(w3, (x) => x / n3) };
 }
 
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
@@ -193,25 +299,63 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const idfStd = Float64Array.from(idf, (x) => (x - mu) / sd);
   log(`${N} training documents, idf mean ${mu.toFixed(3)} sd ${sd.toFixed(3)} (occurrence-weighted)`);
 
-  // 2. the overlap init, as the trainer builds it at step 0.
+  // 2. the overlap init, as the trainer builds it at step 0 (or the base model's weights).
   const shape: ModelShape = { vocabSize: V, hiddenSize: H, numLayers: 2, numHeads: 2, intermediateSize: I, maxPositionEmbeddings: 128, typeVocabSize: 2, numLabels: 1 };
-  const raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
+  let raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
   delete raw.celens_random_init;
   raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }) };
-  const config = parseConfig(raw);
-  const init = randomStateDict(shape, o.seed, 0.02);
-  overlapInit(init, shape, o.seed);
-  const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
-  const { d, z, y } = overlapDirections(o.seed, H);
-  const wr = new Xoshiro128(o.seed, fnv1a('celens.idf-init'));
-  const w = orthonormalise(Float32Array.from({ length: H }, () => wr.nextNormal()), [d, z, y]);
+  let init: Map<string, TensorToWrite>;
+  // The direction w layer 1 reads, and the one the memory writes along (q; w itself with the overlap circuit).
+  let w: Float32Array;
+  let q: Float32Array;
+  // Directions the keys are made ⟂ to (the overlap circuit's match features d, z).
+  let keyBasis: Float32Array[];
+  if (o.base) {
+    const baseRaw = JSON.parse(await readFile(join(o.base, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const bc = parseConfig(baseRaw);
+    const bad = [
+      bc.hiddenSize !== H && `hidden_size ${bc.hiddenSize} (needs ${H})`,
+      bc.numLayers !== 2 && `num_hidden_layers ${bc.numLayers} (needs 2)`,
+      bc.numHeads !== 2 && `num_attention_heads ${bc.numHeads} (needs 2)`,
+      bc.vocabSize !== V && `vocab_size ${bc.vocabSize} (the tokenizer ${o.tokenizer} has ${V})`,
+      new Set(bc.intermediateSizes).size !== 1 && `FFN widths ${bc.intermediateSizes.join(', ')} (needs one width)`,
+      bc.intermediateSizes[0]! + o.m > I && `intermediate_size ${bc.intermediateSizes[0]}: with --m ${o.m} the FFN needs --ffn ≥ ${bc.intermediateSizes[0]! + o.m}`,
+    ].filter((x): x is string => typeof x === 'string');
+    if (bad.length) throw new Error(`--base ${o.base}: ${bad.join('; ')}`);
+    const st = (await readSafetensors(join(o.base, 'model.safetensors'))).tensors;
+    init = new Map();
+    for (const [n, t] of randomStateDict(shape, o.seed, 0.02)) {
+      const f = st.get(n);
+      if (!f) throw new Error(`--base ${o.base}: model.safetensors has no ${n}`);
+      init.set(n, { dtype: 'F32', shape: f.shape, data: Float32Array.from(f.data as Float32Array) });
+      if (!/intermediate\.dense|output\.dense\.weight$/.test(n) || n.includes('attention')) {
+        if (f.shape.join('x') !== t.shape.join('x')) throw new Error(`--base ${o.base}: ${n} is ${f.shape.join('x')}, expected ${t.shape.join('x')}`);
+      }
+    }
+    raw = { ...baseRaw, intermediate_size: I };
+    ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
+    keyBasis = [];
+  } else {
+    init = randomStateDict(shape, o.seed, 0.02);
+    overlapInit(init, shape, o.seed);
+    const get0 = (n: string): Float32Array => init.get(n)!.data as Float32Array;
+    const { d, z, y } = overlapDirections(o.seed, H);
+    const wr = new Xoshiro128(o.seed, fnv1a('celens.idf-init'));
+    w = orthonormalise(Float32Array.from({ length: H }, () => wr.nextNormal()), [d, z, y]);
+    q = w;
+    keyBasis = [d, z];
 
-  // 3. w is written by the memory only.
-  projectRows(get('bert.embeddings.word_embeddings.weight'), w);
-  projectRows(get('bert.embeddings.position_embeddings.weight'), w);
-  projectOut(get('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
-  projectOut(get('bert.encoder.layer.0.output.dense.weight'), H, I, w);
+    // 3. w is written by the memory only.
+    projectRows(get0('bert.embeddings.word_embeddings.weight'), w);
+    projectRows(get0('bert.embeddings.position_embeddings.weight'), w);
+    projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
+    projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
+  }
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }) };
+  const config = parseConfig(raw);
+  const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
+  // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
+  const lnA = o.base ? ([get('bert.encoder.layer.0.attention.output.LayerNorm.weight'), get('bert.encoder.layer.0.attention.output.LayerNorm.bias')] as const) : undefined;
 
   // A sample of pairs as stage 2 draws them, and layer 0's FFN input at every real position.
   const gopts = { groupSize: 8, realShare: 0.3, teacher: 0.7, teacherReal: 0.5, temperature: 3, poolDepth: 100, naturalShare: 0.5 };
@@ -240,7 +384,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
         if (!b.attentionMask[p]) continue;
         const v = new Float32Array(H);
         for (let k = 0; k < H; k++) v[k] = e[p * H + k]! + ao[p * H + k]!;
-        pos.push({ tok: b.inputIds[p]!, type: b.tokenTypeIds[p]!, a: layerNorm(v), pair: i + Math.floor(p / b.seqLen) });
+        pos.push({ tok: b.inputIds[p]!, type: b.tokenTypeIds[p]!, a: lnA ? layerNorm(v, lnA[0], lnA[1]) : layerNorm(v), pair: i + Math.floor(p / b.seqLen) });
       }
       disposeRun(r);
       tf.dispose(Object.values(inputs));
@@ -271,12 +415,41 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const target = (t: number): number => (t === cls || t === sep ? -3 : memIndex.has(t) ? Math.max(-4, Math.min(0, idfStd[t]! - base)) : 0);
 
   // Keys: the mean FFN input of each memory token, ⟂ d, z, normalised; θ from how specific they are.
+  // A trained base's FFN inputs are not centred (LayerNorm biases): its keys and cosines are taken
+  // about the sample's mean input ā, so neuron j's pre-activation is s·((a − ā)·k̂_j/√H − θ).
+  const abar = new Float32Array(H);
+  if (o.base) {
+    const acc = new Float64Array(H);
+    for (const p of pos) for (let k = 0; k < H; k++) acc[k]! += p.a[k]!;
+    for (let k = 0; k < H; k++) abar[k] = acc[k]! / pos.length;
+    for (const p of pos) for (let k = 0; k < H; k++) p.a[k] = p.a[k]! - abar[k]!;
+  }
   const keys = mem.map(() => new Float64Array(H));
   for (const p of pos) {
     const j = memIndex.get(p.tok);
     if (j !== undefined) for (let k = 0; k < H; k++) keys[j]![k]! += p.a[k]!;
   }
-  const khat = keys.map((k) => orthonormalise(Float32Array.from(k), [d, z]));
+  let khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
+  if (o.base) {
+    // A trained model's FFN inputs cluster by meaning and carry context, so mean keys are not specific
+    // enough (G: own-key cosine p1 0.67 against best other key p99.9 0.88). Whitened keys instead (a
+    // linear discriminant): k_j ∝ Σ⁻¹μ_j, scaled so that a token's mean response to its own key is 1.
+    const cov = new Float64Array(H * H);
+    for (const p of pos) for (let i = 0; i < H; i++) for (let k = 0; k < H; k++) cov[i * H + k]! += (p.a[i]! * p.a[k]!) / pos.length;
+    let tr = 0;
+    for (let i = 0; i < H; i++) tr += cov[i * H + i]!;
+    const counts = new Float64Array(M);
+    for (const p of pos) {
+      const j = memIndex.get(p.tok);
+      if (j !== undefined) counts[j]!++;
+    }
+    khat = keys.map((k, j) => {
+      const mu = Float64Array.from(k, (x) => x / counts[j]!);
+      const v = ridgeSolve(cov, mu, H, (1e-3 * tr) / H);
+      const c = v.reduce((a, x, i) => a + x * mu[i]!, 0);
+      return Float32Array.from(v, (x) => (x * Math.sqrt(H)) / c);
+    });
+  }
   const cosOf = (a: Float32Array, k: Float32Array): number => {
     let s = 0;
     for (let i = 0; i < H; i++) s += a[i]! * k[i]!;
@@ -304,9 +477,10 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     for (let k = 0; k < H; k++) W1[j * H + k] = (o.s * khat[j]![k]!) / Math.sqrt(H);
     b1[j] = -o.s * theta;
   }
+  // Features of the centred inputs (p.a is a − ā with a base), from the memory's neurons only.
   const feats = (a: Float32Array): Float64Array => {
     const h = new Float64Array(I);
-    for (let j = 0; j < I; j++) {
+    for (let j = 0; j < (o.base ? M : I); j++) {
       let s = b1[j]!;
       for (let k = 0; k < H; k++) s += W1[j * H + k]! * a[k]!;
       h[j] = gelu(s);
@@ -341,7 +515,15 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     log(`fit of u(t) on held-out pairs' query positions: R² ${(1 - se / ss).toFixed(3)} (${held.length} positions)`);
   }
   const W2 = get('bert.encoder.layer.0.output.dense.weight');
-  for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * w[r]! * beta[j]!;
+  for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * q[r]! * beta[j]!;
+  if (o.base) {
+    // The detectors read a, not a − ā: b1 absorbs ā·k̂.
+    for (let j = 0; j < M; j++) {
+      let s = 0;
+      for (let k = 0; k < H; k++) s += W1[j * H + k]! * abar[k]!;
+      b1[j] = b1[j]! - s;
+    }
+  }
 
   // 5. Layer 1, head 0: key row 1 reads w, query bias[1] is constant.
   const kappa = Math.sqrt((8 * o.lam) / o.gain);
@@ -349,6 +531,11 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const qb1 = get('bert.encoder.layer.1.attention.self.query.bias');
   for (let i = 0; i < H; i++) k1[1 * H + i] = kappa * w[i]!;
   qb1[1] = kappa;
+  if (o.base) {
+    // A trained query row 1 and key bias 1 would add to what the memory sets.
+    get('bert.encoder.layer.1.attention.self.query.weight').fill(0, H, 2 * H);
+    get('bert.encoder.layer.1.attention.self.key.bias')[1] = 0;
+  }
 
   await mkdir(o.out, { recursive: true });
   await writeFile(join(o.out, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
@@ -377,6 +564,7 @@ async function main(): Promise<void> {
     .option('query-weight', { type: 'number', default: 5, describe: 'weight of query positions in β\'s fit' })
     .option('min-count', { type: 'number', default: 10, describe: 'a memory token is seen at least this often in the sample' })
     .option('sample-steps', { type: 'number', default: 30, describe: 'steps of 8 stage-2 groups in the sample' })
+    .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
   await idfMemoryInit({
@@ -394,6 +582,7 @@ async function main(): Promise<void> {
     queryWeight: argv['query-weight'],
     minCount: argv['min-count'],
     sampleSteps: argv['sample-steps'],
+    ...(argv.base !== undefined && { base: argv.base }),
   });
 }
 

@@ -120,3 +120,101 @@ test('the neuron of "the" fires on "the" and not on words outside the memory; [C
   expect(row[ids.indexOf('the')]).toBeLessThan((row[ids.indexOf('capital')] as number) / 5);
   disposeModel(model);
 }, 300_000);
+
+/**
+ * `base`: the memory put into a trained model (the embedded one, whose LayerNorms are trained). From
+ * first principles: its neurons are copied into the widened FFNs (layer 0 behind the memory, layer 1
+ * in front of fresh neurons that write nothing); with the memory's neurons silenced, nothing reaches
+ * what layer 1's key row 1 reads (w · layer 0's output) at any position, so the chain of projections
+ * through the three LayerNorms holds; and [CLS] attends less to a frequent query word than before.
+ */
+describe('with a trained base model', () => {
+  const BASE = 'weights/celens-ce-tiny';
+  const M = 64;
+  let bdir: string;
+  let bw: Map<string, Float32Array>;
+  let base: Map<string, Float32Array>;
+  let bmemory: string[];
+
+  beforeAll(async () => {
+    bdir = await mkdtemp(join(tmpdir(), 'celens-idf-base-'));
+    await idfMemoryInit({ ...o, out: bdir, ffn: 512 + M, m: M, base: BASE });
+    bw = new Map([...(await readSafetensors(join(bdir, 'model.safetensors'))).tensors].map(([n, t]) => [n, t.data as Float32Array]));
+    base = new Map([...(await readSafetensors(join(BASE, 'model.safetensors'))).tensors].map(([n, t]) => [n, t.data as Float32Array]));
+    bmemory = (await readFile(join(bdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '');
+  }, 300_000);
+  afterAll(async () => {
+    await rm(bdir, { recursive: true, force: true });
+  });
+
+  test('the base\'s FFN neurons are copied: layer 0 behind the memory, layer 1 first; fresh neurons write nothing', () => {
+    const I = 512 + M;
+    const l0 = bw.get('bert.encoder.layer.0.intermediate.dense.weight') as Float32Array;
+    const g0 = base.get('bert.encoder.layer.0.intermediate.dense.weight') as Float32Array;
+    expect(Array.from(l0.subarray(M * H, I * H))).toEqual(Array.from(g0));
+    expect(Array.from((bw.get('bert.encoder.layer.0.intermediate.dense.bias') as Float32Array).subarray(M))).toEqual(Array.from(base.get('bert.encoder.layer.0.intermediate.dense.bias') as Float32Array));
+    const l1 = bw.get('bert.encoder.layer.1.intermediate.dense.weight') as Float32Array;
+    expect(Array.from(l1.subarray(0, 512 * H))).toEqual(Array.from(base.get('bert.encoder.layer.1.intermediate.dense.weight') as Float32Array));
+    const W2 = bw.get('bert.encoder.layer.1.output.dense.weight') as Float32Array;
+    const G2 = base.get('bert.encoder.layer.1.output.dense.weight') as Float32Array;
+    for (let r = 0; r < H; r++) {
+      expect(Array.from(W2.subarray(r * I, r * I + 512))).toEqual(Array.from(G2.subarray(r * 512, (r + 1) * 512)));
+      expect(W2.subarray(r * I + 512, (r + 1) * I).every((x) => x === 0)).toBe(true);
+    }
+    // Attention and the classifier are the base's, but for layer 1's query row 1 / key row 1 and the projections.
+    expect(Array.from(bw.get('classifier.weight') as Float32Array)).toEqual(Array.from(base.get('classifier.weight') as Float32Array));
+    expect(Array.from(bw.get('bert.encoder.layer.1.attention.self.value.weight') as Float32Array)).toEqual(Array.from(base.get('bert.encoder.layer.1.attention.self.value.weight') as Float32Array));
+    expect((bw.get('bert.encoder.layer.1.attention.self.query.weight') as Float32Array).subarray(H, 2 * H).every((x) => x === 0)).toBe(true);
+  });
+
+  test('with the memory silenced, w · (layer 0\'s output) is 0 at every position; with it, "the" is discounted', async () => {
+    const model = await loadModel(bdir);
+    const tok = await loadTokenizer(bdir);
+    const kappa = Math.sqrt((8 * o.lam) / o.gain);
+    const unitW = (bw.get('bert.encoder.layer.1.attention.self.key.weight') as Float32Array).slice(H, 2 * H).map((x) => x / kappa);
+    expect(Math.sqrt(dot(unitW, unitW))).toBeCloseTo(1, 5);
+    const before = tf.memory().numTensors;
+    const pairs: Array<[string, string]> = [
+      ['what is the capital of zambia', 'lusaka is the capital and largest city of zambia'],
+      ['the symptoms of the flu', 'influenza causes fever, cough and the aches of the body'],
+    ];
+    const b = padBatch(await tok.encodePairs(pairs, { maxLength: 64 }), 0);
+    const inputs = {
+      inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+      tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+      attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+    };
+    const keep = tf.tensor1d(Array.from({ length: 512 + M }, (_v, j) => (j < M ? 0 : 1)));
+    const silenced = runModel(model, inputs, { capture: ['layer.0.out'], interventions: { 'layer.0.ffn.post': (v) => tf.mul(v, keep) } });
+    const out0 = silenced.captured.get('layer.0.out')?.dataSync() as Float32Array;
+    disposeRun(silenced);
+    const r = runModel(model, inputs, { capture: ['layer.0.out', 'layer.1.attn.probs'] });
+    const out1 = r.captured.get('layer.0.out')?.dataSync() as Float32Array;
+    const probs = r.captured.get('layer.1.attn.probs')?.arraySync() as number[][][][];
+    disposeRun(r);
+    tf.dispose([keep, ...Object.values(inputs)]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    let worst = 0;
+    let norm = 0;
+    for (let p = 0; p < b.batch * b.seqLen; p++) {
+      if (!b.attentionMask[p]) continue;
+      const v = out0.subarray(p * H, (p + 1) * H);
+      worst = Math.max(worst, Math.abs(dot(v, unitW)));
+      norm = Math.max(norm, Math.sqrt(dot(v, v)));
+    }
+    expect(norm).toBeGreaterThan(5);
+    expect(worst).toBeLessThan(1e-4 * norm);
+
+    // With the memory: "the" (in the memory, u < 0) is read as negative, "capital" (not in it) near 0.
+    const ids = Array.from(b.inputIds.subarray(0, b.seqLen), (i) => tok.idToToken(i) ?? '');
+    expect(bmemory).toContain('the');
+    expect(bmemory).not.toContain('capital');
+    const at = (t: string): number => dot(out1.subarray(ids.indexOf(t) * H, (ids.indexOf(t) + 1) * H), unitW);
+    expect(at('the')).toBeLessThan(-0.5);
+    expect(Math.abs(at('capital'))).toBeLessThan(Math.abs(at('the')) / 5);
+    const row = (probs[0] as number[][][])[0]?.[0] as number[];
+    expect(row[ids.indexOf('the')]).toBeLessThan((row[ids.indexOf('capital')] as number) / 5);
+    disposeModel(model);
+  }, 300_000);
+});
