@@ -37,6 +37,21 @@ afterAll(async () => {
 });
 
 const get = (n: string): Float32Array => w.get(n) as Float32Array;
+
+/** Two (query, passage) pairs, "the" in both queries and "capital" (outside the memory) in the first. */
+async function twoPairs(tok: Awaited<ReturnType<typeof loadTokenizer>>): Promise<{ b: ReturnType<typeof padBatch>; inputs: { inputIds: tf.Tensor2D; tokenTypeIds: tf.Tensor2D; attentionMask: tf.Tensor2D } }> {
+  const pairs: Array<[string, string]> = [
+    ['what is the capital of zambia', 'lusaka is the capital and largest city of zambia'],
+    ['the symptoms of the flu', 'influenza causes fever, cough and the aches of the body'],
+  ];
+  const b = padBatch(await tok.encodePairs(pairs, { maxLength: 64 }), 0);
+  const inputs = {
+    inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+    tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+    attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+  };
+  return { b, inputs };
+}
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, x, i) => s + x * (b[i] as number), 0);
 
 test('memory: m distinct tokens, [CLS] and [SEP] first, the most frequent English word in it', () => {
@@ -77,16 +92,7 @@ test('the neuron of "the" fires on "the" and not on words outside the memory; [C
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   const before = tf.memory().numTensors;
-  const pairs: Array<[string, string]> = [
-    ['what is the capital of zambia', 'lusaka is the capital and largest city of zambia'],
-    ['the symptoms of the flu', 'influenza causes fever, cough and the aches of the body'],
-  ];
-  const b = padBatch(await tok.encodePairs(pairs, { maxLength: 64 }), 0);
-  const inputs = {
-    inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
-    tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
-    attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
-  };
+  const { b, inputs } = await twoPairs(tok);
   const r = runModel(model, inputs, { capture: ['layer.0.ffn.pre', 'layer.1.attn.probs'] });
   const pre = r.captured.get('layer.0.ffn.pre')?.dataSync() as Float32Array;
   const probs = r.captured.get('layer.1.attn.probs')?.arraySync() as number[][][][];
@@ -174,16 +180,7 @@ describe('with a trained base model', () => {
     const unitW = (bw.get('bert.encoder.layer.1.attention.self.key.weight') as Float32Array).slice(H, 2 * H).map((x) => x / kappa);
     expect(Math.sqrt(dot(unitW, unitW))).toBeCloseTo(1, 5);
     const before = tf.memory().numTensors;
-    const pairs: Array<[string, string]> = [
-      ['what is the capital of zambia', 'lusaka is the capital and largest city of zambia'],
-      ['the symptoms of the flu', 'influenza causes fever, cough and the aches of the body'],
-    ];
-    const b = padBatch(await tok.encodePairs(pairs, { maxLength: 64 }), 0);
-    const inputs = {
-      inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
-      tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
-      attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
-    };
+    const { b, inputs } = await twoPairs(tok);
     const keep = tf.tensor1d(Array.from({ length: 512 + M }, (_v, j) => (j < M ? 0 : 1)));
     const silenced = runModel(model, inputs, { capture: ['layer.0.out'], interventions: { 'layer.0.ffn.post': (v) => tf.mul(v, keep) } });
     const out0 = silenced.captured.get('layer.0.out')?.dataSync() as Float32Array;
