@@ -91,12 +91,7 @@ const SAMPLE_SEED = 777;
 /** v made ⟂ each of `us` (twice, for rounding), centred and normalised. */
 function orthonormalise(v: Float32Array, us: Float32Array[]): Float32Array {
   const o = Float32Array.from(v);
-  for (let it = 0; it < 2; it++)
-    for (const u of us) {
-      let dot = 0;
-      for (let i = 0; i < o.length; i++) dot += o[i]! * u[i]!;
-      for (let i = 0; i < o.length; i++) o[i] = o[i]! - dot * u[i]!;
-    }
+  removeComponents(o, us);
   let mean = 0;
   for (let i = 0; i < o.length; i++) mean += o[i]! / o.length;
   let n = 0;
@@ -104,6 +99,16 @@ function orthonormalise(v: Float32Array, us: Float32Array[]): Float32Array {
   n = Math.sqrt(n);
   for (let i = 0; i < o.length; i++) o[i] = (o[i]! - mean) / n;
   return o;
+}
+
+/** o ← o with its components along each unit u of `us` removed, twice (for rounding), in place. */
+function removeComponents(o: Float32Array, us: Float32Array[]): void {
+  for (let it = 0; it < 2; it++)
+    for (const u of us) {
+      let dot = 0;
+      for (let i = 0; i < o.length; i++) dot += o[i]! * u[i]!;
+      for (let i = 0; i < o.length; i++) o[i] = o[i]! - dot * u[i]!;
+    }
 }
 
 /** Removes the component along unit u from every row (length H) of a row-major matrix. */
@@ -170,14 +175,6 @@ function layerNorm(v: Float32Array, gamma?: Float32Array, beta?: Float32Array): 
   return Float32Array.from(v, (x, i) => (x - m) * r * gamma[i]! + beta[i]!);
 }
 
-/** u ← u − (u·n̂) n̂ for a vector u (length H), n̂ = n/|n|. */
-function projectVec(u: Float32Array, n: Float32Array): void {
-  const nh = unit(n);
-  let dot = 0;
-  for (let i = 0; i < H; i++) dot += u[i]! * nh[i]!;
-  for (let i = 0; i < H; i++) u[i] = u[i]! - dot * nh[i]!;
-}
-
 function unit(v: Float32Array): Float32Array {
   const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
   return Float32Array.from(v, (x) => x / n);
@@ -188,12 +185,7 @@ function orthoBasis(vs: Float32Array[]): Float32Array[] {
   const out: Float32Array[] = [];
   for (const v of vs) {
     const o = Float32Array.from(v);
-    for (let it = 0; it < 2; it++)
-      for (const u of out) {
-        let dot = 0;
-        for (let i = 0; i < H; i++) dot += o[i]! * u[i]!;
-        for (let i = 0; i < H; i++) o[i] = o[i]! - dot * u[i]!;
-      }
+    removeComponents(o, out);
     out.push(unit(o));
   }
   return out;
@@ -224,11 +216,11 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
   const w2 = mul(ga, w3);
   const w1 = mul(ge, w2);
   for (const n of ['word_embeddings', 'position_embeddings', 'token_type_embeddings']) projectRows(get(`bert.embeddings.${n}.weight`), unit(w1));
-  projectVec(get('bert.embeddings.LayerNorm.bias'), w2);
+  projectRows(get('bert.embeddings.LayerNorm.bias'), unit(w2));
   projectOut(get('bert.encoder.layer.0.attention.output.dense.weight'), H, H, unit(w2));
-  projectVec(get('bert.encoder.layer.0.attention.output.dense.bias'), w2);
-  projectVec(get('bert.encoder.layer.0.attention.output.LayerNorm.bias'), w3);
-  projectVec(get('bert.encoder.layer.0.output.LayerNorm.bias'), w);
+  projectRows(get('bert.encoder.layer.0.attention.output.dense.bias'), unit(w2));
+  projectRows(get('bert.encoder.layer.0.attention.output.LayerNorm.bias'), unit(w3));
+  projectRows(get('bert.encoder.layer.0.output.LayerNorm.bias'), unit(w));
   // The FFNs, widened: layer 0 = [memory (M) | the base's neurons (I0) | fresh], layer 1 = [the base's | fresh];
   // fresh neurons have random input weights and no output (W2 columns 0), so the function is the base's.
   const grow = new Xoshiro128(seed, fnv1a('celens.idf-init.grow'));
@@ -253,7 +245,7 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
     }
     if (l === 0) {
       projectOut(nW2, H, I, unit(w3));
-      projectVec(get(`${p}.output.dense.bias`), w3);
+      projectRows(get(`${p}.output.dense.bias`), unit(w3));
     }
     init.set(`${p}.intermediate.dense.weight`, { dtype: 'F32', shape: [I, H], data: nW1 });
     init.set(`${p}.intermediate.dense.bias`, { dtype: 'F32', shape: [I], data: nb1 });
@@ -309,7 +301,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   let w: Float32Array;
   let q: Float32Array;
   // Directions the keys are made ⟂ to (the overlap circuit's match features d, z).
-  let keyBasis: Float32Array[];
+  let keyBasis: Float32Array[] = [];
   if (o.base) {
     const baseRaw = JSON.parse(await readFile(join(o.base, 'config.json'), 'utf8')) as Record<string, unknown>;
     const bc = parseConfig(baseRaw);
@@ -324,17 +316,14 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     if (bad.length) throw new Error(`--base ${o.base}: ${bad.join('; ')}`);
     const st = (await readSafetensors(join(o.base, 'model.safetensors'))).tensors;
     init = new Map();
-    for (const [n, t] of randomStateDict(shape, o.seed, 0.02)) {
+    // Every tensor the base's own config implies, at its shape (baseState widens the FFNs after).
+    for (const [n, t] of randomStateDict({ ...shape, intermediateSize: bc.intermediateSizes[0]! }, o.seed, 0.02)) {
       const f = st.get(n);
-      if (!f) throw new Error(`--base ${o.base}: model.safetensors has no ${n}`);
+      if (!f || f.shape.join('x') !== t.shape.join('x')) throw new Error(`--base ${o.base}: ${n} is ${f ? f.shape.join('x') : 'missing'} in model.safetensors, its config.json needs ${t.shape.join('x')}`);
       init.set(n, { dtype: 'F32', shape: f.shape, data: Float32Array.from(f.data as Float32Array) });
-      if (!/intermediate\.dense|output\.dense\.weight$/.test(n) || n.includes('attention')) {
-        if (f.shape.join('x') !== t.shape.join('x')) throw new Error(`--base ${o.base}: ${n} is ${f.shape.join('x')}, expected ${t.shape.join('x')}`);
-      }
     }
     raw = { ...baseRaw, intermediate_size: I };
     ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
-    keyBasis = [];
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
     overlapInit(init, shape, o.seed);
@@ -425,12 +414,17 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     for (const p of pos) for (let k = 0; k < H; k++) p.a[k] = p.a[k]! - abar[k]!;
   }
   const keys = mem.map(() => new Float64Array(H));
+  const counts = new Float64Array(M);
   for (const p of pos) {
     const j = memIndex.get(p.tok);
-    if (j !== undefined) for (let k = 0; k < H; k++) keys[j]![k]! += p.a[k]!;
+    if (j !== undefined) {
+      counts[j]!++;
+      for (let k = 0; k < H; k++) keys[j]![k]! += p.a[k]!;
+    }
   }
-  let khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
-  if (o.base) {
+  let khat: Float32Array[];
+  if (!o.base) khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
+  else {
     // A trained model's FFN inputs cluster by meaning and carry context, so mean keys are not specific
     // enough (G: own-key cosine p1 0.67 against best other key p99.9 0.88). Whitened keys instead (a
     // linear discriminant): k_j ∝ Σ⁻¹μ_j, scaled so that a token's mean response to its own key is 1.
@@ -438,11 +432,6 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     for (const p of pos) for (let i = 0; i < H; i++) for (let k = 0; k < H; k++) cov[i * H + k]! += (p.a[i]! * p.a[k]!) / pos.length;
     let tr = 0;
     for (let i = 0; i < H; i++) tr += cov[i * H + i]!;
-    const counts = new Float64Array(M);
-    for (const p of pos) {
-      const j = memIndex.get(p.tok);
-      if (j !== undefined) counts[j]!++;
-    }
     khat = keys.map((k, j) => {
       const mu = Float64Array.from(k, (x) => x / counts[j]!);
       const v = ridgeSolve(cov, mu, H, (1e-3 * tr) / H);
@@ -477,10 +466,10 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     for (let k = 0; k < H; k++) W1[j * H + k] = (o.s * khat[j]![k]!) / Math.sqrt(H);
     b1[j] = -o.s * theta;
   }
-  // Features of the centred inputs (p.a is a − ā with a base), from the memory's neurons only.
+  // The memory's features of an input (p.a is a − ā with a base): β's fit reads no other neuron.
   const feats = (a: Float32Array): Float64Array => {
-    const h = new Float64Array(I);
-    for (let j = 0; j < (o.base ? M : I); j++) {
+    const h = new Float64Array(M);
+    for (let j = 0; j < M; j++) {
       let s = b1[j]!;
       for (let k = 0; k < H; k++) s += W1[j * H + k]! * a[k]!;
       h[j] = gelu(s);
@@ -508,7 +497,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   }
   const beta = ridgeSolve(A, bvec, M, o.ridge);
   {
-    const pred = held.map((r) => r.h.reduce((a, x, j) => (j < M ? a + x * beta[j]! : a), 0));
+    const pred = held.map((r) => r.h.reduce((a, x, j) => a + x * beta[j]!, 0));
     const mean = held.reduce((a, r) => a + r.t, 0) / held.length;
     const ss = held.reduce((a, r) => a + (r.t - mean) ** 2, 0);
     const se = held.reduce((a, r, i) => a + (r.t - pred[i]!) ** 2, 0);

@@ -141,10 +141,13 @@ describe('with a trained base model', () => {
   let bw: Map<string, Float32Array>;
   let base: Map<string, Float32Array>;
   let bmemory: string[];
+  /** The base's FFN width. */
+  let I0: number;
 
   beforeAll(async () => {
+    I0 = (JSON.parse(await readFile(join(BASE, 'config.json'), 'utf8')) as { intermediate_size: number }).intermediate_size;
     bdir = await mkdtemp(join(tmpdir(), 'celens-idf-base-'));
-    await idfMemoryInit({ ...o, out: bdir, ffn: 512 + M, m: M, base: BASE });
+    await idfMemoryInit({ ...o, out: bdir, ffn: I0 + M, m: M, base: BASE });
     bw = new Map([...(await readSafetensors(join(bdir, 'model.safetensors'))).tensors].map(([n, t]) => [n, t.data as Float32Array]));
     base = new Map([...(await readSafetensors(join(BASE, 'model.safetensors'))).tensors].map(([n, t]) => [n, t.data as Float32Array]));
     bmemory = (await readFile(join(bdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '');
@@ -154,18 +157,18 @@ describe('with a trained base model', () => {
   });
 
   test('the base\'s FFN neurons are copied: layer 0 behind the memory, layer 1 first; fresh neurons write nothing', () => {
-    const I = 512 + M;
+    const I = I0 + M;
     const l0 = bw.get('bert.encoder.layer.0.intermediate.dense.weight') as Float32Array;
     const g0 = base.get('bert.encoder.layer.0.intermediate.dense.weight') as Float32Array;
     expect(Array.from(l0.subarray(M * H, I * H))).toEqual(Array.from(g0));
     expect(Array.from((bw.get('bert.encoder.layer.0.intermediate.dense.bias') as Float32Array).subarray(M))).toEqual(Array.from(base.get('bert.encoder.layer.0.intermediate.dense.bias') as Float32Array));
     const l1 = bw.get('bert.encoder.layer.1.intermediate.dense.weight') as Float32Array;
-    expect(Array.from(l1.subarray(0, 512 * H))).toEqual(Array.from(base.get('bert.encoder.layer.1.intermediate.dense.weight') as Float32Array));
+    expect(Array.from(l1.subarray(0, I0 * H))).toEqual(Array.from(base.get('bert.encoder.layer.1.intermediate.dense.weight') as Float32Array));
     const W2 = bw.get('bert.encoder.layer.1.output.dense.weight') as Float32Array;
     const G2 = base.get('bert.encoder.layer.1.output.dense.weight') as Float32Array;
     for (let r = 0; r < H; r++) {
-      expect(Array.from(W2.subarray(r * I, r * I + 512))).toEqual(Array.from(G2.subarray(r * 512, (r + 1) * 512)));
-      expect(W2.subarray(r * I + 512, (r + 1) * I).every((x) => x === 0)).toBe(true);
+      expect(Array.from(W2.subarray(r * I, r * I + I0))).toEqual(Array.from(G2.subarray(r * I0, (r + 1) * I0)));
+      expect(W2.subarray(r * I + I0, (r + 1) * I).every((x) => x === 0)).toBe(true);
     }
     // Attention and the classifier are the base's, but for layer 1's query row 1 / key row 1 and the projections.
     expect(Array.from(bw.get('classifier.weight') as Float32Array)).toEqual(Array.from(base.get('classifier.weight') as Float32Array));
@@ -181,7 +184,7 @@ describe('with a trained base model', () => {
     expect(Math.sqrt(dot(unitW, unitW))).toBeCloseTo(1, 5);
     const before = tf.memory().numTensors;
     const { b, inputs } = await twoPairs(tok);
-    const keep = tf.tensor1d(Array.from({ length: 512 + M }, (_v, j) => (j < M ? 0 : 1)));
+    const keep = tf.tensor1d(Array.from({ length: I0 + M }, (_v, j) => (j < M ? 0 : 1)));
     const silenced = runModel(model, inputs, { capture: ['layer.0.out'], interventions: { 'layer.0.ffn.post': (v) => tf.mul(v, keep) } });
     const out0 = silenced.captured.get('layer.0.out')?.dataSync() as Float32Array;
     disposeRun(silenced);
