@@ -26,6 +26,10 @@
  * weights are kept, w is cleared through its trained LayerNorms, its FFN neurons move behind the
  * memory, and the keys are whitened (Σ⁻¹μ_j), since a trained model's FFN inputs cluster by meaning.
  *
+ * --words DIR keeps the overlap circuit but takes the word embeddings from a trained model (centred,
+ * scaled to the random rows' norm), so that the frozen memory rows and every other word start with
+ * that model's word meaning; the keys are whitened as with --base.
+ *
  * Writes OUT/{config.json, model.safetensors, tokenizer files, idf-init.json, memory-tokens.txt};
  * memory-tokens.txt (one token a line) is what --freeze-rows pins. Deterministic.
  */
@@ -82,6 +86,13 @@ export interface IdfMemoryOptions {
    * of layer 1 start with no output. See `baseState`.
    */
   base?: string;
+  /**
+   * A trained model with the tokenizer's vocabulary and hidden 128 whose word embeddings replace the
+   * overlap circuit's random ones (centred over the vocabulary, scaled to the random rows' mean norm):
+   * the circuit and the memory as without it, but the frozen memory rows and every other row start
+   * with the base's word meaning. Keys are whitened, as with --base. Not with --base.
+   */
+  words?: string;
 }
 
 const H = 128;
@@ -255,10 +266,38 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
   return { w, q: Float32Array.from(w3, (x) => x / n3) };
 }
 
+/**
+ * IdfMemoryOptions.words: the word embeddings of a trained model in place of the random ones, centred
+ * over the vocabulary (a direction every row shares would make every token attend to every other in
+ * the circuit's same-word head) and scaled to the random rows' mean norm (the circuit's type and
+ * position amplitudes are set against it).
+ */
+async function wordsFrom(init: Map<string, TensorToWrite>, dir: string, V: number): Promise<void> {
+  const name = 'bert.embeddings.word_embeddings.weight';
+  const f = (await readSafetensors(join(dir, 'model.safetensors'))).tensors.get(name);
+  if (!f || f.shape.join('x') !== `${V}x${H}`) throw new Error(`--words ${dir}: ${name} is ${f ? f.shape.join('x') : 'missing'} in model.safetensors, needs ${V}x${H}`);
+  const src = f.data as Float32Array;
+  const mean = new Float64Array(H);
+  for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) mean[k]! += src[t * H + k]! / V;
+  const dst = init.get(name)!.data as Float32Array;
+  const meanNorm = (m: ArrayLike<number>, c?: Float64Array): number => {
+    let s = 0;
+    for (let t = 0; t < V; t++) {
+      let n = 0;
+      for (let k = 0; k < H; k++) n += (m[t * H + k]! - (c ? c[k]! : 0)) ** 2;
+      s += Math.sqrt(n) / V;
+    }
+    return s;
+  };
+  const scale = meanNorm(dst) / meanNorm(src, mean);
+  for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) dst[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
+}
+
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
 
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const I = o.ffn;
+  if (o.base && o.words) throw new Error('--words replaces the overlap circuit\'s word embeddings; with --base the base keeps its own');
   if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width, --ffn)`);
   await selectBackend('wasm');
   const t0 = Date.now();
@@ -326,6 +365,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
+    if (o.words) await wordsFrom(init, o.words, V);
     overlapInit(init, shape, o.seed);
     const get0 = (n: string): Float32Array => init.get(n)!.data as Float32Array;
     const { d, z, y } = overlapDirections(o.seed, H);
@@ -340,7 +380,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
     projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
   }
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }) };
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
@@ -407,7 +447,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   // A trained base's FFN inputs are not centred (LayerNorm biases): its keys and cosines are taken
   // about the sample's mean input ā, so neuron j's pre-activation is s·((a − ā)·k̂_j/√H − θ).
   const abar = new Float32Array(H);
-  if (o.base) {
+  if (o.base || o.words) {
     const acc = new Float64Array(H);
     for (const p of pos) for (let k = 0; k < H; k++) acc[k]! += p.a[k]!;
     for (let k = 0; k < H; k++) abar[k] = acc[k]! / pos.length;
@@ -423,7 +463,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     }
   }
   let khat: Float32Array[];
-  if (!o.base) khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
+  if (!o.base && !o.words) khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
   else {
     // A trained model's FFN inputs cluster by meaning and carry context, so mean keys are not specific
     // enough (G: own-key cosine p1 0.67 against best other key p99.9 0.88). Whitened keys instead (a
@@ -435,8 +475,11 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     khat = keys.map((k, j) => {
       const mu = Float64Array.from(k, (x) => x / counts[j]!);
       const v = ridgeSolve(cov, mu, H, (1e-3 * tr) / H);
-      const c = v.reduce((a, x, i) => a + x * mu[i]!, 0);
-      return Float32Array.from(v, (x) => (x * Math.sqrt(H)) / c);
+      // With the overlap circuit the keys stay ⟂ its match features d, z (keyBasis; none with --base).
+      const u: ArrayLike<number> = keyBasis.length ? orthonormalise(Float32Array.from(v), keyBasis) : v;
+      let c = 0;
+      for (let i = 0; i < H; i++) c += u[i]! * mu[i]!;
+      return Float32Array.from(u, (x) => (x * Math.sqrt(H)) / c);
     });
   }
   const cosOf = (a: Float32Array, k: Float32Array): number => {
@@ -505,7 +548,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   }
   const W2 = get('bert.encoder.layer.0.output.dense.weight');
   for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * q[r]! * beta[j]!;
-  if (o.base) {
+  if (o.base || o.words) {
     // The detectors read a, not a − ā: b1 absorbs ā·k̂.
     for (let j = 0; j < M; j++) {
       let s = 0;
@@ -553,6 +596,7 @@ async function main(): Promise<void> {
     .option('query-weight', { type: 'number', default: 5, describe: 'weight of query positions in β\'s fit' })
     .option('min-count', { type: 'number', default: 10, describe: 'a memory token is seen at least this often in the sample' })
     .option('sample-steps', { type: 'number', default: 30, describe: 'steps of 8 stage-2 groups in the sample' })
+    .option('words', { type: 'string', describe: 'a trained model whose word embeddings replace the overlap circuit\'s random ones' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
@@ -572,6 +616,7 @@ async function main(): Promise<void> {
     minCount: argv['min-count'],
     sampleSteps: argv['sample-steps'],
     ...(argv.base !== undefined && { base: argv.base }),
+    ...(argv.words !== undefined && { words: argv.words }),
   });
 }
 

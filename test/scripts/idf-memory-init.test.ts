@@ -218,3 +218,84 @@ describe('with a trained base model', () => {
     disposeModel(model);
   }, 300_000);
 });
+
+/**
+ * `words`: the overlap circuit with a trained model's word embeddings. From first principles: every
+ * row is the base's row, centred over the vocabulary and scaled by one factor (the random rows' mean
+ * norm over the centred rows'), with w removed; so two words' cosine is the base's (but for w). And
+ * the whitened detectors still tell tokens apart: the neuron of "the" fires on "the" and on no word
+ * outside the memory.
+ */
+describe('with a trained model\'s word embeddings', () => {
+  const WORDS = 'weights/celens-ce-tiny';
+  const NAME = 'bert.embeddings.word_embeddings.weight';
+  let wdir: string;
+  let ww: Map<string, Float32Array>;
+  let wmemory: string[];
+
+  beforeAll(async () => {
+    wdir = await mkdtemp(join(tmpdir(), 'celens-idf-words-'));
+    await idfMemoryInit({ ...o, out: wdir, words: WORDS });
+    ww = new Map([...(await readSafetensors(join(wdir, 'model.safetensors'))).tensors].map(([n, t]) => [n, t.data as Float32Array]));
+    wmemory = (await readFile(join(wdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '');
+  }, 300_000);
+  afterAll(async () => {
+    await rm(wdir, { recursive: true, force: true });
+  });
+
+  test('every row is the base\'s, centred, scaled by one factor to the random rows\' norm, with w removed', async () => {
+    const g = (await readSafetensors(join(WORDS, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+    const e = ww.get(NAME) as Float32Array;
+    const V = e.length / H;
+    const kappa = Math.sqrt((8 * o.lam) / o.gain);
+    const unitW = (ww.get('bert.encoder.layer.1.attention.self.key.weight') as Float32Array).slice(H, 2 * H).map((x) => x / kappa);
+    const mean = new Float64Array(H);
+    for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) mean[k] = (mean[k] as number) + (g[t * H + k] as number) / V;
+    const ratios: number[] = [];
+    let worstCos = 1;
+    let norms = 0;
+    for (let t = 0; t < V; t++) {
+      const c = Array.from({ length: H }, (_v, k) => (g[t * H + k] as number) - (mean[k] as number));
+      const cw = dot(c, unitW);
+      const want = c.map((x, k) => x - cw * (unitW[k] as number));
+      const got = e.subarray(t * H, (t + 1) * H);
+      const n = Math.sqrt(dot(got, got));
+      worstCos = Math.min(worstCos, dot(got, want) / (n * Math.sqrt(dot(want, want))));
+      ratios.push(n / Math.sqrt(dot(want, want)));
+      norms += n / V;
+    }
+    expect(worstCos).toBeGreaterThan(1 - 1e-5);
+    const r0 = ratios.reduce((a, b) => a + b, 0) / V;
+    expect(Math.max(...ratios.map((r) => Math.abs(r / r0 - 1)))).toBeLessThan(1e-4);
+    // N(0, 0.02) rows of H entries have mean norm ≈ 0.02·√H; w takes one of H dimensions away.
+    expect(norms).toBeGreaterThan(0.02 * Math.sqrt(H) * 0.97);
+    expect(norms).toBeLessThan(0.02 * Math.sqrt(H) * 1.01);
+  });
+
+  test('the neuron of "the" fires on "the" and not on words outside the memory', async () => {
+    const model = await loadModel(wdir);
+    const tok = await loadTokenizer(wdir);
+    const before = tf.memory().numTensors;
+    const { b, inputs } = await twoPairs(tok);
+    const r = runModel(model, inputs, { capture: ['layer.0.ffn.pre'] });
+    const pre = r.captured.get('layer.0.ffn.pre')?.dataSync() as Float32Array;
+    disposeRun(r);
+    tf.dispose(Object.values(inputs));
+    expect(tf.memory().numTensors).toBe(before);
+    const I = model.config.intermediateSizes[0] as number;
+    const j = wmemory.indexOf('the');
+    const inMemory = new Set(wmemory);
+    const fires = { the: [0, 0], outside: [0, 0] };
+    for (let p = 0; p < b.batch * b.seqLen; p++) {
+      if (!b.attentionMask[p]) continue;
+      const t = tok.idToToken(b.inputIds[p] as number) ?? '';
+      const f = t === 'the' ? fires.the : !inMemory.has(t) ? fires.outside : undefined;
+      if (f) (f[0] = (f[0] as number) + 1), (f[1] = (f[1] as number) + ((pre[p * I + j] as number) > 0 ? 1 : 0));
+    }
+    expect(fires.the[0]).toBeGreaterThanOrEqual(5);
+    expect(fires.the[1]).toBe(fires.the[0]);
+    expect(fires.outside[0]).toBeGreaterThanOrEqual(10);
+    expect(fires.outside[1]).toBe(0);
+    disposeModel(model);
+  }, 300_000);
+});
