@@ -43,6 +43,7 @@ import { disposeRun, runModel } from '../src/hooks/run.js';
 import { TOKENIZER_FILES } from '../src/tokenize/files.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
+import type { PairEncoding } from '../src/tokenize/tokenizer.js';
 import { trainableBert } from '../src/training/trainable.js';
 import { parseConfig } from '../src/weights/config.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
@@ -93,6 +94,8 @@ export interface IdfMemoryOptions {
    * with the base's word meaning. Keys are whitened, as with --base. Not with --base.
    */
   words?: string;
+  /** With `words`: the memory's tokens keep their random rows (no frequency a head could read from them but the memory's). */
+  randomMemoryRows?: boolean;
 }
 
 const H = 128;
@@ -272,7 +275,7 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
  * the circuit's same-word head) and scaled to the random rows' mean norm (the circuit's type and
  * position amplitudes are set against it).
  */
-async function wordsFrom(init: Map<string, TensorToWrite>, dir: string, V: number): Promise<void> {
+async function wordsFrom(init: Map<string, TensorToWrite>, dir: string, V: number, keep?: ReadonlySet<number>): Promise<void> {
   const name = 'bert.embeddings.word_embeddings.weight';
   const f = (await readSafetensors(join(dir, 'model.safetensors'))).tensors.get(name);
   if (!f || f.shape.join('x') !== `${V}x${H}`) throw new Error(`--words ${dir}: ${name} is ${f ? f.shape.join('x') : 'missing'} in model.safetensors, needs ${V}x${H}`);
@@ -290,7 +293,7 @@ async function wordsFrom(init: Map<string, TensorToWrite>, dir: string, V: numbe
     return s;
   };
   const scale = meanNorm(dst) / meanNorm(src, mean);
-  for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) dst[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
+  for (let t = 0; t < V; t++) if (!keep?.has(t)) for (let k = 0; k < H; k++) dst[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
 }
 
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
@@ -330,6 +333,38 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const idfStd = Float64Array.from(idf, (x) => (x - mu) / sd);
   log(`${N} training documents, idf mean ${mu.toFixed(3)} sd ${sd.toFixed(3)} (occurrence-weighted)`);
 
+  // A sample of pairs as stage 2 draws them (the memory's tokens, then layer 0's FFN input at every real position).
+  const gopts = { groupSize: 8, realShare: 0.3, teacher: 0.7, teacherReal: 0.5, temperature: 3, poolDepth: 100, naturalShare: 0.5 };
+  const pairs: Array<[string, string]> = [];
+  for (let step = 0; step < o.sampleSteps; step++) {
+    for (let slot = 0; slot < 8; slot++) {
+      const g = makeGroup(data, SAMPLE_SEED, step, slot, gopts);
+      for (const p of g.passages) pairs.push([g.query, p]);
+    }
+  }
+  const encs: PairEncoding[] = [];
+  for (let i = 0; i < pairs.length; i += 64) encs.push(...(await tok.encodePairs(pairs.slice(i, i + 64), { maxLength: 128 })));
+
+  // The memory: [CLS], [SEP], then the tokens of highest df seen ≥ minCount times in the sample.
+  const aCount = new Float64Array(V);
+  const qCount = new Float64Array(V);
+  for (const e of encs) {
+    for (let i = 0; i < e.inputIds.length; i++) {
+      aCount[e.inputIds[i]!]!++;
+      if (!e.tokenTypeIds[i]) qCount[e.inputIds[i]!]!++;
+    }
+  }
+  const firstIds = (await tok.encodePairs([['a', 'b']], { maxLength: 8 }))[0]!.inputIds;
+  const cls = Number(firstIds[0]);
+  const sep = Number(firstIds[2]);
+  const specials = new Set(['[PAD]', '[UNK]', '[MASK]', '[CLS]', '[SEP]']);
+  const byDf = [...Array(V).keys()].filter((t) => !specials.has(tok.idToToken(t) ?? '') && aCount[t]! >= o.minCount).sort((a, b) => df[b]! - df[a]!);
+  if (byDf.length < o.m - 2) throw new Error(`only ${byDf.length} tokens are seen ${o.minCount}+ times in the sample; lower --min-count or raise --sample-steps`);
+  const mem = [cls, sep, ...byDf.slice(0, o.m - 2)];
+  const M = mem.length;
+  const base = idfStd[mem[M - 1]!]!;
+  const covered = mem.reduce((a, t) => a + qCount[t]!, 0) / qCount.reduce((a, b) => a + b, 0);
+  log(`memory: last token ${tok.idToToken(mem[M - 1]!)} (df ${df[mem[M - 1]!]}), base idf_std ${base.toFixed(3)}; ${covered.toFixed(3)} of the sample's query tokens`);
   // 2. the overlap init, as the trainer builds it at step 0 (or the base model's weights).
   const shape: ModelShape = { vocabSize: V, hiddenSize: H, numLayers: 2, numHeads: 2, intermediateSize: I, maxPositionEmbeddings: 128, typeVocabSize: 2, numLabels: 1 };
   let raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
@@ -365,7 +400,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
-    if (o.words) await wordsFrom(init, o.words, V);
+    if (o.words) await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined);
     overlapInit(init, shape, o.seed);
     const get0 = (n: string): Float32Array => init.get(n)!.data as Float32Array;
     const { d, z, y } = overlapDirections(o.seed, H);
@@ -380,27 +415,18 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
     projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
   }
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words }) };
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }) }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
   const lnA = o.base ? ([get('bert.encoder.layer.0.attention.output.LayerNorm.weight'), get('bert.encoder.layer.0.attention.output.LayerNorm.bias')] as const) : undefined;
 
-  // A sample of pairs as stage 2 draws them, and layer 0's FFN input at every real position.
-  const gopts = { groupSize: 8, realShare: 0.3, teacher: 0.7, teacherReal: 0.5, temperature: 3, poolDepth: 100, naturalShare: 0.5 };
-  const pairs: Array<[string, string]> = [];
-  for (let step = 0; step < o.sampleSteps; step++) {
-    for (let slot = 0; slot < 8; slot++) {
-      const g = makeGroup(data, SAMPLE_SEED, step, slot, gopts);
-      for (const p of g.passages) pairs.push([g.query, p]);
-    }
-  }
   interface Pos { tok: number; type: number; a: Float32Array; pair: number }
   const pos: Pos[] = [];
   {
     const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
     for (let i = 0; i < pairs.length; i += 64) {
-      const b = padBatch(await tok.encodePairs(pairs.slice(i, i + 64), { maxLength: 128 }), 0);
+      const b = padBatch(encs.slice(i, i + 64), 0);
       const inputs = {
         inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
         tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
@@ -422,24 +448,6 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   }
   log(`${pairs.length} sample pairs, ${pos.length} positions`);
 
-  // The memory: [CLS], [SEP], then the tokens of highest df seen ≥ minCount times in the sample.
-  const aCount = new Float64Array(V);
-  const qCount = new Float64Array(V);
-  for (const p of pos) {
-    aCount[p.tok]!++;
-    if (p.type === 0) qCount[p.tok]!++;
-  }
-  const firstIds = (await tok.encodePairs([['a', 'b']], { maxLength: 8 }))[0]!.inputIds;
-  const cls = Number(firstIds[0]);
-  const sep = Number(firstIds[2]);
-  const specials = new Set(['[PAD]', '[UNK]', '[MASK]', '[CLS]', '[SEP]']);
-  const byDf = [...Array(V).keys()].filter((t) => !specials.has(tok.idToToken(t) ?? '') && aCount[t]! >= o.minCount).sort((a, b) => df[b]! - df[a]!);
-  if (byDf.length < o.m - 2) throw new Error(`only ${byDf.length} tokens are seen ${o.minCount}+ times in the sample; lower --min-count or raise --sample-steps`);
-  const mem = [cls, sep, ...byDf.slice(0, o.m - 2)];
-  const M = mem.length;
-  const base = idfStd[mem[M - 1]!]!;
-  const covered = mem.reduce((a, t) => a + qCount[t]!, 0) / qCount.reduce((a, b) => a + b, 0);
-  log(`memory: last token ${tok.idToToken(mem[M - 1]!)} (df ${df[mem[M - 1]!]}), base idf_std ${base.toFixed(3)}; ${covered.toFixed(3)} of the sample's query tokens`);
   const memIndex = new Map(mem.map((t, j) => [t, j]));
   const target = (t: number): number => (t === cls || t === sep ? -3 : memIndex.has(t) ? Math.max(-4, Math.min(0, idfStd[t]! - base)) : 0);
 
@@ -597,6 +605,7 @@ async function main(): Promise<void> {
     .option('min-count', { type: 'number', default: 10, describe: 'a memory token is seen at least this often in the sample' })
     .option('sample-steps', { type: 'number', default: 30, describe: 'steps of 8 stage-2 groups in the sample' })
     .option('words', { type: 'string', describe: 'a trained model whose word embeddings replace the overlap circuit\'s random ones' })
+    .option('random-memory-rows', { type: 'boolean', default: false, describe: 'with --words: the memory\'s tokens keep random rows' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
@@ -616,7 +625,7 @@ async function main(): Promise<void> {
     minCount: argv['min-count'],
     sampleSteps: argv['sample-steps'],
     ...(argv.base !== undefined && { base: argv.base }),
-    ...(argv.words !== undefined && { words: argv.words }),
+    ...(argv.words !== undefined && { words: argv.words, randomMemoryRows: argv['random-memory-rows'] }),
   });
 }
 

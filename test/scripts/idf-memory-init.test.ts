@@ -272,6 +272,33 @@ describe('with a trained model\'s word embeddings', () => {
     expect(norms).toBeLessThan(0.02 * Math.sqrt(H) * 1.01);
   });
 
+  test('with randomMemoryRows the memory\'s rows are the overlap circuit\'s random ones, every other row the base\'s', async () => {
+    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
+    try {
+      await idfMemoryInit({ ...o, out: hdir, words: WORDS, randomMemoryRows: true });
+      const e = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+      expect((await readFile(join(hdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '')).toEqual(wmemory);
+      const tok = await loadTokenizer(hdir);
+      const names = new Set(wmemory);
+      const inMemory = new Set([...Array(tok.vocabSize).keys()].filter((t) => names.has(tok.idToToken(t) ?? '')));
+      expect(inMemory.size).toBe(64);
+      const plain = get(NAME);
+      const words = ww.get(NAME) as Float32Array;
+      let fromPlain = 0;
+      let fromWords = 0;
+      for (let t = 0; t < e.length / H; t++) {
+        const want = inMemory.has(t) ? plain : words;
+        expect(Array.from(e.subarray(t * H, (t + 1) * H))).toEqual(Array.from(want.subarray(t * H, (t + 1) * H)));
+        if (inMemory.has(t)) fromPlain++;
+        else fromWords++;
+      }
+      expect(fromPlain).toBe(64);
+      expect(fromWords).toBeGreaterThan(8000);
+    } finally {
+      await rm(hdir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   test('the neuron of "the" fires on "the" and not on words outside the memory', async () => {
     const model = await loadModel(wdir);
     const tok = await loadTokenizer(wdir);
