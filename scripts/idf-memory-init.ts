@@ -96,6 +96,8 @@ export interface IdfMemoryOptions {
   words?: string;
   /** With `words`: the memory's tokens keep their random rows (no frequency a head could read from them but the memory's). */
   randomMemoryRows?: boolean;
+  /** With `words`: this many idf-predicting directions are taken out of every row (removeIdf). */
+  idfFree?: number;
 }
 
 const H = 128;
@@ -275,7 +277,13 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
  * the circuit's same-word head) and scaled to the random rows' mean norm (the circuit's type and
  * position amplitudes are set against it).
  */
-async function wordsFrom(init: Map<string, TensorToWrite>, dir: string, V: number, keep?: ReadonlySet<number>): Promise<void> {
+async function wordsFrom(
+  init: Map<string, TensorToWrite>,
+  dir: string,
+  V: number,
+  keep?: ReadonlySet<number>,
+  idfFree?: { k: number; idfStd: Float64Array; seen: (t: number) => boolean; log: (s: string) => void },
+): Promise<void> {
   const name = 'bert.embeddings.word_embeddings.weight';
   const f = (await readSafetensors(join(dir, 'model.safetensors'))).tensors.get(name);
   if (!f || f.shape.join('x') !== `${V}x${H}`) throw new Error(`--words ${dir}: ${name} is ${f ? f.shape.join('x') : 'missing'} in model.safetensors, needs ${V}x${H}`);
@@ -293,7 +301,48 @@ async function wordsFrom(init: Map<string, TensorToWrite>, dir: string, V: numbe
     return s;
   };
   const scale = meanNorm(dst) / meanNorm(src, mean);
-  for (let t = 0; t < V; t++) if (!keep?.has(t)) for (let k = 0; k < H; k++) dst[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
+  const rows = new Float32Array(V * H);
+  for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) rows[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
+  if (idfFree) removeIdf(rows, V, idfFree.idfStd, idfFree.seen, idfFree.k, idfFree.log);
+  for (let t = 0; t < V; t++) if (!keep?.has(t)) dst.set(rows.subarray(t * H, (t + 1) * H), t * H);
+}
+
+/**
+ * Takes from every row the k directions that predict a token's idf best, one at a time (ridge over the
+ * tokens seen in training, then the direction removed, then again): a frozen row keeps its meaning but
+ * no linear read-out of its frequency, which only the memory then gives.
+ */
+function removeIdf(rows: Float32Array, V: number, idfStd: Float64Array, seen: (t: number) => boolean, k: number, log: (s: string) => void): void {
+  const toks = [...Array(V).keys()].filter(seen);
+  const r2s: string[] = [];
+  for (let i = 0; i <= k; i++) {
+    const A = new Float64Array(H * H);
+    const b = new Float64Array(H);
+    let ym = 0;
+    for (const t of toks) ym += idfStd[t]! / toks.length;
+    for (const t of toks) {
+      const x = rows.subarray(t * H, (t + 1) * H);
+      for (let a = 0; a < H; a++) {
+        b[a]! += x[a]! * (idfStd[t]! - ym);
+        for (let c = 0; c < H; c++) A[a * H + c]! += x[a]! * x[c]!;
+      }
+    }
+    let tr = 0;
+    for (let a = 0; a < H; a++) tr += A[a * H + a]!;
+    const beta = ridgeSolve(A, b, H, (1e-3 * tr) / H);
+    let se = 0;
+    let ss = 0;
+    for (const t of toks) {
+      let p = 0;
+      for (let a = 0; a < H; a++) p += rows[t * H + a]! * beta[a]!;
+      se += (idfStd[t]! - ym - p) ** 2;
+      ss += (idfStd[t]! - ym) ** 2;
+    }
+    r2s.push((1 - se / ss).toFixed(3));
+    if (i === k) break;
+    projectRows(rows, unit(Float32Array.from(beta)));
+  }
+  log(`idf from the word rows, linear R² as directions are removed: ${r2s.join(' → ')}`);
 }
 
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
@@ -400,7 +449,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
-    if (o.words) await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined);
+    if (o.words) await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined, o.idfFree ? { k: o.idfFree, idfStd, seen: (t) => df[t]! > 0, log } : undefined);
     overlapInit(init, shape, o.seed);
     const get0 = (n: string): Float32Array => init.get(n)!.data as Float32Array;
     const { d, z, y } = overlapDirections(o.seed, H);
@@ -415,7 +464,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
     projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
   }
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }) }) };
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }) }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
@@ -606,6 +655,7 @@ async function main(): Promise<void> {
     .option('sample-steps', { type: 'number', default: 30, describe: 'steps of 8 stage-2 groups in the sample' })
     .option('words', { type: 'string', describe: 'a trained model whose word embeddings replace the overlap circuit\'s random ones' })
     .option('random-memory-rows', { type: 'boolean', default: false, describe: 'with --words: the memory\'s tokens keep random rows' })
+    .option('idf-free', { type: 'number', default: 0, describe: 'with --words: take this many idf-predicting directions out of the word rows' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
@@ -625,7 +675,7 @@ async function main(): Promise<void> {
     minCount: argv['min-count'],
     sampleSteps: argv['sample-steps'],
     ...(argv.base !== undefined && { base: argv.base }),
-    ...(argv.words !== undefined && { words: argv.words, randomMemoryRows: argv['random-memory-rows'] }),
+    ...(argv.words !== undefined && { words: argv.words, randomMemoryRows: argv['random-memory-rows'], idfFree: argv['idf-free'] }),
   });
 }
 

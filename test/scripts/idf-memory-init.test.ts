@@ -16,6 +16,7 @@ import { padBatch } from '../../src/tokenize/encode.js';
 import { loadTokenizer } from '../../src/tokenize/load.js';
 import { readSafetensors } from '../../src/weights/safetensors.js';
 import { SHARED } from '../helpers/fixture.js';
+import { loadTrainData, TRAIN_SPLIT } from '../../scripts/train-data.js';
 
 const H = 128;
 const o = { data: join(SHARED, 'data'), tokenizer: 'weights/celens-ce-tiny', seed: 20261127, ffn: 512, m: 64, s: 20, theta: Number.NaN, gain: 2, lam: 4, ridge: 1, queryWeight: 5, minCount: 3, sampleSteps: 2 };
@@ -51,6 +52,39 @@ async function twoPairs(tok: Awaited<ReturnType<typeof loadTokenizer>>): Promise
     attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
   };
   return { b, inputs };
+}
+/** R² of y's least-squares fit on the rows of X with an intercept (normal equations, Gauss–Jordan with partial pivoting). */
+function linearR2(X: number[][], y: number[]): number {
+  const d = (X[0] as number[]).length + 1;
+  const A = Array.from({ length: d }, () => new Array<number>(d + 1).fill(0));
+  X.forEach((x, i) => {
+    const v = [1, ...x];
+    for (let a = 0; a < d; a++) {
+      for (let c = 0; c < d; c++) (A[a] as number[])[c] = ((A[a] as number[])[c] as number) + (v[a] as number) * (v[c] as number);
+      (A[a] as number[])[d] = ((A[a] as number[])[d] as number) + (v[a] as number) * (y[i] as number);
+    }
+  });
+  for (let c = 0; c < d; c++) {
+    let p = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs((A[r] as number[])[c] as number) > Math.abs((A[p] as number[])[c] as number)) p = r;
+    [A[c], A[p]] = [A[p] as number[], A[c] as number[]];
+    const row = A[c] as number[];
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue;
+      const f = ((A[r] as number[])[c] as number) / (row[c] as number);
+      for (let k = c; k <= d; k++) (A[r] as number[])[k] = ((A[r] as number[])[k] as number) - f * (row[k] as number);
+    }
+  }
+  const beta = A.map((r, a) => (r[d] as number) / (r[a] as number));
+  const mean = y.reduce((s, v) => s + v, 0) / y.length;
+  let se = 0;
+  let ss = 0;
+  X.forEach((x, i) => {
+    const p = [1, ...x].reduce((s, v, a) => s + v * (beta[a] as number), 0);
+    se += ((y[i] as number) - p) ** 2;
+    ss += ((y[i] as number) - mean) ** 2;
+  });
+  return 1 - se / ss;
 }
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((s, x, i) => s + x * (b[i] as number), 0);
 
@@ -294,6 +328,27 @@ describe('with a trained model\'s word embeddings', () => {
       }
       expect(fromPlain).toBe(64);
       expect(fromWords).toBeGreaterThan(8000);
+    } finally {
+      await rm(hdir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  test('with idfFree the rows no longer predict idf linearly; without it they do', async () => {
+    // idf over the training split's documents, from the files (as BM25 would count it).
+    const tok = await loadTokenizer(wdir);
+    const data = await loadTrainData(o.data, TRAIN_SPLIT);
+    const df = new Float64Array(tok.vocabSize);
+    let n = 0;
+    for (const src of data.sources) for (const doc of await tok.encodeTexts(src.texts)) (n += 1), new Set(doc).forEach((t) => (df[t] = (df[t] as number) + 1));
+    const seen = [...df.keys()].filter((t) => (df[t] as number) > 0);
+    const idf = seen.map((t) => Math.log(n / (df[t] as number)));
+    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-free-'));
+    try {
+      await idfMemoryInit({ ...o, out: hdir, words: WORDS, idfFree: 16 });
+      const free = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+      const r2 = (rows: Float32Array): number => linearR2(seen.map((t) => Array.from(rows.subarray(t * H, (t + 1) * H))), idf);
+      expect(r2(ww.get(NAME) as Float32Array)).toBeGreaterThan(0.5);
+      expect(r2(free)).toBeLessThan(0.01);
     } finally {
       await rm(hdir, { recursive: true, force: true });
     }
