@@ -122,7 +122,11 @@ test('memory neurons: bias −s·θ, weight rows of norm s/√H', () => {
   }
 });
 
-test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] attends less to "the" than to "capital"', async () => {
+/**
+ * The model in `dir` on twoPairs: how often the memory neuron of "the" fires (pre-activation > 0) on
+ * "the" and on words outside `memory`, and [CLS]'s layer-1 head-0 attention to pair 0's tokens.
+ */
+async function theNeuron(dir: string, memory: string[]): Promise<{ the: [number, number]; outside: [number, number]; cls: Map<string, number> }> {
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   const before = tf.memory().numTensors;
@@ -133,32 +137,33 @@ test('the neuron of "the" fires on "the" and not on words outside the memory; [C
   disposeRun(r);
   tf.dispose(Object.values(inputs));
   expect(tf.memory().numTensors).toBe(before);
-
   const I = model.config.intermediateSizes[0] as number;
+  disposeModel(model);
   const j = memory.indexOf('the');
   const inMemory = new Set(memory);
-  let onThe = 0;
-  let nThe = 0;
-  let offOutside = 0;
-  let nOutside = 0;
+  const the: [number, number] = [0, 0];
+  const outside: [number, number] = [0, 0];
   for (let p = 0; p < b.batch * b.seqLen; p++) {
     if (!b.attentionMask[p]) continue;
     const t = tok.idToToken(b.inputIds[p] as number) ?? '';
-    const x = pre[p * I + j] as number;
-    if (t === 'the') (nThe += 1), (onThe += x > 0 ? 1 : 0);
-    else if (!inMemory.has(t)) (nOutside += 1), (offOutside += x < 0 ? 1 : 0);
+    const f = t === 'the' ? the : !inMemory.has(t) ? outside : undefined;
+    if (f) (f[0] += 1), (f[1] += (pre[p * I + j] as number) > 0 ? 1 : 0);
   }
-  expect(nThe).toBeGreaterThanOrEqual(5);
-  expect(onThe).toBe(nThe);
-  expect(nOutside).toBeGreaterThanOrEqual(10);
-  expect(offOutside).toBe(nOutside);
-
-  // Pair 0's query: [CLS] what is the capital of zambia [SEP] …
-  const ids = Array.from(b.inputIds.subarray(0, b.seqLen), (i) => tok.idToToken(i) ?? '');
-  expect(inMemory.has('capital')).toBe(false);
   const row = (probs[0] as number[][][])[0]?.[0] as number[];
-  expect(row[ids.indexOf('the')]).toBeLessThan((row[ids.indexOf('capital')] as number) / 5);
-  disposeModel(model);
+  const cls = new Map<string, number>();
+  for (let p = b.seqLen - 1; p >= 0; p--) cls.set(tok.idToToken(b.inputIds[p] as number) ?? '', row[p] as number);
+  return { the, outside, cls };
+}
+
+test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] attends less to "the" than to "capital"', async () => {
+  const { the, outside, cls } = await theNeuron(dir, memory);
+  expect(the[0]).toBeGreaterThanOrEqual(5);
+  expect(the[1]).toBe(the[0]);
+  expect(outside[0]).toBeGreaterThanOrEqual(10);
+  expect(outside[1]).toBe(0);
+  // Pair 0's query: [CLS] what is the capital of zambia [SEP] …
+  expect(new Set(memory).has('capital')).toBe(false);
+  expect(cls.get('the')).toBeLessThan((cls.get('capital') as number) / 5);
 }, 300_000);
 
 /**
@@ -355,29 +360,10 @@ describe('with a trained model\'s word embeddings', () => {
   }, 300_000);
 
   test('the neuron of "the" fires on "the" and not on words outside the memory', async () => {
-    const model = await loadModel(wdir);
-    const tok = await loadTokenizer(wdir);
-    const before = tf.memory().numTensors;
-    const { b, inputs } = await twoPairs(tok);
-    const r = runModel(model, inputs, { capture: ['layer.0.ffn.pre'] });
-    const pre = r.captured.get('layer.0.ffn.pre')?.dataSync() as Float32Array;
-    disposeRun(r);
-    tf.dispose(Object.values(inputs));
-    expect(tf.memory().numTensors).toBe(before);
-    const I = model.config.intermediateSizes[0] as number;
-    const j = wmemory.indexOf('the');
-    const inMemory = new Set(wmemory);
-    const fires = { the: [0, 0], outside: [0, 0] };
-    for (let p = 0; p < b.batch * b.seqLen; p++) {
-      if (!b.attentionMask[p]) continue;
-      const t = tok.idToToken(b.inputIds[p] as number) ?? '';
-      const f = t === 'the' ? fires.the : !inMemory.has(t) ? fires.outside : undefined;
-      if (f) (f[0] = (f[0] as number) + 1), (f[1] = (f[1] as number) + ((pre[p * I + j] as number) > 0 ? 1 : 0));
-    }
-    expect(fires.the[0]).toBeGreaterThanOrEqual(5);
-    expect(fires.the[1]).toBe(fires.the[0]);
-    expect(fires.outside[0]).toBeGreaterThanOrEqual(10);
-    expect(fires.outside[1]).toBe(0);
-    disposeModel(model);
+    const { the, outside } = await theNeuron(wdir, wmemory);
+    expect(the[0]).toBeGreaterThanOrEqual(5);
+    expect(the[1]).toBe(the[0]);
+    expect(outside[0]).toBeGreaterThanOrEqual(10);
+    expect(outside[1]).toBe(0);
   }, 300_000);
 });
