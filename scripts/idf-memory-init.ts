@@ -350,6 +350,7 @@ const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a -
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const I = o.ffn;
   if (o.base && o.words) throw new Error('--words replaces the overlap circuit\'s word embeddings; with --base the base keeps its own');
+  if (!o.words && (o.randomMemoryRows || o.idfFree)) throw new Error('--random-memory-rows and --idf-free change the rows that --words brings: name --words DIR');
   if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width, --ffn)`);
   await selectBackend('wasm');
   const t0 = Date.now();
@@ -675,7 +676,9 @@ async function main(): Promise<void> {
     minCount: argv['min-count'],
     sampleSteps: argv['sample-steps'],
     ...(argv.base !== undefined && { base: argv.base }),
-    ...(argv.words !== undefined && { words: argv.words, randomMemoryRows: argv['random-memory-rows'], idfFree: argv['idf-free'] }),
+    ...(argv.words !== undefined && { words: argv.words }),
+    randomMemoryRows: argv['random-memory-rows'],
+    idfFree: argv['idf-free'],
   });
 }
 
