@@ -314,12 +314,12 @@ async function wordsFrom(
  */
 function removeIdf(rows: Float32Array, V: number, idfStd: Float64Array, seen: (t: number) => boolean, k: number, log: (s: string) => void): void {
   const toks = [...Array(V).keys()].filter(seen);
+  let ym = 0;
+  for (const t of toks) ym += idfStd[t]! / toks.length;
   const r2s: string[] = [];
   for (let i = 0; i <= k; i++) {
     const A = new Float64Array(H * H);
     const b = new Float64Array(H);
-    let ym = 0;
-    for (const t of toks) ym += idfStd[t]! / toks.length;
     for (const t of toks) {
       const x = rows.subarray(t * H, (t + 1) * H);
       for (let a = 0; a < H; a++) {
@@ -502,8 +502,9 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const target = (t: number): number => (t === cls || t === sep ? -3 : memIndex.has(t) ? Math.max(-4, Math.min(0, idfStd[t]! - base)) : 0);
 
   // Keys: the mean FFN input of each memory token, ⟂ d, z, normalised; θ from how specific they are.
-  // A trained base's FFN inputs are not centred (LayerNorm biases): its keys and cosines are taken
-  // about the sample's mean input ā, so neuron j's pre-activation is s·((a − ā)·k̂_j/√H − θ).
+  // A trained base's FFN inputs are not centred (LayerNorm biases), nor are those of trained word rows
+  // (--words): keys and cosines are then taken about the sample's mean input ā, so neuron j's
+  // pre-activation is s·((a − ā)·k̂_j/√H − θ).
   const abar = new Float32Array(H);
   if (o.base || o.words) {
     const acc = new Float64Array(H);
@@ -567,7 +568,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     for (let k = 0; k < H; k++) W1[j * H + k] = (o.s * khat[j]![k]!) / Math.sqrt(H);
     b1[j] = -o.s * theta;
   }
-  // The memory's features of an input (p.a is a − ā with a base): β's fit reads no other neuron.
+  // The memory's features of an input (p.a is a − ā with --base or --words): β's fit reads no other neuron.
   const feats = (a: Float32Array): Float64Array => {
     const h = new Float64Array(M);
     for (let j = 0; j < M; j++) {
