@@ -98,6 +98,13 @@ export interface IdfMemoryOptions {
   randomMemoryRows?: boolean;
   /** With `words`: this many idf-predicting directions are taken out of every row (removeIdf). */
   idfFree?: number;
+  /**
+   * With `words` and `randomMemoryRows`: each memory neuron also writes its token's meaning (the
+   * `words` row, ⟂ the circuit's directions and w) into the residual, at this many times the size of
+   * the token's own random row in layer 0's FFN input. The frequent words' meaning then lives in the
+   * memory's neurons, not in frozen rows. 0: off.
+   */
+  memoryMeaning?: number;
 }
 
 const H = 128;
@@ -283,7 +290,7 @@ async function wordsFrom(
   V: number,
   keep?: ReadonlySet<number>,
   idfFree?: { k: number; idfStd: Float64Array; seen: (t: number) => boolean; log: (s: string) => void },
-): Promise<void> {
+): Promise<Float32Array> {
   const name = 'bert.embeddings.word_embeddings.weight';
   const f = (await readSafetensors(join(dir, 'model.safetensors'))).tensors.get(name);
   if (!f || f.shape.join('x') !== `${V}x${H}`) throw new Error(`--words ${dir}: ${name} is ${f ? f.shape.join('x') : 'missing'} in model.safetensors, needs ${V}x${H}`);
@@ -305,6 +312,7 @@ async function wordsFrom(
   for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) rows[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
   if (idfFree) removeIdf(rows, V, idfFree.idfStd, idfFree.seen, idfFree.k, idfFree.log);
   for (let t = 0; t < V; t++) if (!keep?.has(t)) dst.set(rows.subarray(t * H, (t + 1) * H), t * H);
+  return rows;
 }
 
 /**
@@ -345,12 +353,62 @@ function removeIdf(rows: Float32Array, V: number, idfStd: Float64Array, seen: (t
   log(`idf from the word rows, linear R² as directions are removed: ${r2s.join(' → ')}`);
 }
 
+/**
+ * IdfMemoryOptions.memoryMeaning: memory neuron j writes unit(m_t)·c_t·gain/h̄_j into the residual,
+ * m_t = token t_j's `words` row ⟂ `basis` (the circuit's directions and w), c_t = the mean size of
+ * t_j's own (random, frozen) row in layer 0's FFN input (a·ê_t over its sample positions), h̄_j =
+ * neuron j's mean activation there: on t_j the FFN adds its meaning at the size its identity has.
+ */
+function writeMeaning(
+  W2: Float32Array,
+  I: number,
+  mem: readonly number[],
+  rows: Float32Array,
+  emb: Float32Array,
+  pos: ReadonlyArray<{ tok: number; a: Float32Array }>,
+  feats: (a: Float32Array) => Float64Array,
+  basis: Float32Array[],
+  gain: number,
+  log: (s: string) => void,
+): void {
+  const B = orthoBasis(basis);
+  const M = mem.length;
+  const memIndex = new Map(mem.map((t, j) => [t, j]));
+  const c = new Float64Array(M);
+  const h = new Float64Array(M);
+  const n = new Float64Array(M);
+  const eh = mem.map((t) => unit(emb.slice(t * H, (t + 1) * H)));
+  for (const p of pos) {
+    const j = memIndex.get(p.tok);
+    if (j === undefined) continue;
+    let s = 0;
+    for (let k = 0; k < H; k++) s += p.a[k]! * eh[j]![k]!;
+    c[j]! += s;
+    h[j]! += feats(p.a)[j]!;
+    n[j]!++;
+  }
+  let written = 0;
+  let meanC = 0;
+  for (let j = 2; j < M; j++) {
+    if (!n[j] || h[j]! <= 0) continue;
+    const m = rows.slice(mem[j]! * H, (mem[j]! + 1) * H);
+    removeComponents(m, B);
+    const u = unit(m);
+    const f = (gain * c[j]!) / h[j]!;
+    for (let r = 0; r < H; r++) W2[r * I + j] = W2[r * I + j]! + f * u[r]!;
+    written++;
+    meanC += c[j]! / n[j]!;
+  }
+  log(`memory meaning: ${written} of ${M - 2} memory neurons write their token's --words row (mean own-row size in the FFN input ${(meanC / Math.max(1, written)).toFixed(3)})`);
+}
+
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
 
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const I = o.ffn;
   if (o.base && o.words) throw new Error('--words replaces the overlap circuit\'s word embeddings; with --base the base keeps its own');
   if (!o.words && (o.randomMemoryRows || o.idfFree)) throw new Error('--random-memory-rows and --idf-free change the rows that --words brings: name --words DIR');
+  if (o.memoryMeaning && !(o.words && o.randomMemoryRows)) throw new Error('--memory-meaning writes the --words rows of the memory\'s tokens from its neurons: name --words DIR and --random-memory-rows');
   if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width, --ffn)`);
   await selectBackend('wasm');
   const t0 = Date.now();
@@ -426,6 +484,10 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   let q: Float32Array;
   // Directions the keys are made ⟂ to (the overlap circuit's match features d, z).
   let keyBasis: Float32Array[] = [];
+  // The --words rows (centred, scaled) when the memory writes its tokens' meaning.
+  let meaningRows: Float32Array | undefined;
+  // The overlap circuit's directions d, z, y (none with --base).
+  let overlapBasis: Float32Array[] = [];
   if (o.base) {
     const baseRaw = JSON.parse(await readFile(join(o.base, 'config.json'), 'utf8')) as Record<string, unknown>;
     const bc = parseConfig(baseRaw);
@@ -450,7 +512,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
-    if (o.words) await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined, o.idfFree ? { k: o.idfFree, idfStd, seen: (t) => df[t]! > 0, log } : undefined);
+    if (o.words) meaningRows = await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined, o.idfFree ? { k: o.idfFree, idfStd, seen: (t) => df[t]! > 0, log } : undefined);
     overlapInit(init, shape, o.seed);
     const get0 = (n: string): Float32Array => init.get(n)!.data as Float32Array;
     const { d, z, y } = overlapDirections(o.seed, H);
@@ -458,6 +520,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     w = orthonormalise(Float32Array.from({ length: H }, () => wr.nextNormal()), [d, z, y]);
     q = w;
     keyBasis = [d, z];
+    overlapBasis = [d, z, y];
 
     // 3. w is written by the memory only.
     projectRows(get0('bert.embeddings.word_embeddings.weight'), w);
@@ -465,7 +528,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
     projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
   }
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }) }) };
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }), ...(o.memoryMeaning && { memoryMeaning: o.memoryMeaning }) }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
@@ -607,6 +670,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   }
   const W2 = get('bert.encoder.layer.0.output.dense.weight');
   for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * q[r]! * beta[j]!;
+  if (o.memoryMeaning && meaningRows) writeMeaning(W2, I, mem, meaningRows, get('bert.embeddings.word_embeddings.weight'), pos, feats, [...overlapBasis, w], o.memoryMeaning, log);
   if (o.base || o.words) {
     // The detectors read a, not a − ā: b1 absorbs ā·k̂.
     for (let j = 0; j < M; j++) {
@@ -658,6 +722,7 @@ async function main(): Promise<void> {
     .option('words', { type: 'string', describe: 'a trained model whose word embeddings replace the overlap circuit\'s random ones' })
     .option('random-memory-rows', { type: 'boolean', default: false, describe: 'with --words: the memory\'s tokens keep random rows' })
     .option('idf-free', { type: 'number', default: 0, describe: 'with --words: take this many idf-predicting directions out of the word rows' })
+    .option('memory-meaning', { type: 'number', default: 0, describe: 'with --words --random-memory-rows: memory neurons write their token\'s --words row, at this many times its own row\'s size' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
@@ -680,6 +745,7 @@ async function main(): Promise<void> {
     ...(argv.words !== undefined && { words: argv.words }),
     randomMemoryRows: argv['random-memory-rows'],
     idfFree: argv['idf-free'],
+    memoryMeaning: argv['memory-meaning'],
   });
 }
 

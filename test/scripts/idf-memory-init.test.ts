@@ -359,6 +359,78 @@ describe('with a trained model\'s word embeddings', () => {
     }
   }, 300_000);
 
+  test('with memoryMeaning the memory\'s neurons write their token\'s base row at its own row\'s size; nothing else changes', async () => {
+    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
+    const mdir = await mkdtemp(join(tmpdir(), 'celens-idf-meaning-'));
+    try {
+      await idfMemoryInit({ ...o, out: hdir, words: WORDS, randomMemoryRows: true });
+      await idfMemoryInit({ ...o, out: mdir, words: WORDS, randomMemoryRows: true, memoryMeaning: 1 });
+      const hs = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors;
+      const ms = (await readSafetensors(join(mdir, 'model.safetensors'))).tensors;
+      const W2N = 'bert.encoder.layer.0.output.dense.weight';
+      for (const [n, t] of hs) if (n !== W2N) expect(Array.from(ms.get(n)?.data as Float32Array)).toEqual(Array.from(t.data as Float32Array));
+      const I = o.ffn;
+      const hW2 = hs.get(W2N)?.data as Float32Array;
+      const dW2 = Float32Array.from(ms.get(W2N)?.data as Float32Array, (x, i) => x - (hW2[i] as number));
+      // Only the memory's columns change, and not those of [CLS] and [SEP].
+      const changed = new Set<number>();
+      for (let r = 0; r < H; r++) for (let j = 0; j < I; j++) if (dW2[r * I + j] !== 0) changed.add(j);
+      expect([...changed].sort((a, b) => a - b)).toEqual([...Array(62).keys()].map((j) => j + 2));
+
+      // On "the", the FFN's added output Σ_j h_j·ΔW2[:, j] points along the base's (centred) row of "the",
+      // at about the size of the random row's part of the FFN input a = LN(e + attention).
+      const tok = await loadTokenizer(mdir);
+      const model = await loadModel(mdir);
+      const before = tf.memory().numTensors;
+      const { b, inputs } = await twoPairs(tok);
+      const r = runModel(model, inputs, { capture: ['embeddings', 'layer.0.attn.out', 'layer.0.ffn.post'] });
+      const e = r.captured.get('embeddings')?.dataSync() as Float32Array;
+      const ao = r.captured.get('layer.0.attn.out')?.dataSync() as Float32Array;
+      const post = r.captured.get('layer.0.ffn.post')?.dataSync() as Float32Array;
+      disposeRun(r);
+      tf.dispose(Object.values(inputs));
+      expect(tf.memory().numTensors).toBe(before);
+      disposeModel(model);
+      const g = (await readSafetensors(join(WORDS, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+      const V = g.length / H;
+      const theId = [...Array(V).keys()].find((t) => tok.idToToken(t) === 'the') as number;
+      const mean = new Float64Array(H);
+      for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) mean[k] = (mean[k] as number) + (g[t * H + k] as number) / V;
+      const gThe = Array.from({ length: H }, (_v, k) => (g[theId * H + k] as number) - (mean[k] as number));
+      const eRow = (ms.get(NAME)?.data as Float32Array).slice(theId * H, (theId + 1) * H);
+      const eHat = eRow.map((x) => x / Math.sqrt(dot(eRow, eRow)));
+      const inMemory = new Set(wmemory);
+      const theSizes: number[] = [];
+      const outside: number[] = [];
+      for (let p = 0; p < b.batch * b.seqLen; p++) {
+        if (!b.attentionMask[p]) continue;
+        const added = Array.from({ length: H }, (_v, row) => {
+          let s = 0;
+          for (let j = 0; j < I; j++) s += (post[p * I + j] as number) * (dW2[row * I + j] as number);
+          return s;
+        });
+        const size = Math.sqrt(dot(added, added));
+        const t = tok.idToToken(b.inputIds[p] as number) ?? '';
+        if (t === 'the') {
+          expect(dot(added, gThe) / (size * Math.sqrt(dot(gThe, gThe)))).toBeGreaterThan(0.95);
+          const x = Array.from({ length: H }, (_v, k) => (e[p * H + k] as number) + (ao[p * H + k] as number));
+          const m = x.reduce((a2, v) => a2 + v, 0) / H;
+          const sd = Math.sqrt(x.reduce((a2, v) => a2 + (v - m) ** 2, 0) / H + 1e-12);
+          const own = dot(x.map((v) => (v - m) / sd), eHat);
+          expect(size / own).toBeGreaterThan(0.5);
+          expect(size / own).toBeLessThan(2);
+          theSizes.push(size);
+        } else if (!inMemory.has(t)) outside.push(size);
+      }
+      expect(theSizes.length).toBeGreaterThanOrEqual(5);
+      expect(outside.length).toBeGreaterThanOrEqual(10);
+      expect(Math.max(...outside)).toBeLessThan(0.05 * Math.min(...theSizes));
+    } finally {
+      await rm(hdir, { recursive: true, force: true });
+      await rm(mdir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   test('the neuron of "the" fires on "the" and not on words outside the memory', async () => {
     const { the, outside } = await theNeuron(wdir, wmemory);
     expect(the[0]).toBeGreaterThanOrEqual(5);
