@@ -70,6 +70,8 @@ export interface TrainOptions {
   realShare: number;
   /** Negatives per group from BM25 (the rest random). @default groupSize − 2 */
   hardNegatives?: number;
+  /** Negatives from other sources sharing a query word (train-data.ts GroupOptions.crossNegatives). @default 0 */
+  crossNegatives?: number;
   /** `overlap`: scripts/overlap-init.ts on top of the random initialisation. @default 'random' */
   init?: 'random' | 'overlap';
   /** Layers that start with W_key = W_query, so that identical tokens attend to each other from step 0. */
@@ -486,6 +488,7 @@ function groupOptions(o: TrainOptions): GroupOptions {
     groupSize: o.groupSize,
     realShare: o.realShare,
     ...(o.hardNegatives !== undefined && { hardNegatives: o.hardNegatives }),
+    ...(o.crossNegatives && { crossNegatives: o.crossNegatives }),
     ...(bm25 && o.teacher !== undefined && { teacher: o.teacher }),
     ...(bm25 && o.teacherReal !== undefined && { teacherReal: o.teacherReal }),
     ...(o.temperature !== undefined && { temperature: o.temperature }),
@@ -505,6 +508,7 @@ async function main(): Promise<void> {
     .option('group-size', { type: 'number', default: 4 })
     .option('real-share', { type: 'number', default: 0.3 })
     .option('hard-negatives', { type: 'number', describe: 'negatives per group from BM25, the rest random (default: group size − 2)' })
+    .option('cross-negatives', { type: 'number', describe: 'negatives per group from other collections that share a query word (needs --teacher-model; default 0)' })
     .option('init', { choices: ['random', 'overlap'] as const, default: 'overlap' as 'random' | 'overlap', describe: 'random (HF _init_weights) or overlap (scripts/overlap-init.ts on top of it)' })
     .option('tie-qk-layers', { type: 'number', array: true, describe: 'layers initialised with W_key = W_query' })
     .option('ffn-std', { type: 'number', describe: 'standard deviation of the initial FFN weights (default 0.02)' })
@@ -550,6 +554,7 @@ async function main(): Promise<void> {
     groupSize: argv['group-size'],
     realShare: argv['real-share'],
     ...(argv['hard-negatives'] !== undefined && { hardNegatives: argv['hard-negatives'] }),
+    ...(argv['cross-negatives'] !== undefined && { crossNegatives: argv['cross-negatives'] }),
     init: argv.init,
     ...(argv['tie-qk-layers'] !== undefined && { tieQkLayers: argv['tie-qk-layers'] }),
     ...(argv['qk-std'] !== undefined && { qkStd: argv['qk-std'] }),

@@ -67,6 +67,8 @@ interface Source {
   /** Real training queries: text and the docids judged relevant (grade > 0). */
   real: Array<{ text: string; relevant: string[] }>;
   byId: Map<string, number>;
+  /** Candidate query word → the docs (indices) that contain it. */
+  postings: Map<string, number[]>;
 }
 
 export interface TrainData {
@@ -97,7 +99,15 @@ export async function loadTrainData(dataDir: string, split: readonly SplitEntry[
         if (rel.length && text.trim()) real.push({ text, relevant: rel.sort() });
       }
     }
-    sources.push({ name: s.dir, docids, texts, index, words, real, byId: new Map(docids.map((id, i) => [id, i])) });
+    const postings = new Map<string, number[]>();
+    perDoc.forEach((ws, i) => {
+      for (const w of ws) {
+        const docs = postings.get(w);
+        if (docs) docs.push(i);
+        else postings.set(w, [i]);
+      }
+    });
+    sources.push({ name: s.dir, docids, texts, index, words, real, byId: new Map(docids.map((id, i) => [id, i])), postings });
   }
   return { sources, realSources: sources.filter((s) => s.real.length > 0), docCount: sources.reduce((n, s) => n + s.docids.length, 0) };
 }
@@ -113,6 +123,14 @@ export interface GroupOptions {
   realShare: number;
   /** Negatives drawn from the BM25 pool (the rest are random documents). @default groupSize − 2 */
   hardNegatives?: number;
+  /**
+   * Negatives (the group's last slots, before the hard and random ones) drawn from the documents of
+   * *other* sources that contain one of the query's words: the same surface word in another domain,
+   * mostly in another sense (a query's "point" of boiling against a wing's stagnation "point"). Their
+   * targets need a model teacher (train-cross-encoder --teacher-model): one collection's BM25 cannot
+   * score another's documents. @default 0
+   */
+  crossNegatives?: number;
   /**
    * Pseudo-queries take their words from the first `window` words of the passage only, so that
    * they survive the truncation to the model's max length. @default 60
@@ -162,8 +180,9 @@ function realGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   const pos = pick(q.relevant, rng);
   const relevant = new Set(q.relevant);
   const pool = searchBm25(src.index, q.text, { hits: 100 }).map((e) => e.docid).filter((d) => !relevant.has(d));
-  const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1, hardCount(opts));
-  return withTargets({ query: q.text, passages: [], kind: 'real' }, src, [pos, ...negs], opts.teacherReal ?? 0, opts);
+  const cross = crossCount(opts);
+  const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1 - cross, hardCount(opts));
+  return withTargets({ query: q.text, passages: [], kind: 'real' }, src, [pos, ...negs], opts.teacherReal ?? 0, opts, crossNegatives(data, src, q.text, rng, cross));
 }
 
 function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
@@ -203,13 +222,16 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   if ((opts.naturalShare ?? 0) > 0 && rng() < (opts.naturalShare as number)) query = pick(QUERY_TEMPLATES, rng).replace('{}', query);
   const self = src.docids[k] as string;
   const pool = searchBm25(src.index, query, { hits: opts.poolDepth ?? 30 }).map((e) => e.docid).filter((d) => d !== self);
-  return withTargets({ query, passages: [], kind }, src, [self, ...negatives(src, pool, new Set([self]), rng, opts.groupSize - 1, hardCount(opts))], opts.teacher ?? 0, opts);
+  const cross = crossCount(opts);
+  const negs = negatives(src, pool, new Set([self]), rng, opts.groupSize - 1 - cross, hardCount(opts));
+  return withTargets({ query, passages: [], kind }, src, [self, ...negs], opts.teacher ?? 0, opts, crossNegatives(data, src, query, rng, cross));
 }
 
-/** The group's passages from their docids, and its targets when the teacher's weight λ > 0. */
-function withTargets(g: Group, src: Source, ids: string[], lambda: number, opts: GroupOptions): Group {
-  const out: Group = { ...g, passages: ids.map((id) => textOf(src, id)) };
+/** The group's passages from their docids (then `extra` texts of other sources), and its targets when the teacher's weight λ > 0. */
+function withTargets(g: Group, src: Source, ids: string[], lambda: number, opts: GroupOptions, extra: string[] = []): Group {
+  const out: Group = { ...g, passages: [...ids.map((id) => textOf(src, id)), ...extra] };
   if (lambda <= 0) return out;
+  if (extra.length) throw new Error(`crossNegatives: BM25 over ${src.name} cannot score other collections' documents; teach with a model (--teacher-model) instead`);
   const score = new Map(searchBm25(src.index, g.query, { candidates: ids }).map((e) => [e.docid, e.score]));
   out.targets = softTargets(ids.map((id) => score.get(id) ?? 0), lambda, opts.temperature ?? 1);
   return out;
@@ -227,8 +249,53 @@ export function softTargets(scores: readonly number[], lambda: number, temperatu
   return e.map((x, i) => lambda * (x / sum) + (i === 0 ? 1 - lambda : 0));
 }
 
+function crossCount(o: GroupOptions): number {
+  const c = o.crossNegatives ?? 0;
+  if (!Number.isInteger(c) || c < 0 || c > o.groupSize - 2) throw new Error(`crossNegatives ${c}: an integer in 0…${o.groupSize - 2} (group size ${o.groupSize}, one positive, one negative of its own source at least)`);
+  return c;
+}
+
 function hardCount(o: GroupOptions): number {
-  return Math.max(0, Math.min(o.groupSize - 1, o.hardNegatives ?? o.groupSize - 2));
+  return Math.max(0, Math.min(o.groupSize - 1 - crossCount(o), o.hardNegatives ?? o.groupSize - 2 - crossCount(o)));
+}
+
+/**
+ * GroupOptions.crossNegatives: n texts of other sources, each containing a word of the query (one of
+ * its candidate words, drawn uniformly; then a document uniformly among the other sources' that hold
+ * it). A query none of whose words another source holds takes random documents of the other sources.
+ * Draws nothing when n is 0 (older runs keep their random stream).
+ */
+function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n: number): string[] {
+  if (n === 0) return [];
+  const others = data.sources.filter((s) => s !== src);
+  const qwords = [...new Set(tokenize(query).filter(keepWord))].filter((w) => others.some((s) => s.postings.has(w)));
+  const out: string[] = [];
+  const used = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    let text: string | undefined;
+    for (let tries = 0; tries < 20 && (text === undefined || used.has(text)); tries++) {
+      if (qwords.length) {
+        const w = pick(qwords, rng);
+        const holders = others.filter((s) => s.postings.has(w));
+        const total = holders.reduce((a, s) => a + (s.postings.get(w) as number[]).length, 0);
+        let k = Math.floor(rng() * total);
+        for (const s of holders) {
+          const docs = s.postings.get(w) as number[];
+          if (k < docs.length) {
+            text = s.texts[docs[k] as number];
+            break;
+          }
+          k -= docs.length;
+        }
+      } else {
+        const s = pick(others, rng);
+        text = pick(s.texts, rng);
+      }
+    }
+    used.add(text as string);
+    out.push(text as string);
+  }
+  return out;
 }
 
 /** `hard` negatives from the BM25 pool, the other slots random documents of the same source (docids). */

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { loadCollection } from '../../src/ir/detect.js';
-import { tokenize } from '../../src/ir/analyze.js';
+import { LUCENE_ENGLISH_STOPWORDS, tokenize } from '../../src/ir/analyze.js';
 import { HELD_OUT, loadTrainData, makeGroup, TRAIN_SPLIT } from '../../scripts/train-data.js';
 import type { TrainData } from '../../scripts/train-data.js';
 import { SHARED } from '../helpers/fixture.js';
@@ -98,3 +98,35 @@ test('teacher targets: (1 − λ)·one-hot + λ·softmax(BM25 / T), BM25 compute
   const plain = makeGroup(data, 13, 1, 0, { groupSize: 4, realShare: 0.3 });
   expect(plain.targets).toBeUndefined();
 }, 300_000);
+
+test('cross negatives: the last slots are other collections\' documents that share a word of the query', () => {
+  const sourceOf = new Map<string, string>();
+  for (const s of data.sources) for (const t of s.texts) sourceOf.set(t, s.name);
+  const words = (t: string): Set<string> => new Set(tokenize(t).filter((w) => w.length >= 3 && !LUCENE_ENGLISH_STOPWORDS.has(w) && !/^\d+$/.test(w)));
+  let cross = 0;
+  let sharing = 0;
+  let real = 0;
+  for (let step = 0; step < 40; step++) {
+    const g = makeGroup(data, 17, step, 0, { groupSize: 6, realShare: 0.3, crossNegatives: 2 });
+    expect(g.passages).toHaveLength(6);
+    if (g.kind === 'real') real++;
+    const own = g.passages.slice(0, 4).map((p) => sourceOf.get(p));
+    expect(new Set(own).size).toBe(1);
+    const q = words(g.query);
+    for (const p of g.passages.slice(4)) {
+      cross++;
+      expect(sourceOf.get(p)).toBeDefined();
+      expect(sourceOf.get(p)).not.toBe(own[0]);
+      if ([...words(p)].some((w) => q.has(w))) sharing++;
+    }
+    expect(new Set(g.passages).size).toBe(6);
+  }
+  expect(real).toBeGreaterThan(3);
+  expect(sharing).toBeGreaterThanOrEqual(0.9 * cross);
+  // Without them the group is the old one (same random stream).
+  expect(makeGroup(data, 17, 5, 0, { groupSize: 6, realShare: 0.3, crossNegatives: 0 })).toEqual(makeGroup(data, 17, 5, 0, { groupSize: 6, realShare: 0.3 }));
+  // BM25 of one collection cannot grade another's documents.
+  const pseudoStep = [...Array(40).keys()].find((s) => makeGroup(data, 17, s, 0, { groupSize: 6, realShare: 0.3 }).kind !== 'real') as number;
+  expect(() => makeGroup(data, 17, pseudoStep, 0, { groupSize: 6, realShare: 0.3, crossNegatives: 2, teacher: 0.7 })).toThrow(/cannot score other collections/);
+  expect(() => makeGroup(data, 17, 0, 0, { groupSize: 6, realShare: 0.3, crossNegatives: 5 })).toThrow(/crossNegatives 5/);
+}, 120_000);
