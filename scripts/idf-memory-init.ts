@@ -105,6 +105,14 @@ export interface IdfMemoryOptions {
    * memory's neurons, not in frozen rows. 0: off.
    */
   memoryMeaning?: number;
+  /**
+   * With `words`: every row is scaled to the same norm (the random rows' mean) instead of all by one
+   * factor. A trained model's frequent words have the longest rows (G: "the" 0.91, the mean 0.29), and
+   * a long row is a frequency cue the overlap circuit reads without the memory (the type signal of a
+   * long row's embedding is smaller after LayerNorm): with equal norms only the rows' directions, their
+   * meaning, stay.
+   */
+  equalNorms?: boolean;
 }
 
 const H = 128;
@@ -290,6 +298,7 @@ async function wordsFrom(
   V: number,
   keep?: ReadonlySet<number>,
   idfFree?: { k: number; idfStd: Float64Array; seen: (t: number) => boolean; log: (s: string) => void },
+  equalNorms = false,
 ): Promise<Float32Array> {
   const name = 'bert.embeddings.word_embeddings.weight';
   const f = (await readSafetensors(join(dir, 'model.safetensors'))).tensors.get(name);
@@ -310,6 +319,14 @@ async function wordsFrom(
   const scale = meanNorm(dst) / meanNorm(src, mean);
   const rows = new Float32Array(V * H);
   for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) rows[t * H + k] = (src[t * H + k]! - mean[k]!) * scale;
+  if (equalNorms) {
+    const target = meanNorm(dst);
+    for (let t = 0; t < V; t++) {
+      const r = rows.subarray(t * H, (t + 1) * H);
+      const n = Math.sqrt(r.reduce((a, x) => a + x * x, 0));
+      if (n > 0) for (let k = 0; k < H; k++) r[k] = (r[k]! * target) / n;
+    }
+  }
   if (idfFree) removeIdf(rows, V, idfFree.idfStd, idfFree.seen, idfFree.k, idfFree.log);
   for (let t = 0; t < V; t++) if (!keep?.has(t)) dst.set(rows.subarray(t * H, (t + 1) * H), t * H);
   return rows;
@@ -407,7 +424,7 @@ const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a -
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const I = o.ffn;
   if (o.base && o.words) throw new Error('--words replaces the overlap circuit\'s word embeddings; with --base the base keeps its own');
-  if (!o.words && (o.randomMemoryRows || o.idfFree)) throw new Error('--random-memory-rows and --idf-free change the rows that --words brings: name --words DIR');
+  if (!o.words && (o.randomMemoryRows || o.idfFree || o.equalNorms)) throw new Error('--random-memory-rows, --idf-free and --equal-norms change the rows that --words brings: name --words DIR');
   if (o.memoryMeaning && !(o.words && o.randomMemoryRows)) throw new Error('--memory-meaning writes the --words rows of the memory\'s tokens from its neurons: name --words DIR and --random-memory-rows');
   if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width, --ffn)`);
   await selectBackend('wasm');
@@ -512,7 +529,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
-    if (o.words) meaningRows = await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined, o.idfFree ? { k: o.idfFree, idfStd, seen: (t) => df[t]! > 0, log } : undefined);
+    if (o.words) meaningRows = await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined, o.idfFree ? { k: o.idfFree, idfStd, seen: (t) => df[t]! > 0, log } : undefined, o.equalNorms);
     overlapInit(init, shape, o.seed);
     const get0 = (n: string): Float32Array => init.get(n)!.data as Float32Array;
     const { d, z, y } = overlapDirections(o.seed, H);
@@ -528,7 +545,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
     projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
   }
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }), ...(o.memoryMeaning && { memoryMeaning: o.memoryMeaning }) }) };
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }), ...(o.memoryMeaning && { memoryMeaning: o.memoryMeaning }), ...(o.equalNorms && { equalNorms: true }) }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
@@ -722,6 +739,7 @@ async function main(): Promise<void> {
     .option('words', { type: 'string', describe: 'a trained model whose word embeddings replace the overlap circuit\'s random ones' })
     .option('random-memory-rows', { type: 'boolean', default: false, describe: 'with --words: the memory\'s tokens keep random rows' })
     .option('idf-free', { type: 'number', default: 0, describe: 'with --words: take this many idf-predicting directions out of the word rows' })
+    .option('equal-norms', { type: 'boolean', default: false, describe: 'with --words: every row at the same norm (no frequency cue in a row\'s length)' })
     .option('memory-meaning', { type: 'number', default: 0, describe: 'with --words --random-memory-rows: memory neurons write their token\'s --words row, at this many times its own row\'s size' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
@@ -746,6 +764,7 @@ async function main(): Promise<void> {
     randomMemoryRows: argv['random-memory-rows'],
     idfFree: argv['idf-free'],
     memoryMeaning: argv['memory-meaning'],
+    equalNorms: argv['equal-norms'],
   });
 }
 

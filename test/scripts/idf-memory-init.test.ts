@@ -359,6 +359,30 @@ describe('with a trained model\'s word embeddings', () => {
     }
   }, 300_000);
 
+  test('with equalNorms every row keeps the base\'s direction at one norm; without it the rows\' norms spread', async () => {
+    const edir = await mkdtemp(join(tmpdir(), 'celens-idf-equal-'));
+    try {
+      await idfMemoryInit({ ...o, out: edir, words: WORDS, equalNorms: true });
+      const e = (await readSafetensors(join(edir, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+      const plain = ww.get(NAME) as Float32Array;
+      const norms = (m: Float32Array): number[] => Array.from({ length: m.length / H }, (_v, t) => Math.sqrt(dot(m.subarray(t * H, (t + 1) * H), m.subarray(t * H, (t + 1) * H))));
+      const en = norms(e);
+      const pn = norms(plain);
+      // N(0, 0.02) rows of H entries: mean norm ≈ 0.02·√H; w takes at most a few per cent of a row.
+      for (const n of en) {
+        expect(n).toBeGreaterThan(0.02 * Math.sqrt(H) * 0.9);
+        expect(n).toBeLessThan(0.02 * Math.sqrt(H) * 1.01);
+      }
+      expect(Math.max(...pn) / Math.min(...pn)).toBeGreaterThan(3);
+      // Same directions as the one-factor rows (both are the base's centred rows with w removed).
+      let worst = 1;
+      for (let t = 0; t < en.length; t++) worst = Math.min(worst, dot(e.subarray(t * H, (t + 1) * H), plain.subarray(t * H, (t + 1) * H)) / ((en[t] as number) * (pn[t] as number)));
+      expect(worst).toBeGreaterThan(0.999);
+    } finally {
+      await rm(edir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   test('with memoryMeaning the memory\'s neurons write their token\'s base row at its own row\'s size; nothing else changes', async () => {
     const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
     const mdir = await mkdtemp(join(tmpdir(), 'celens-idf-meaning-'));
