@@ -110,7 +110,7 @@ export interface IdfMemoryOptions {
    * factor. A trained model's frequent words have the longest rows (G: "the" 0.91, the mean 0.29), and
    * a long row is a frequency cue the overlap circuit reads without the memory (the type signal of a
    * long row's embedding is smaller after LayerNorm): with equal norms only the rows' directions, their
-   * meaning, stay.
+   * meaning, stay. (Run w5, docs/training.md: the FFN's share does not grow with it.)
    */
   equalNorms?: boolean;
 }
@@ -383,7 +383,7 @@ function writeMeaning(
   rows: Float32Array,
   emb: Float32Array,
   pos: ReadonlyArray<{ tok: number; a: Float32Array }>,
-  feats: (a: Float32Array) => Float64Array,
+  feat: (a: Float32Array, j: number) => number,
   basis: Float32Array[],
   gain: number,
   log: (s: string) => void,
@@ -401,7 +401,7 @@ function writeMeaning(
     let s = 0;
     for (let k = 0; k < H; k++) s += p.a[k]! * eh[j]![k]!;
     c[j]! += s;
-    h[j]! += feats(p.a)[j]!;
+    h[j]! += feat(p.a, j);
     n[j]!++;
   }
   let written = 0;
@@ -649,15 +649,12 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     b1[j] = -o.s * theta;
   }
   // The memory's features of an input (p.a is a − ā with --base or --words): β's fit reads no other neuron.
-  const feats = (a: Float32Array): Float64Array => {
-    const h = new Float64Array(M);
-    for (let j = 0; j < M; j++) {
-      let s = b1[j]!;
-      for (let k = 0; k < H; k++) s += W1[j * H + k]! * a[k]!;
-      h[j] = gelu(s);
-    }
-    return h;
+  const feat = (a: Float32Array, j: number): number => {
+    let s = b1[j]!;
+    for (let k = 0; k < H; k++) s += W1[j * H + k]! * a[k]!;
+    return gelu(s);
   };
+  const feats = (a: Float32Array): Float64Array => Float64Array.from({ length: M }, (_v, j) => feat(a, j));
   const split = Math.floor(pairs.length * 0.8);
   const A = new Float64Array(M * M);
   const bvec = new Float64Array(M);
@@ -687,7 +684,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   }
   const W2 = get('bert.encoder.layer.0.output.dense.weight');
   for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * q[r]! * beta[j]!;
-  if (o.memoryMeaning && meaningRows) writeMeaning(W2, I, mem, meaningRows, get('bert.embeddings.word_embeddings.weight'), pos, feats, [...overlapBasis, w], o.memoryMeaning, log);
+  if (o.memoryMeaning && meaningRows) writeMeaning(W2, I, mem, meaningRows, get('bert.embeddings.word_embeddings.weight'), pos, feat, [...overlapBasis, w], o.memoryMeaning, log);
   if (o.base || o.words) {
     // The detectors read a, not a − ā: b1 absorbs ā·k̂.
     for (let j = 0; j < M; j++) {

@@ -182,7 +182,7 @@ function realGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   const pool = searchBm25(src.index, q.text, { hits: 100 }).map((e) => e.docid).filter((d) => !relevant.has(d));
   const cross = crossCount(opts);
   const negs = negatives(src, pool, relevant, rng, opts.groupSize - 1 - cross, hardCount(opts));
-  return withTargets({ query: q.text, passages: [], kind: 'real' }, src, [pos, ...negs], opts.teacherReal ?? 0, opts, crossNegatives(data, src, q.text, rng, cross));
+  return withTargets({ query: q.text, passages: [], kind: 'real' }, src, [pos, ...negs], opts.teacherReal ?? 0, opts, crossNegatives(data, src, q.text, rng, cross, [pos, ...negs]));
 }
 
 function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
@@ -224,7 +224,7 @@ function pseudoGroup(data: TrainData, rng: Rng, opts: GroupOptions): Group {
   const pool = searchBm25(src.index, query, { hits: opts.poolDepth ?? 30 }).map((e) => e.docid).filter((d) => d !== self);
   const cross = crossCount(opts);
   const negs = negatives(src, pool, new Set([self]), rng, opts.groupSize - 1 - cross, hardCount(opts));
-  return withTargets({ query, passages: [], kind }, src, [self, ...negs], opts.teacher ?? 0, opts, crossNegatives(data, src, query, rng, cross));
+  return withTargets({ query, passages: [], kind }, src, [self, ...negs], opts.teacher ?? 0, opts, crossNegatives(data, src, query, rng, cross, [self, ...negs]));
 }
 
 /** The group's passages from their docids (then `extra` texts of other sources), and its targets when the teacher's weight λ > 0. */
@@ -262,15 +262,17 @@ function hardCount(o: GroupOptions): number {
 /**
  * GroupOptions.crossNegatives: n texts of other sources, each containing a word of the query (one of
  * its candidate words, drawn uniformly; then a document uniformly among the other sources' that hold
- * it). A query none of whose words another source holds takes random documents of the other sources.
- * Draws nothing when n is 0 (older runs keep their random stream).
+ * it). A query none of whose words another source holds takes random documents of the other sources,
+ * and so does a slot whose draws keep giving a text the group already has (the DL pools share some
+ * passages; a rare word may be in one other document). Draws nothing when
+ * n is 0 (older runs keep their random stream).
  */
-function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n: number): string[] {
+function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n: number, own: readonly string[]): string[] {
   if (n === 0) return [];
   const others = data.sources.filter((s) => s !== src);
   const qwords = [...new Set(tokenize(query).filter(keepWord))].filter((w) => others.some((s) => s.postings.has(w)));
   const out: string[] = [];
-  const used = new Set<string>();
+  const used = new Set<string>(own.map((id) => textOf(src, id)));
   for (let i = 0; i < n; i++) {
     let text: string | undefined;
     for (let tries = 0; tries < 20 && (text === undefined || used.has(text)); tries++) {
@@ -292,6 +294,8 @@ function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n
         text = pick(s.texts, rng);
       }
     }
+    // A word that few other documents hold can give the same text twice: a random other document then.
+    for (let tries = 0; tries < 1000 && used.has(text as string); tries++) text = pick(pick(others, rng).texts, rng);
     used.add(text as string);
     out.push(text as string);
   }

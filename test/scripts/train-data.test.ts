@@ -123,6 +123,11 @@ test('cross negatives: the last slots are other collections\' documents that sha
   }
   expect(real).toBeGreaterThan(3);
   expect(sharing).toBeGreaterThanOrEqual(0.9 * cross);
+  // No cross negative repeats a passage of its group (the DL pools share passages; rare words few documents).
+  for (let step = 0; step < 400; step++) {
+    const g = makeGroup(data, 20261127, step, 3, { groupSize: 8, realShare: 0.3, poolDepth: 100, crossNegatives: 2 });
+    for (const [i, p] of g.passages.entries()) if (i >= 6) expect(g.passages.indexOf(p)).toBe(i);
+  }
   // Without them the group is the old one (same random stream).
   expect(makeGroup(data, 17, 5, 0, { groupSize: 6, realShare: 0.3, crossNegatives: 0 })).toEqual(makeGroup(data, 17, 5, 0, { groupSize: 6, realShare: 0.3 }));
   // BM25 of one collection cannot grade another's documents.
