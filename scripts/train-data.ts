@@ -67,8 +67,6 @@ interface Source {
   /** Real training queries: text and the docids judged relevant (grade > 0). */
   real: Array<{ text: string; relevant: string[] }>;
   byId: Map<string, number>;
-  /** Candidate query word → the docs (indices) that contain it. */
-  postings: Map<string, number[]>;
 }
 
 export interface TrainData {
@@ -99,15 +97,7 @@ export async function loadTrainData(dataDir: string, split: readonly SplitEntry[
         if (rel.length && text.trim()) real.push({ text, relevant: rel.sort() });
       }
     }
-    const postings = new Map<string, number[]>();
-    perDoc.forEach((ws, i) => {
-      for (const w of ws) {
-        const docs = postings.get(w);
-        if (docs) docs.push(i);
-        else postings.set(w, [i]);
-      }
-    });
-    sources.push({ name: s.dir, docids, texts, index, words, real, byId: new Map(docids.map((id, i) => [id, i])), postings });
+    sources.push({ name: s.dir, docids, texts, index, words, real, byId: new Map(docids.map((id, i) => [id, i])) });
   }
   return { sources, realSources: sources.filter((s) => s.real.length > 0), docCount: sources.reduce((n, s) => n + s.docids.length, 0) };
 }
@@ -270,7 +260,7 @@ function hardCount(o: GroupOptions): number {
 function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n: number, own: readonly string[]): string[] {
   if (n === 0) return [];
   const others = data.sources.filter((s) => s !== src);
-  const qwords = [...new Set(tokenize(query).filter(keepWord))].filter((w) => others.some((s) => s.postings.has(w)));
+  const qwords = [...new Set(tokenize(query).filter(keepWord))].filter((w) => others.some((s) => postingsOf(s).has(w)));
   const out: string[] = [];
   const used = new Set<string>(own.map((id) => textOf(src, id)));
   for (let i = 0; i < n; i++) {
@@ -278,11 +268,11 @@ function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n
     for (let tries = 0; tries < 20 && (text === undefined || used.has(text)); tries++) {
       if (qwords.length) {
         const w = pick(qwords, rng);
-        const holders = others.filter((s) => s.postings.has(w));
-        const total = holders.reduce((a, s) => a + (s.postings.get(w) as number[]).length, 0);
+        const holders = others.filter((s) => postingsOf(s).has(w));
+        const total = holders.reduce((a, s) => a + (postingsOf(s).get(w) as number[]).length, 0);
         let k = Math.floor(rng() * total);
         for (const s of holders) {
-          const docs = s.postings.get(w) as number[];
+          const docs = postingsOf(s).get(w) as number[];
           if (k < docs.length) {
             text = s.texts[docs[k] as number];
             break;
@@ -300,6 +290,28 @@ function crossNegatives(data: TrainData, src: Source, query: string, rng: Rng, n
     out.push(text as string);
   }
   return out;
+}
+
+const postingsCache = new WeakMap<Source, Map<string, number[]>>();
+
+/**
+ * A source's candidate query word → the docs (indices) that hold it, from `words`; built on the first
+ * cross negative (0.1 s over the split), so that runs without them do not pay for it at load.
+ */
+function postingsOf(src: Source): Map<string, number[]> {
+  let postings = postingsCache.get(src);
+  if (!postings) {
+    postings = new Map();
+    for (const [i, ws] of src.words.entries()) {
+      for (const { w } of ws) {
+        const docs = postings.get(w);
+        if (docs) docs.push(i);
+        else postings.set(w, [i]);
+      }
+    }
+    postingsCache.set(src, postings);
+  }
+  return postings;
 }
 
 /** `hard` negatives from the BM25 pool, the other slots random documents of the same source (docids). */
