@@ -268,6 +268,13 @@ describe('with a trained base model', () => {
 describe('with a trained model\'s word embeddings', () => {
   const WORDS = 'weights/celens-ce-tiny';
   const NAME = 'bert.embeddings.word_embeddings.weight';
+  /** The mean of an embedding matrix's rows (what --words centres the rows about). */
+  const vocabMean = (g: Float32Array): Float64Array => {
+    const V = g.length / H;
+    const mean = new Float64Array(H);
+    for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) mean[k] = (mean[k] as number) + (g[t * H + k] as number) / V;
+    return mean;
+  };
   let wdir: string;
   let ww: Map<string, Float32Array>;
   let wmemory: string[];
@@ -288,8 +295,7 @@ describe('with a trained model\'s word embeddings', () => {
     const V = e.length / H;
     const kappa = Math.sqrt((8 * o.lam) / o.gain);
     const unitW = (ww.get('bert.encoder.layer.1.attention.self.key.weight') as Float32Array).slice(H, 2 * H).map((x) => x / kappa);
-    const mean = new Float64Array(H);
-    for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) mean[k] = (mean[k] as number) + (g[t * H + k] as number) / V;
+    const mean = vocabMean(g);
     const ratios: number[] = [];
     let worstCos = 1;
     let norms = 0;
@@ -418,8 +424,7 @@ describe('with a trained model\'s word embeddings', () => {
       const g = (await readSafetensors(join(WORDS, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
       const V = g.length / H;
       const theId = [...Array(V).keys()].find((t) => tok.idToToken(t) === 'the') as number;
-      const mean = new Float64Array(H);
-      for (let t = 0; t < V; t++) for (let k = 0; k < H; k++) mean[k] = (mean[k] as number) + (g[t * H + k] as number) / V;
+      const mean = vocabMean(g);
       const gThe = Array.from({ length: H }, (_v, k) => (g[theId * H + k] as number) - (mean[k] as number));
       const eRow = (ms.get(NAME)?.data as Float32Array).slice(theId * H, (theId + 1) * H);
       const eHat = eRow.map((x) => x / Math.sqrt(dot(eRow, eRow)));
