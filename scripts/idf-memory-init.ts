@@ -43,6 +43,7 @@ import { disposeRun, runModel } from '../src/hooks/run.js';
 import { TOKENIZER_FILES } from '../src/tokenize/files.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
+import type { SiteName } from '../src/model/sites.js';
 import type { PairEncoding } from '../src/tokenize/tokenizer.js';
 import { trainableBert } from '../src/training/trainable.js';
 import { parseConfig } from '../src/weights/config.js';
@@ -113,6 +114,14 @@ export interface IdfMemoryOptions {
    * meaning, stay. (Run w5, docs/training.md: the FFN's share does not grow with it.)
    */
   equalNorms?: boolean;
+  /**
+   * With `words` and `randomMemoryRows`: a third layer before the circuit (which moves to layers 1
+   * and 2) whose attention writes nothing and whose FFN is a meaning memory: neuron j detects memory
+   * token t_j in the embeddings and writes its `words` row (as `memoryMeaning` does, at this many times
+   * the size of the token's random row), so that the frequent words' meaning is in the residual before
+   * the circuit's same-word head matches query and passage. 0: off (two layers).
+   */
+  meaningLayer?: number;
 }
 
 const H = 128;
@@ -421,11 +430,159 @@ function writeMeaning(
 
 const quantile = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!;
 
+/**
+ * Detector keys for the memory's tokens from FFN inputs `pos` (centred already where `whiten`): mean
+ * keys ⟂ keyBasis, or whitened ones (k_j ∝ Σ⁻¹μ_j, a linear discriminant, scaled so that a token's
+ * mean response to its own key is 1); θ halfway between a token's own-key cosine (1st percentile) and
+ * the best other key's (99.9th).
+ */
+function detectorKeys(
+  pos: ReadonlyArray<{ tok: number; a: Float32Array }>,
+  mem: readonly number[],
+  whiten: boolean,
+  keyBasis: Float32Array[],
+  thetaOpt: number,
+): { khat: Float32Array[]; theta: number; selfP1: number; otherP999: number } {
+  const M = mem.length;
+  const memIndex = new Map(mem.map((t, j) => [t, j]));
+  const keys = mem.map(() => new Float64Array(H));
+  const counts = new Float64Array(M);
+  for (const p of pos) {
+    const j = memIndex.get(p.tok);
+    if (j !== undefined) {
+      counts[j]!++;
+      for (let k = 0; k < H; k++) keys[j]![k]! += p.a[k]!;
+    }
+  }
+  let khat: Float32Array[];
+  if (!whiten) khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
+  else {
+    // A trained model's FFN inputs cluster by meaning and carry context, so mean keys are not specific
+    // enough (G: own-key cosine p1 0.67 against best other key p99.9 0.88). Whitened keys instead (a
+    // linear discriminant): k_j ∝ Σ⁻¹μ_j, scaled so that a token's mean response to its own key is 1.
+    const cov = new Float64Array(H * H);
+    for (const p of pos) for (let i = 0; i < H; i++) for (let k = 0; k < H; k++) cov[i * H + k]! += (p.a[i]! * p.a[k]!) / pos.length;
+    let tr = 0;
+    for (let i = 0; i < H; i++) tr += cov[i * H + i]!;
+    khat = keys.map((k, j) => {
+      const mu = Float64Array.from(k, (x) => x / counts[j]!);
+      const v = ridgeSolve(cov, mu, H, (1e-3 * tr) / H);
+      // With the overlap circuit the keys stay ⟂ its match features d, z (keyBasis; none with --base).
+      const u: ArrayLike<number> = keyBasis.length ? orthonormalise(Float32Array.from(v), keyBasis) : v;
+      let c = 0;
+      for (let i = 0; i < H; i++) c += u[i]! * mu[i]!;
+      return Float32Array.from(u, (x) => (x * Math.sqrt(H)) / c);
+    });
+  }
+  const cosOf = (a: Float32Array, k: Float32Array): number => {
+    let s = 0;
+    for (let i = 0; i < H; i++) s += a[i]! * k[i]!;
+    return s / Math.sqrt(H);
+  };
+  const selfCos: number[] = [];
+  const otherMax: number[] = [];
+  for (let i = 0; i < pos.length; i += 7) {
+    const p = pos[i]!;
+    let best = -1;
+    for (let j = 0; j < M; j++) {
+      const c = cosOf(p.a, khat[j]!);
+      if (mem[j] === p.tok) selfCos.push(c);
+      else best = Math.max(best, c);
+    }
+    otherMax.push(best);
+  }
+  const selfP1 = quantile(selfCos, 0.01);
+  const otherP999 = quantile(otherMax, 0.999);
+  return { khat, theta: Number.isNaN(thetaOpt) ? (selfP1 + otherP999) / 2 : thetaOpt, selfP1, otherP999 };
+}
+
+/**
+ * IdfMemoryOptions.meaningLayer: the 2-layer state with a silent layer 0 before it (the circuit's
+ * layers move to 1 and 2). Layer 0's attention-output and FFN-output denses are zero, its LayerNorms
+ * the identity on LayerNorm'd input, so the function is unchanged until buildMeaningLayer fills its FFN;
+ * its other weights are random (seed + 1), free to train.
+ */
+function prependSilentLayer(init: Map<string, TensorToWrite>, shape: ModelShape, seed: number): Map<string, TensorToWrite> {
+  const fresh = randomStateDict({ ...shape, numLayers: 3 }, seed + 1, 0.02);
+  const out = new Map<string, TensorToWrite>();
+  for (const [n, t] of fresh) {
+    const m = /^bert\.encoder\.layer\.(\d+)\.(.+)$/.exec(n);
+    if (!m) out.set(n, init.get(n)!);
+    else if (m[1] !== '0') out.set(n, init.get(`bert.encoder.layer.${Number(m[1]) - 1}.${m[2]}`)!);
+    else {
+      if (/(attention\.output|^output)\.dense\./.test(m[2]!)) (t.data as Float32Array).fill(0);
+      out.set(n, t);
+    }
+  }
+  return out;
+}
+
+/**
+ * Fills layer 0's FFN (after prependSilentLayer): neuron j detects memory token t_j in the embeddings
+ * (whitened keys about the sample's mean, ⟂ keyBasis; θ from the sample) and writes the token's
+ * `rows` row ⟂ `basis` (writeMeaning), so that after layer 0 a frequent word's random row carries
+ * its meaning. Neurons ≥ M keep random inputs and write nothing.
+ */
+function buildMeaningLayer(
+  init: Map<string, TensorToWrite>,
+  config: ReturnType<typeof parseConfig>,
+  encs: readonly PairEncoding[],
+  mem: readonly number[],
+  rows: Float32Array,
+  keyBasis: Float32Array[],
+  basis: Float32Array[],
+  s: number,
+  gain: number,
+  log: (s: string) => void,
+): void {
+  const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
+  const I = config.intermediateSizes[0]!;
+  const pos: Array<{ tok: number; a: Float32Array }> = [];
+  const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
+  for (let i = 0; i < encs.length; i += 64) {
+    const b = padBatch(encs.slice(i, i + 64), 0);
+    const inputs = {
+      inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+      tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+      attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+    };
+    const rr = runModel(tb.model, inputs, { capture: ['embeddings'] });
+    const e = rr.captured.get('embeddings')!.dataSync() as Float32Array;
+    for (let p = 0; p < b.batch * b.seqLen; p++) if (b.attentionMask[p]) pos.push({ tok: b.inputIds[p]!, a: e.slice(p * H, (p + 1) * H) });
+    disposeRun(rr);
+    tf.dispose(Object.values(inputs));
+  }
+  tf.dispose([...tb.variables.values()]);
+  const abar = new Float32Array(H);
+  for (const p of pos) for (let k = 0; k < H; k++) abar[k] = abar[k]! + p.a[k]! / pos.length;
+  for (const p of pos) for (let k = 0; k < H; k++) p.a[k] = p.a[k]! - abar[k]!;
+  const { khat, theta, selfP1, otherP999 } = detectorKeys(pos, mem, true, keyBasis, Number.NaN);
+  log(`meaning layer: own-key cosine p1 ${selfP1.toFixed(3)}, best other key p99.9 ${otherP999.toFixed(3)}: theta ${theta.toFixed(3)}`);
+  const W1 = get('bert.encoder.layer.0.intermediate.dense.weight');
+  const b1 = get('bert.encoder.layer.0.intermediate.dense.bias');
+  for (let j = 0; j < mem.length; j++) {
+    for (let k = 0; k < H; k++) W1[j * H + k] = (s * khat[j]![k]!) / Math.sqrt(H);
+    b1[j] = -s * theta;
+  }
+  const feat = (a: Float32Array, j: number): number => {
+    let v = b1[j]!;
+    for (let k = 0; k < H; k++) v += W1[j * H + k]! * a[k]!;
+    return gelu(v);
+  };
+  writeMeaning(get('bert.encoder.layer.0.output.dense.weight'), I, mem, rows, get('bert.embeddings.word_embeddings.weight'), pos, feat, basis, gain, log);
+  for (let j = 0; j < mem.length; j++) {
+    let v = 0;
+    for (let k = 0; k < H; k++) v += W1[j * H + k]! * abar[k]!;
+    b1[j] = b1[j]! - v;
+  }
+}
+
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const I = o.ffn;
   if (o.base && o.words) throw new Error('--words replaces the overlap circuit\'s word embeddings; with --base the base keeps its own');
   if (!o.words && (o.randomMemoryRows || o.idfFree || o.equalNorms)) throw new Error('--random-memory-rows, --idf-free and --equal-norms change the rows that --words brings: name --words DIR');
   if (o.memoryMeaning && !(o.words && o.randomMemoryRows)) throw new Error('--memory-meaning writes the --words rows of the memory\'s tokens from its neurons: name --words DIR and --random-memory-rows');
+  if (o.meaningLayer && !(o.words && o.randomMemoryRows)) throw new Error('--meaning-layer writes the --words rows of the memory\'s tokens from a layer before the circuit: name --words DIR and --random-memory-rows');
   if (o.m < 3 || o.m > I) throw new Error(`--m ${o.m}: the memory needs 3…${I} neurons (layer 0's FFN width, --ffn)`);
   await selectBackend('wasm');
   const t0 = Date.now();
@@ -544,12 +701,18 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     projectRows(get0('bert.embeddings.position_embeddings.weight'), w);
     projectOut(get0('bert.encoder.layer.0.attention.output.dense.weight'), H, H, w);
     projectOut(get0('bert.encoder.layer.0.output.dense.weight'), H, I, w);
+    if (o.meaningLayer) init = prependSilentLayer(init, shape, o.seed);
   }
-  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }), ...(o.memoryMeaning && { memoryMeaning: o.memoryMeaning }), ...(o.equalNorms && { equalNorms: true }) }) };
+  // The circuit's first layer: 1 with a meaning layer before it.
+  const L = o.meaningLayer ? 1 : 0;
+  if (L) raw.num_hidden_layers = 3;
+  raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }), ...(o.memoryMeaning && { memoryMeaning: o.memoryMeaning }), ...(o.equalNorms && { equalNorms: true }), ...(o.meaningLayer && { meaningLayer: o.meaningLayer }) }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   // Layer 0's attention-output LayerNorm (weight 1, bias 0 in the overlap circuit).
   const lnA = o.base ? ([get('bert.encoder.layer.0.attention.output.LayerNorm.weight'), get('bert.encoder.layer.0.attention.output.LayerNorm.bias')] as const) : undefined;
+
+  if (o.meaningLayer) buildMeaningLayer(init, config, encs, mem, meaningRows!, keyBasis, [...overlapBasis, w], o.s, o.meaningLayer, log);
 
   interface Pos { tok: number; type: number; a: Float32Array; pair: number }
   const pos: Pos[] = [];
@@ -562,9 +725,10 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
         tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
         attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
       };
-      const r = runModel(tb.model, inputs, { capture: ['embeddings', 'layer.0.attn.out'] });
-      const e = r.captured.get('embeddings')!.dataSync() as Float32Array;
-      const ao = r.captured.get('layer.0.attn.out')!.dataSync() as Float32Array;
+      const into: SiteName = L ? `layer.${L - 1}.out` : 'embeddings';
+      const r = runModel(tb.model, inputs, { capture: [into, `layer.${L}.attn.out`] });
+      const e = r.captured.get(into)!.dataSync() as Float32Array;
+      const ao = r.captured.get(`layer.${L}.attn.out`)!.dataSync() as Float32Array;
       for (let p = 0; p < b.batch * b.seqLen; p++) {
         if (!b.attentionMask[p]) continue;
         const v = new Float32Array(H);
@@ -592,58 +756,12 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     for (let k = 0; k < H; k++) abar[k] = acc[k]! / pos.length;
     for (const p of pos) for (let k = 0; k < H; k++) p.a[k] = p.a[k]! - abar[k]!;
   }
-  const keys = mem.map(() => new Float64Array(H));
-  const counts = new Float64Array(M);
-  for (const p of pos) {
-    const j = memIndex.get(p.tok);
-    if (j !== undefined) {
-      counts[j]!++;
-      for (let k = 0; k < H; k++) keys[j]![k]! += p.a[k]!;
-    }
-  }
-  let khat: Float32Array[];
-  if (!o.base && !o.words) khat = keys.map((k) => orthonormalise(Float32Array.from(k), keyBasis));
-  else {
-    // A trained model's FFN inputs cluster by meaning and carry context, so mean keys are not specific
-    // enough (G: own-key cosine p1 0.67 against best other key p99.9 0.88). Whitened keys instead (a
-    // linear discriminant): k_j ∝ Σ⁻¹μ_j, scaled so that a token's mean response to its own key is 1.
-    const cov = new Float64Array(H * H);
-    for (const p of pos) for (let i = 0; i < H; i++) for (let k = 0; k < H; k++) cov[i * H + k]! += (p.a[i]! * p.a[k]!) / pos.length;
-    let tr = 0;
-    for (let i = 0; i < H; i++) tr += cov[i * H + i]!;
-    khat = keys.map((k, j) => {
-      const mu = Float64Array.from(k, (x) => x / counts[j]!);
-      const v = ridgeSolve(cov, mu, H, (1e-3 * tr) / H);
-      // With the overlap circuit the keys stay ⟂ its match features d, z (keyBasis; none with --base).
-      const u: ArrayLike<number> = keyBasis.length ? orthonormalise(Float32Array.from(v), keyBasis) : v;
-      let c = 0;
-      for (let i = 0; i < H; i++) c += u[i]! * mu[i]!;
-      return Float32Array.from(u, (x) => (x * Math.sqrt(H)) / c);
-    });
-  }
-  const cosOf = (a: Float32Array, k: Float32Array): number => {
-    let s = 0;
-    for (let i = 0; i < H; i++) s += a[i]! * k[i]!;
-    return s / Math.sqrt(H);
-  };
-  const selfCos: number[] = [];
-  const otherMax: number[] = [];
-  for (let i = 0; i < pos.length; i += 7) {
-    const p = pos[i]!;
-    let best = -1;
-    for (let j = 0; j < M; j++) {
-      const c = cosOf(p.a, khat[j]!);
-      if (mem[j] === p.tok) selfCos.push(c);
-      else best = Math.max(best, c);
-    }
-    otherMax.push(best);
-  }
-  const theta = Number.isNaN(o.theta) ? (quantile(selfCos, 0.01) + quantile(otherMax, 0.999)) / 2 : o.theta;
-  log(`own-key cosine p1 ${quantile(selfCos, 0.01).toFixed(3)}, best other key p99.9 ${quantile(otherMax, 0.999).toFixed(3)}: theta ${theta.toFixed(3)}`);
+  const { khat, theta, selfP1, otherP999 } = detectorKeys(pos, mem, Boolean(o.base || o.words), keyBasis, o.theta);
+  log(`own-key cosine p1 ${selfP1.toFixed(3)}, best other key p99.9 ${otherP999.toFixed(3)}: theta ${theta.toFixed(3)}`);
 
   // 4. W1/b1 of layer 0 (HF [I, H]), then β by ridge on the memory's GELU features (first 80% of pairs).
-  const W1 = get('bert.encoder.layer.0.intermediate.dense.weight');
-  const b1 = get('bert.encoder.layer.0.intermediate.dense.bias');
+  const W1 = get(`bert.encoder.layer.${L}.intermediate.dense.weight`);
+  const b1 = get(`bert.encoder.layer.${L}.intermediate.dense.bias`);
   for (let j = 0; j < M; j++) {
     for (let k = 0; k < H; k++) W1[j * H + k] = (o.s * khat[j]![k]!) / Math.sqrt(H);
     b1[j] = -o.s * theta;
@@ -682,7 +800,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     const se = held.reduce((a, r, i) => a + (r.t - pred[i]!) ** 2, 0);
     log(`fit of u(t) on held-out pairs' query positions: R² ${(1 - se / ss).toFixed(3)} (${held.length} positions)`);
   }
-  const W2 = get('bert.encoder.layer.0.output.dense.weight');
+  const W2 = get(`bert.encoder.layer.${L}.output.dense.weight`);
   for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * q[r]! * beta[j]!;
   if (o.memoryMeaning && meaningRows) writeMeaning(W2, I, mem, meaningRows, get('bert.embeddings.word_embeddings.weight'), pos, feat, [...overlapBasis, w], o.memoryMeaning, log);
   if (o.base || o.words) {
@@ -696,8 +814,8 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
 
   // 5. Layer 1, head 0: key row 1 reads w, query bias[1] is constant.
   const kappa = Math.sqrt((8 * o.lam) / o.gain);
-  const k1 = get('bert.encoder.layer.1.attention.self.key.weight');
-  const qb1 = get('bert.encoder.layer.1.attention.self.query.bias');
+  const k1 = get(`bert.encoder.layer.${L + 1}.attention.self.key.weight`);
+  const qb1 = get(`bert.encoder.layer.${L + 1}.attention.self.query.bias`);
   for (let i = 0; i < H; i++) k1[1 * H + i] = kappa * w[i]!;
   qb1[1] = kappa;
   if (o.base) {
@@ -738,6 +856,7 @@ async function main(): Promise<void> {
     .option('idf-free', { type: 'number', default: 0, describe: 'with --words: take this many idf-predicting directions out of the word rows' })
     .option('equal-norms', { type: 'boolean', default: false, describe: 'with --words: every row at the same norm (no frequency cue in a row\'s length)' })
     .option('memory-meaning', { type: 'number', default: 0, describe: 'with --words --random-memory-rows: memory neurons write their token\'s --words row, at this many times its own row\'s size' })
+    .option('meaning-layer', { type: 'number', default: 0, describe: 'with --words --random-memory-rows: a layer before the circuit whose FFN writes the memory tokens\' --words rows, at this many times their own row\'s size' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
@@ -762,6 +881,7 @@ async function main(): Promise<void> {
     idfFree: argv['idf-free'],
     memoryMeaning: argv['memory-meaning'],
     equalNorms: argv['equal-norms'],
+    meaningLayer: argv['meaning-layer'],
   });
 }
 

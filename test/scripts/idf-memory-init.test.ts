@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '../../src/backend/tf.js';
 import { idfMemoryInit } from '../../scripts/idf-memory-init.js';
 import { runModel, disposeRun } from '../../src/hooks/run.js';
+import type { SiteName } from '../../src/model/sites.js';
 import { disposeModel, loadModel } from '../../src/model/load.js';
 import { padBatch } from '../../src/tokenize/encode.js';
 import { loadTokenizer } from '../../src/tokenize/load.js';
@@ -126,14 +127,14 @@ test('memory neurons: bias −s·θ, weight rows of norm s/√H', () => {
  * The model in `dir` on twoPairs: how often the memory neuron of "the" fires (pre-activation > 0) on
  * "the" and on words outside `memory`, and [CLS]'s layer-1 head-0 attention to pair 0's tokens.
  */
-async function theNeuron(dir: string, memory: string[]): Promise<{ the: [number, number]; outside: [number, number]; cls: Map<string, number> }> {
+async function theNeuron(dir: string, memory: string[], layer = 0): Promise<{ the: [number, number]; outside: [number, number]; cls: Map<string, number> }> {
   const model = await loadModel(dir);
   const tok = await loadTokenizer(dir);
   const before = tf.memory().numTensors;
   const { b, inputs } = await twoPairs(tok);
-  const r = runModel(model, inputs, { capture: ['layer.0.ffn.pre', 'layer.1.attn.probs'] });
-  const pre = r.captured.get('layer.0.ffn.pre')?.dataSync() as Float32Array;
-  const probs = r.captured.get('layer.1.attn.probs')?.arraySync() as number[][][][];
+  const r = runModel(model, inputs, { capture: [`layer.${layer}.ffn.pre`, `layer.${layer + 1}.attn.probs`] });
+  const pre = r.captured.get(`layer.${layer}.ffn.pre`)?.dataSync() as Float32Array;
+  const probs = r.captured.get(`layer.${layer + 1}.attn.probs`)?.arraySync() as number[][][][];
   disposeRun(r);
   tf.dispose(Object.values(inputs));
   expect(tf.memory().numTensors).toBe(before);
@@ -289,6 +290,59 @@ describe('with a trained model\'s word embeddings', () => {
     await rm(wdir, { recursive: true, force: true });
   });
 
+  /**
+   * On "the", layer `layer`'s FFN adds Σ_j h_j·dW2[:, j] (dW2: what the meaning added to its output
+   * dense): it points along the base's (centred) row of "the", at about the size of the token's own
+   * (random, `rows`) row in the FFN input a = LN(Σ residual); outside the memory it adds nothing.
+   */
+  async function expectWritesMeaning(mdir: string, rows: Float32Array, layer: number, residual: SiteName[], dW2: Float32Array): Promise<void> {
+    const I = o.ffn;
+    const tok = await loadTokenizer(mdir);
+    const model = await loadModel(mdir);
+    const before = tf.memory().numTensors;
+    const { b, inputs } = await twoPairs(tok);
+    const r = runModel(model, inputs, { capture: [...residual, `layer.${layer}.ffn.post`] });
+    const res = residual.map((n) => r.captured.get(n)?.dataSync() as Float32Array);
+    const post = r.captured.get(`layer.${layer}.ffn.post`)?.dataSync() as Float32Array;
+    disposeRun(r);
+    tf.dispose(Object.values(inputs));
+    expect(tf.memory().numTensors).toBe(before);
+    disposeModel(model);
+    const g = (await readSafetensors(join(WORDS, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+    const V = g.length / H;
+    const theId = [...Array(V).keys()].find((t) => tok.idToToken(t) === 'the') as number;
+    const mean = vocabMean(g);
+    const gThe = Array.from({ length: H }, (_v, k) => (g[theId * H + k] as number) - (mean[k] as number));
+    const eRow = rows.slice(theId * H, (theId + 1) * H);
+    const eHat = eRow.map((x) => x / Math.sqrt(dot(eRow, eRow)));
+    const inMemory = new Set(wmemory);
+    const theSizes: number[] = [];
+    const outside: number[] = [];
+    for (let p = 0; p < b.batch * b.seqLen; p++) {
+      if (!b.attentionMask[p]) continue;
+      const added = Array.from({ length: H }, (_v, row) => {
+        let s = 0;
+        for (let j = 0; j < I; j++) s += (post[p * I + j] as number) * (dW2[row * I + j] as number);
+        return s;
+      });
+      const size = Math.sqrt(dot(added, added));
+      const t = tok.idToToken(b.inputIds[p] as number) ?? '';
+      if (t === 'the') {
+        expect(dot(added, gThe) / (size * Math.sqrt(dot(gThe, gThe)))).toBeGreaterThan(0.95);
+        const x = Array.from({ length: H }, (_v, k) => res.reduce((a2, c) => a2 + (c[p * H + k] as number), 0));
+        const m = x.reduce((a2, v) => a2 + v, 0) / H;
+        const sd = Math.sqrt(x.reduce((a2, v) => a2 + (v - m) ** 2, 0) / H + 1e-12);
+        const own = dot(x.map((v) => (v - m) / sd), eHat);
+        expect(size / own).toBeGreaterThan(0.5);
+        expect(size / own).toBeLessThan(2);
+        theSizes.push(size);
+      } else if (!inMemory.has(t)) outside.push(size);
+    }
+    expect(theSizes.length).toBeGreaterThanOrEqual(5);
+    expect(outside.length).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...outside)).toBeLessThan(0.05 * Math.min(...theSizes));
+  }
+
   test('every row is the base\'s, centred, scaled by one factor to the random rows\' norm, with w removed', async () => {
     const g = (await readSafetensors(join(WORDS, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
     const e = ww.get(NAME) as Float32Array;
@@ -409,51 +463,48 @@ describe('with a trained model\'s word embeddings', () => {
 
       // On "the", the FFN's added output Σ_j h_j·ΔW2[:, j] points along the base's (centred) row of "the",
       // at about the size of the random row's part of the FFN input a = LN(e + attention).
-      const tok = await loadTokenizer(mdir);
-      const model = await loadModel(mdir);
-      const before = tf.memory().numTensors;
-      const { b, inputs } = await twoPairs(tok);
-      const r = runModel(model, inputs, { capture: ['embeddings', 'layer.0.attn.out', 'layer.0.ffn.post'] });
-      const e = r.captured.get('embeddings')?.dataSync() as Float32Array;
-      const ao = r.captured.get('layer.0.attn.out')?.dataSync() as Float32Array;
-      const post = r.captured.get('layer.0.ffn.post')?.dataSync() as Float32Array;
-      disposeRun(r);
-      tf.dispose(Object.values(inputs));
-      expect(tf.memory().numTensors).toBe(before);
-      disposeModel(model);
-      const g = (await readSafetensors(join(WORDS, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
-      const V = g.length / H;
-      const theId = [...Array(V).keys()].find((t) => tok.idToToken(t) === 'the') as number;
-      const mean = vocabMean(g);
-      const gThe = Array.from({ length: H }, (_v, k) => (g[theId * H + k] as number) - (mean[k] as number));
-      const eRow = (ms.get(NAME)?.data as Float32Array).slice(theId * H, (theId + 1) * H);
-      const eHat = eRow.map((x) => x / Math.sqrt(dot(eRow, eRow)));
-      const inMemory = new Set(wmemory);
-      const theSizes: number[] = [];
-      const outside: number[] = [];
-      for (let p = 0; p < b.batch * b.seqLen; p++) {
-        if (!b.attentionMask[p]) continue;
-        const added = Array.from({ length: H }, (_v, row) => {
-          let s = 0;
-          for (let j = 0; j < I; j++) s += (post[p * I + j] as number) * (dW2[row * I + j] as number);
-          return s;
-        });
-        const size = Math.sqrt(dot(added, added));
-        const t = tok.idToToken(b.inputIds[p] as number) ?? '';
-        if (t === 'the') {
-          expect(dot(added, gThe) / (size * Math.sqrt(dot(gThe, gThe)))).toBeGreaterThan(0.95);
-          const x = Array.from({ length: H }, (_v, k) => (e[p * H + k] as number) + (ao[p * H + k] as number));
-          const m = x.reduce((a2, v) => a2 + v, 0) / H;
-          const sd = Math.sqrt(x.reduce((a2, v) => a2 + (v - m) ** 2, 0) / H + 1e-12);
-          const own = dot(x.map((v) => (v - m) / sd), eHat);
-          expect(size / own).toBeGreaterThan(0.5);
-          expect(size / own).toBeLessThan(2);
-          theSizes.push(size);
-        } else if (!inMemory.has(t)) outside.push(size);
+      await expectWritesMeaning(mdir, ms.get(NAME)?.data as Float32Array, 0, ['embeddings', 'layer.0.attn.out'], dW2);
+    } finally {
+      await rm(hdir, { recursive: true, force: true });
+      await rm(mdir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  test('with meaningLayer a layer before the circuit writes the memory tokens\' base rows; the circuit moves up one layer', async () => {
+    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
+    const mdir = await mkdtemp(join(tmpdir(), 'celens-idf-layer-'));
+    try {
+      await idfMemoryInit({ ...o, out: hdir, words: WORDS, randomMemoryRows: true });
+      await idfMemoryInit({ ...o, out: mdir, words: WORDS, randomMemoryRows: true, meaningLayer: 1 });
+      expect((JSON.parse(await readFile(join(mdir, 'config.json'), 'utf8')) as { num_hidden_layers: number }).num_hidden_layers).toBe(3);
+      const hs = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors;
+      const ms = (await readSafetensors(join(mdir, 'model.safetensors'))).tensors;
+      const data = (n: string): number[] => Array.from(ms.get(n)?.data as Float32Array);
+      // Outside the encoder, and the circuit's attention (layer 2's key row 1 = κ·w included), as in two layers, one layer up.
+      let compared = 0;
+      for (const [n, t] of hs) {
+        const m = /^bert\.encoder\.layer\.(\d+)\.(.+)$/.exec(n);
+        const to = !m ? n : m[2]?.startsWith('attention.') ? `bert.encoder.layer.${Number(m[1]) + 1}.${m[2]}` : undefined;
+        if (to) expect(data(to)).toEqual(Array.from(t.data as Float32Array)), compared++;
       }
-      expect(theSizes.length).toBeGreaterThanOrEqual(5);
-      expect(outside.length).toBeGreaterThanOrEqual(10);
-      expect(Math.max(...outside)).toBeLessThan(0.05 * Math.min(...theSizes));
+      expect(compared).toBeGreaterThan(20);
+      // Layer 0's attention writes nothing, and of its FFN only the memory's neurons but [CLS]'s and [SEP]'s write.
+      const p0 = 'bert.encoder.layer.0';
+      for (const n of [`${p0}.attention.output.dense.weight`, `${p0}.attention.output.dense.bias`, `${p0}.output.dense.bias`]) expect(data(n).every((x) => x === 0)).toBe(true);
+      const I = o.ffn;
+      const W2 = ms.get(`${p0}.output.dense.weight`)?.data as Float32Array;
+      const writes = new Set<number>();
+      for (let r = 0; r < H; r++) for (let j = 0; j < I; j++) if (W2[r * I + j] !== 0) writes.add(j);
+      expect([...writes].sort((a, b) => a - b)).toEqual([...Array(62).keys()].map((j) => j + 2));
+      await expectWritesMeaning(mdir, ms.get(NAME)?.data as Float32Array, 0, ['embeddings', 'layer.0.attn.out'], W2);
+      // Both memories know "the": the meaning layer's neuron (on the embeddings) and the idf memory's (on layer 1's FFN input).
+      for (const layer of [0, 1]) {
+        const { the, outside } = await theNeuron(mdir, wmemory, layer);
+        expect(the[0]).toBeGreaterThanOrEqual(5);
+        expect(the[1]).toBe(the[0]);
+        expect(outside[0]).toBeGreaterThanOrEqual(10);
+        expect(outside[1]).toBe(0);
+      }
     } finally {
       await rm(hdir, { recursive: true, force: true });
       await rm(mdir, { recursive: true, force: true });
