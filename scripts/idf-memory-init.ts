@@ -30,6 +30,11 @@
  * scaled to the random rows' norm), so that the frozen memory rows and every other word start with
  * that model's word meaning; the keys are whitened as with --base.
  *
+ * --meaning-layer G (with --words --random-memory-rows) adds a layer before the circuit (which moves
+ * to layers 1 and 2): its attention writes nothing, and its FFN detects each memory token in the
+ * embeddings and writes that token's --words row, so a frequent word's meaning is in the residual
+ * before the circuit's same-word head matches query and passage. Train it with --layers 3.
+ *
  * Writes OUT/{config.json, model.safetensors, tokenizer files, idf-init.json, memory-tokens.txt};
  * memory-tokens.txt (one token a line) is what --freeze-rows pins. Deterministic.
  */
@@ -496,6 +501,30 @@ function detectorKeys(
   return { khat, theta: Number.isNaN(thetaOpt) ? (selfP1 + otherP999) / 2 : thetaOpt, selfP1, otherP999 };
 }
 
+/** Runs the state's model over the sample's pairs, 64 at a time, and hands each batch's `capture` sites (as arrays, in order) to `each`. */
+function captureSample(
+  init: Map<string, TensorToWrite>,
+  config: ReturnType<typeof parseConfig>,
+  encs: readonly PairEncoding[],
+  capture: SiteName[],
+  each: (b: ReturnType<typeof padBatch>, first: number, got: Float32Array[]) => void,
+): void {
+  const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
+  for (let i = 0; i < encs.length; i += 64) {
+    const b = padBatch(encs.slice(i, i + 64), 0);
+    const inputs = {
+      inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
+      tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
+      attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
+    };
+    const r = runModel(tb.model, inputs, { capture });
+    each(b, i, capture.map((n) => r.captured.get(n)!.dataSync() as Float32Array));
+    disposeRun(r);
+    tf.dispose(Object.values(inputs));
+  }
+  tf.dispose([...tb.variables.values()]);
+}
+
 /**
  * IdfMemoryOptions.meaningLayer: the 2-layer state with a silent layer 0 before it (the circuit's
  * layers move to 1 and 2). Layer 0's attention-output and FFN-output denses are zero, its LayerNorms
@@ -538,21 +567,9 @@ function buildMeaningLayer(
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   const I = config.intermediateSizes[0]!;
   const pos: Array<{ tok: number; a: Float32Array }> = [];
-  const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
-  for (let i = 0; i < encs.length; i += 64) {
-    const b = padBatch(encs.slice(i, i + 64), 0);
-    const inputs = {
-      inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
-      tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
-      attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
-    };
-    const rr = runModel(tb.model, inputs, { capture: ['embeddings'] });
-    const e = rr.captured.get('embeddings')!.dataSync() as Float32Array;
-    for (let p = 0; p < b.batch * b.seqLen; p++) if (b.attentionMask[p]) pos.push({ tok: b.inputIds[p]!, a: e.slice(p * H, (p + 1) * H) });
-    disposeRun(rr);
-    tf.dispose(Object.values(inputs));
-  }
-  tf.dispose([...tb.variables.values()]);
+  captureSample(init, config, encs, ['embeddings'], (b, _i, [e]) => {
+    for (let p = 0; p < b.batch * b.seqLen; p++) if (b.attentionMask[p]) pos.push({ tok: b.inputIds[p]!, a: e!.slice(p * H, (p + 1) * H) });
+  });
   const abar = new Float32Array(H);
   for (const p of pos) for (let k = 0; k < H; k++) abar[k] = abar[k]! + p.a[k]! / pos.length;
   for (const p of pos) for (let k = 0; k < H; k++) p.a[k] = p.a[k]! - abar[k]!;
@@ -716,30 +733,14 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
 
   interface Pos { tok: number; type: number; a: Float32Array; pair: number }
   const pos: Pos[] = [];
-  {
-    const tb = trainableBert(config, new Map([...init].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }])));
-    for (let i = 0; i < pairs.length; i += 64) {
-      const b = padBatch(encs.slice(i, i + 64), 0);
-      const inputs = {
-        inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
-        tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
-        attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
-      };
-      const into: SiteName = L ? `layer.${L - 1}.out` : 'embeddings';
-      const r = runModel(tb.model, inputs, { capture: [into, `layer.${L}.attn.out`] });
-      const e = r.captured.get(into)!.dataSync() as Float32Array;
-      const ao = r.captured.get(`layer.${L}.attn.out`)!.dataSync() as Float32Array;
-      for (let p = 0; p < b.batch * b.seqLen; p++) {
-        if (!b.attentionMask[p]) continue;
-        const v = new Float32Array(H);
-        for (let k = 0; k < H; k++) v[k] = e[p * H + k]! + ao[p * H + k]!;
-        pos.push({ tok: b.inputIds[p]!, type: b.tokenTypeIds[p]!, a: lnA ? layerNorm(v, lnA[0], lnA[1]) : layerNorm(v), pair: i + Math.floor(p / b.seqLen) });
-      }
-      disposeRun(r);
-      tf.dispose(Object.values(inputs));
+  captureSample(init, config, encs, [L ? `layer.${L - 1}.out` : 'embeddings', `layer.${L}.attn.out`], (b, i, [e, ao]) => {
+    for (let p = 0; p < b.batch * b.seqLen; p++) {
+      if (!b.attentionMask[p]) continue;
+      const v = new Float32Array(H);
+      for (let k = 0; k < H; k++) v[k] = e![p * H + k]! + ao![p * H + k]!;
+      pos.push({ tok: b.inputIds[p]!, type: b.tokenTypeIds[p]!, a: lnA ? layerNorm(v, lnA[0], lnA[1]) : layerNorm(v), pair: i + Math.floor(p / b.seqLen) });
     }
-    tf.dispose([...tb.variables.values()]);
-  }
+  });
   log(`${pairs.length} sample pairs, ${pos.length} positions`);
 
   const memIndex = new Map(mem.map((t, j) => [t, j]));
