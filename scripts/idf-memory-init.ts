@@ -501,6 +501,31 @@ function detectorKeys(
   return { khat, theta: Number.isNaN(thetaOpt) ? (selfP1 + otherP999) / 2 : thetaOpt, selfP1, otherP999 };
 }
 
+/**
+ * Neurons 0…M−1 (M = khat.length) of an FFN as token detectors: W1 row j = s·k̂_j/√H, b1[j] = −s·θ.
+ * Returns neuron j's GELU feature of an input, read as the keys were (centred where they were).
+ */
+function setDetectors(W1: Float32Array, b1: Float32Array, khat: readonly Float32Array[], theta: number, s: number): (a: Float32Array, j: number) => number {
+  for (let j = 0; j < khat.length; j++) {
+    for (let k = 0; k < H; k++) W1[j * H + k] = (s * khat[j]![k]!) / Math.sqrt(H);
+    b1[j] = -s * theta;
+  }
+  return (a, j) => {
+    let v = b1[j]!;
+    for (let k = 0; k < H; k++) v += W1[j * H + k]! * a[k]!;
+    return gelu(v);
+  };
+}
+
+/** Detectors fitted on centred inputs a − ā read a itself: b1 absorbs ā·W1 row j, for neurons 0…M−1. */
+function absorbMean(W1: Float32Array, b1: Float32Array, M: number, abar: Float32Array): void {
+  for (let j = 0; j < M; j++) {
+    let v = 0;
+    for (let k = 0; k < H; k++) v += W1[j * H + k]! * abar[k]!;
+    b1[j] = b1[j]! - v;
+  }
+}
+
 /** Runs the state's model over the sample's pairs, 64 at a time, and hands each batch's `capture` sites (as arrays, in order) to `each`. */
 function captureSample(
   init: Map<string, TensorToWrite>,
@@ -577,21 +602,9 @@ function buildMeaningLayer(
   log(`meaning layer: own-key cosine p1 ${selfP1.toFixed(3)}, best other key p99.9 ${otherP999.toFixed(3)}: theta ${theta.toFixed(3)}`);
   const W1 = get('bert.encoder.layer.0.intermediate.dense.weight');
   const b1 = get('bert.encoder.layer.0.intermediate.dense.bias');
-  for (let j = 0; j < mem.length; j++) {
-    for (let k = 0; k < H; k++) W1[j * H + k] = (s * khat[j]![k]!) / Math.sqrt(H);
-    b1[j] = -s * theta;
-  }
-  const feat = (a: Float32Array, j: number): number => {
-    let v = b1[j]!;
-    for (let k = 0; k < H; k++) v += W1[j * H + k]! * a[k]!;
-    return gelu(v);
-  };
+  const feat = setDetectors(W1, b1, khat, theta, s);
   writeMeaning(get('bert.encoder.layer.0.output.dense.weight'), I, mem, rows, get('bert.embeddings.word_embeddings.weight'), pos, feat, basis, gain, log);
-  for (let j = 0; j < mem.length; j++) {
-    let v = 0;
-    for (let k = 0; k < H; k++) v += W1[j * H + k]! * abar[k]!;
-    b1[j] = b1[j]! - v;
-  }
+  absorbMean(W1, b1, mem.length, abar);
 }
 
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
@@ -763,16 +776,8 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   // 4. W1/b1 of layer 0 (HF [I, H]), then β by ridge on the memory's GELU features (first 80% of pairs).
   const W1 = get(`bert.encoder.layer.${L}.intermediate.dense.weight`);
   const b1 = get(`bert.encoder.layer.${L}.intermediate.dense.bias`);
-  for (let j = 0; j < M; j++) {
-    for (let k = 0; k < H; k++) W1[j * H + k] = (o.s * khat[j]![k]!) / Math.sqrt(H);
-    b1[j] = -o.s * theta;
-  }
   // The memory's features of an input (p.a is a − ā with --base or --words): β's fit reads no other neuron.
-  const feat = (a: Float32Array, j: number): number => {
-    let s = b1[j]!;
-    for (let k = 0; k < H; k++) s += W1[j * H + k]! * a[k]!;
-    return gelu(s);
-  };
+  const feat = setDetectors(W1, b1, khat, theta, o.s);
   const feats = (a: Float32Array): Float64Array => Float64Array.from({ length: M }, (_v, j) => feat(a, j));
   const split = Math.floor(pairs.length * 0.8);
   const A = new Float64Array(M * M);
@@ -804,14 +809,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const W2 = get(`bert.encoder.layer.${L}.output.dense.weight`);
   for (let r = 0; r < H; r++) for (let j = 0; j < M; j++) W2[r * I + j] = W2[r * I + j]! + o.gain * q[r]! * beta[j]!;
   if (o.memoryMeaning && meaningRows) writeMeaning(W2, I, mem, meaningRows, get('bert.embeddings.word_embeddings.weight'), pos, feat, [...overlapBasis, w], o.memoryMeaning, log);
-  if (o.base || o.words) {
-    // The detectors read a, not a − ā: b1 absorbs ā·k̂.
-    for (let j = 0; j < M; j++) {
-      let s = 0;
-      for (let k = 0; k < H; k++) s += W1[j * H + k]! * abar[k]!;
-      b1[j] = b1[j]! - s;
-    }
-  }
+  if (o.base || o.words) absorbMean(W1, b1, M, abar);
 
   // 5. Layer 1, head 0: key row 1 reads w, query bias[1] is constant.
   const kappa = Math.sqrt((8 * o.lam) / o.gain);
