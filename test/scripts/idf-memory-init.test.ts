@@ -279,6 +279,22 @@ describe('with a trained model\'s word embeddings', () => {
   let wdir: string;
   let ww: Map<string, Float32Array>;
   let wmemory: string[];
+  let hybridDir: string | undefined;
+  /** The words init with randomMemoryRows, built once for the tests that read it or compare against it. */
+  let hybridBuilt: Promise<string> | undefined;
+  const hybrid = (): Promise<string> =>
+    (hybridBuilt ??= (async () => {
+      const d = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
+      hybridDir = d;
+      await idfMemoryInit({ ...o, out: d, words: WORDS, randomMemoryRows: true });
+      return d;
+    })());
+  /** The FFN neurons whose output column of W2 ([H, I]) is not all zero. */
+  const writers = (W2: Float32Array, I: number): number[] => {
+    const cols = new Set<number>();
+    for (let r = 0; r < H; r++) for (let j = 0; j < I; j++) if (W2[r * I + j] !== 0) cols.add(j);
+    return [...cols].sort((a, b) => a - b);
+  };
 
   beforeAll(async () => {
     wdir = await mkdtemp(join(tmpdir(), 'celens-idf-words-'));
@@ -288,6 +304,7 @@ describe('with a trained model\'s word embeddings', () => {
   }, 300_000);
   afterAll(async () => {
     await rm(wdir, { recursive: true, force: true });
+    if (hybridDir) await rm(hybridDir, { recursive: true, force: true });
   });
 
   /**
@@ -372,30 +389,25 @@ describe('with a trained model\'s word embeddings', () => {
   });
 
   test('with randomMemoryRows the memory\'s rows are the overlap circuit\'s random ones, every other row the base\'s', async () => {
-    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
-    try {
-      await idfMemoryInit({ ...o, out: hdir, words: WORDS, randomMemoryRows: true });
-      const e = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
-      expect((await readFile(join(hdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '')).toEqual(wmemory);
-      const tok = await loadTokenizer(hdir);
-      const names = new Set(wmemory);
-      const inMemory = new Set([...Array(tok.vocabSize).keys()].filter((t) => names.has(tok.idToToken(t) ?? '')));
-      expect(inMemory.size).toBe(64);
-      const plain = get(NAME);
-      const words = ww.get(NAME) as Float32Array;
-      let fromPlain = 0;
-      let fromWords = 0;
-      for (let t = 0; t < e.length / H; t++) {
-        const want = inMemory.has(t) ? plain : words;
-        expect(Array.from(e.subarray(t * H, (t + 1) * H))).toEqual(Array.from(want.subarray(t * H, (t + 1) * H)));
-        if (inMemory.has(t)) fromPlain++;
-        else fromWords++;
-      }
-      expect(fromPlain).toBe(64);
-      expect(fromWords).toBeGreaterThan(8000);
-    } finally {
-      await rm(hdir, { recursive: true, force: true });
+    const hdir = await hybrid();
+    const e = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors.get(NAME)?.data as Float32Array;
+    expect((await readFile(join(hdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '')).toEqual(wmemory);
+    const tok = await loadTokenizer(hdir);
+    const names = new Set(wmemory);
+    const inMemory = new Set([...Array(tok.vocabSize).keys()].filter((t) => names.has(tok.idToToken(t) ?? '')));
+    expect(inMemory.size).toBe(64);
+    const plain = get(NAME);
+    const words = ww.get(NAME) as Float32Array;
+    let fromPlain = 0;
+    let fromWords = 0;
+    for (let t = 0; t < e.length / H; t++) {
+      const want = inMemory.has(t) ? plain : words;
+      expect(Array.from(e.subarray(t * H, (t + 1) * H))).toEqual(Array.from(want.subarray(t * H, (t + 1) * H)));
+      if (inMemory.has(t)) fromPlain++;
+      else fromWords++;
     }
+    expect(fromPlain).toBe(64);
+    expect(fromWords).toBeGreaterThan(8000);
   }, 300_000);
 
   test('with idfFree the rows no longer predict idf linearly; without it they do', async () => {
@@ -444,10 +456,9 @@ describe('with a trained model\'s word embeddings', () => {
   }, 300_000);
 
   test('with memoryMeaning the memory\'s neurons write their token\'s base row at its own row\'s size; nothing else changes', async () => {
-    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
+    const hdir = await hybrid();
     const mdir = await mkdtemp(join(tmpdir(), 'celens-idf-meaning-'));
     try {
-      await idfMemoryInit({ ...o, out: hdir, words: WORDS, randomMemoryRows: true });
       await idfMemoryInit({ ...o, out: mdir, words: WORDS, randomMemoryRows: true, memoryMeaning: 1 });
       const hs = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors;
       const ms = (await readSafetensors(join(mdir, 'model.safetensors'))).tensors;
@@ -457,24 +468,20 @@ describe('with a trained model\'s word embeddings', () => {
       const hW2 = hs.get(W2N)?.data as Float32Array;
       const dW2 = Float32Array.from(ms.get(W2N)?.data as Float32Array, (x, i) => x - (hW2[i] as number));
       // Only the memory's columns change, and not those of [CLS] and [SEP].
-      const changed = new Set<number>();
-      for (let r = 0; r < H; r++) for (let j = 0; j < I; j++) if (dW2[r * I + j] !== 0) changed.add(j);
-      expect([...changed].sort((a, b) => a - b)).toEqual([...Array(62).keys()].map((j) => j + 2));
+      expect(writers(dW2, I)).toEqual([...Array(62).keys()].map((j) => j + 2));
 
       // On "the", the FFN's added output Σ_j h_j·ΔW2[:, j] points along the base's (centred) row of "the",
       // at about the size of the random row's part of the FFN input a = LN(e + attention).
       await expectWritesMeaning(mdir, ms.get(NAME)?.data as Float32Array, 0, ['embeddings', 'layer.0.attn.out'], dW2);
     } finally {
-      await rm(hdir, { recursive: true, force: true });
       await rm(mdir, { recursive: true, force: true });
     }
   }, 300_000);
 
   test('with meaningLayer a layer before the circuit writes the memory tokens\' base rows; the circuit moves up one layer', async () => {
-    const hdir = await mkdtemp(join(tmpdir(), 'celens-idf-hybrid-'));
+    const hdir = await hybrid();
     const mdir = await mkdtemp(join(tmpdir(), 'celens-idf-layer-'));
     try {
-      await idfMemoryInit({ ...o, out: hdir, words: WORDS, randomMemoryRows: true });
       await idfMemoryInit({ ...o, out: mdir, words: WORDS, randomMemoryRows: true, meaningLayer: 1 });
       expect((JSON.parse(await readFile(join(mdir, 'config.json'), 'utf8')) as { num_hidden_layers: number }).num_hidden_layers).toBe(3);
       const hs = (await readSafetensors(join(hdir, 'model.safetensors'))).tensors;
@@ -493,9 +500,7 @@ describe('with a trained model\'s word embeddings', () => {
       for (const n of [`${p0}.attention.output.dense.weight`, `${p0}.attention.output.dense.bias`, `${p0}.output.dense.bias`]) expect(data(n).every((x) => x === 0)).toBe(true);
       const I = o.ffn;
       const W2 = ms.get(`${p0}.output.dense.weight`)?.data as Float32Array;
-      const writes = new Set<number>();
-      for (let r = 0; r < H; r++) for (let j = 0; j < I; j++) if (W2[r * I + j] !== 0) writes.add(j);
-      expect([...writes].sort((a, b) => a - b)).toEqual([...Array(62).keys()].map((j) => j + 2));
+      expect(writers(W2, I)).toEqual([...Array(62).keys()].map((j) => j + 2));
       await expectWritesMeaning(mdir, ms.get(NAME)?.data as Float32Array, 0, ['embeddings', 'layer.0.attn.out'], W2);
       // Both memories know "the": the meaning layer's neuron (on the embeddings) and the idf memory's (on layer 1's FFN input).
       for (const layer of [0, 1]) {
@@ -506,7 +511,6 @@ describe('with a trained model\'s word embeddings', () => {
         expect(outside[1]).toBe(0);
       }
     } finally {
-      await rm(hdir, { recursive: true, force: true });
       await rm(mdir, { recursive: true, force: true });
     }
   }, 300_000);
