@@ -8,10 +8,11 @@
 #   2. nig-*.log, completeness-dl19.txt, nig-summary.txt
 #                        NIG on DL19 (relevant and non-relevant pairs, at most NIG_PER_QUERY of each
 #                        per query) and MEDLINE (out of domain); completeness absolute and relative
-#   3. neurons-*.txt/.json, overlap-*.txt, set-overlaps.txt
+#   3. neurons-*.txt/.json, overlap-*.txt, set-overlaps.txt, neuron-tokens-layer0.txt
 #                        the signed distribution per layer, sets by signed top-p, |top-p|, per-layer
 #                        top-k and the contrast score (permutation test, BH), bootstrap stability,
-#                        overlaps DL19 vs MEDLINE and between the sets
+#                        overlaps DL19 vs MEDLINE and between the sets; the token each layer-0
+#                        neuron fires on
 #   4. prune-dl20-*.txt/.json
 #                        pruning DL20 with rankings from DL19: top, bottom, nonrel, magnitude, each
 #                        with its matched random control (SEEDS seeds), zero ablation at BUDGETS and
@@ -20,7 +21,7 @@
 #   timing.txt           wall time of every step and of the whole run
 #   commands.txt         every celens command as it ran
 #
-#   npm run study            (= npm run build && bash scripts/study.sh)
+#   npm run study            (= npm run build && tsc -p tsconfig.json && bash scripts/study.sh)
 #
 # Attribution, rerank and sweep files are resumable: an interrupted run picks up where it stopped
 # (then timing-resumed.txt times what was left). MODEL, DATA, OUT (committed results),
@@ -181,6 +182,11 @@ for d in dl19 medline; do
 done
 summary overlap "${sets[@]}" > "$R/set-overlaps.txt"
 cat "$R/set-overlaps.txt"
+# Layer 0's neurons as tokens: the token each fires on (ffn.pre > 0) over each DL19 query's BM25
+# top 3, and, where the model folder has a memory-tokens.txt (scripts/idf-memory-init.ts: neuron j
+# was built to detect line j + 1's token), whether each memory neuron still detects its token.
+logcmd node dist-all/scripts/neuron-tokens.js "$MODEL" --collection "$DL19"
+node dist-all/scripts/neuron-tokens.js "$MODEL" --collection "$DL19" > "$R/neuron-tokens-layer0.txt"
 
 # 4. Pruning DL20 (BM25 top PRUNE_TOP_K reranked; 54 queries), rankings from DL19: top (largest mean
 #    NIG over relevant pairs), bottom (smallest), nonrel (largest over non-relevant pairs),

@@ -2,7 +2,8 @@
  * Trains the embedded BERT cross-encoder from scratch on this machine, with TensorFlow.js and the
  * project's own model code (src/model/bert.ts through src/training/trainable.ts).
  *
- *   npm run train -- --out weights/celens-ce-tiny            (defaults = the committed model)
+ *   npm run train -- --out checkpoints/m       (defaults = stage 1 of the embedded model's recipe;
+ *                                              scripts/train-embedded.sh runs all of it)
  *
  * What it does, deterministically from --seed and --threads (wasm backend):
  *   1. builds the WordPiece vocabulary from the training text (scripts/build-vocab.ts);
@@ -500,7 +501,7 @@ function groupOptions(o: TrainOptions): GroupOptions {
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .option('data', { type: 'string', default: '../shared/data' })
-    .option('out', { type: 'string', default: 'weights/celens-ce-tiny' })
+    .option('out', { type: 'string', demandOption: true, describe: 'folder for the trained model (required, so that no default overwrites the embedded model in weights/)' })
     .option('checkpoints', { type: 'string', describe: 'checkpoint folder (default: checkpoints/<name of --out>)' })
     .option('seed', { type: 'number', default: 20261127 })
     .option('steps', { type: 'number', default: 1000 })

@@ -37,7 +37,9 @@ test('the model example runs: two scores, the captured shapes, halved attention 
   const { stdout } = await run(process.execPath, [file], { cwd: ROOT, timeout: 120_000 });
   const scores = /^scores \[ (-?[\d.e-]+), (-?[\d.e-]+) \]$/m.exec(stdout);
   expect(scores).not.toBeNull();
-  expect(stdout).toMatch(/^logits \[ 2, 1 \] ffn\.post \[ 2, \d+, 512 \] grad \[ 2, \d+, 512 \]$/m);
+  // The FFN width is the embedded model's (its config.json); the example captures layer 1.
+  const ffn = (JSON.parse(await readFile(path.join(ROOT, 'weights/celens-ce-tiny/config.json'), 'utf8')) as { intermediate_size: number }).intermediate_size;
+  expect(stdout).toMatch(new RegExp(`^logits \\[ 2, 1 \\] ffn\\.post \\[ 2, \\d+, ${ffn} \\] grad \\[ 2, \\d+, ${ffn} \\]$`, 'm'));
   // The embedded model scores raw logits (its config says Identity): the halved run must differ from them.
   const halved = /^halved attention \[ (-?[\d.e-]+), (-?[\d.e-]+) \]$/m.exec(stdout);
   expect(halved).not.toBeNull();

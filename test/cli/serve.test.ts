@@ -7,6 +7,7 @@
  * disconnects cancels its job; a full queue refuses with 503.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,9 @@ import { loadTokenizer } from '../../src/tokenize/tokenizer.js';
 import type { PairTokenizer } from '../../src/tokenize/tokenizer.js';
 import { runCli } from '../helpers/cli.js';
 import { SHARED } from '../helpers/fixture.js';
+
+/** The embedded model's FFN width (layer 0), from its config.json: the first index a mask may not name. */
+const FFN = (JSON.parse(readFileSync(join(DEFAULT_MODEL_DIR, 'config.json'), 'utf8')) as { intermediate_size: number }).intermediate_size;
 
 const QUERY = 'what causes the tides';
 const PASSAGES = [
@@ -111,7 +115,9 @@ async function until(cond: () => Promise<boolean>, what: string, ms = 20000): Pr
 
 test('info: the model, its relevance rule, the NIG defaults and the limits', async () => {
   const info = (await (await fetch(url('/api/info'))).json()) as InfoResponse;
-  expect(info).toMatchObject({ numLayers: 2, numHeads: 2, intermediateSizes: [512, 512], numLabels: 1, maxLength: 128, collection: null });
+  const c = model.config;
+  expect(info).toMatchObject({ numLayers: c.numLayers, numHeads: c.numHeads, intermediateSizes: c.intermediateSizes, numLabels: 1, maxLength: 128, collection: null });
+  expect(c.numLayers).toBe(2); // what the embedded model is (config.json), so that the match above says something
   expect(info.attribution).toMatchObject({ site: 'ffn.pre', steps: 50, baseline: 'padq', rule: 'trapezoid' });
   expect(info.limits.maxPassages).toBeGreaterThan(0);
   expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -229,7 +235,7 @@ describe('bad requests get JSON errors and the server keeps serving', () => {
     ['passages not strings', '/api/rerank', { query: 'q', passages: ['p', 3] }, 400, /passages\[1\] must be a string/],
     ['no passages', '/api/rerank', { query: 'q', passages: [] }, 400, /at least one passage/],
     ['too many pairs', '/api/score', { query: 'q', passages: Array.from({ length: 201 }, () => 'p') }, 400, /too many passages: 201, this server takes at most 200/],
-    ['a mask index out of range', '/api/rerank', { query: 'q', passages: ['p'], mask: { 'layer.0.ffn': [512] } }, 400, /out of range 0…511/],
+    ['a mask index out of range', '/api/rerank', { query: 'q', passages: ['p'], mask: { 'layer.0.ffn': [FFN] } }, 400, new RegExp(`out of range 0…${FFN - 1}\\b`)],
     ['a mask layer the model lacks', '/api/rerank', { query: 'q', passages: ['p'], mask: { 'layer.7.ffn': [1] } }, 400, /layer/],
     ['steps out of range', '/api/attribute', { query: 'q', passage: 'p', steps: 1 }, 400, /"steps" must be an integer from 2 to 1000/],
     ['an unknown baseline', '/api/attribute', { query: 'q', passage: 'p', baseline: 'nope' }, 400, /"baseline" must be one of padq/],

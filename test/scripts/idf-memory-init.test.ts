@@ -175,7 +175,7 @@ test('the neuron of "the" fires on "the" and not on words outside the memory; [C
  * through the three LayerNorms holds; and [CLS] attends less to a frequent query word than before.
  */
 describe('with a trained base model', () => {
-  const BASE = 'weights/celens-ce-tiny';
+  const BASE = 'weights/celens-ce-tiny/stage4'; // the embedded model's stage 4: trained, FFN 512
   const M = 64;
   let bdir: string;
   let bw: Map<string, Float32Array>;
@@ -267,7 +267,7 @@ describe('with a trained base model', () => {
  * outside the memory.
  */
 describe('with a trained model\'s word embeddings', () => {
-  const WORDS = 'weights/celens-ce-tiny';
+  const WORDS = 'weights/celens-ce-tiny/stage4';
   const NAME = 'bert.embeddings.word_embeddings.weight';
   /** The mean of an embedding matrix's rows (what --words centres the rows about). */
   const vocabMean = (g: Float32Array): Float64Array => {
