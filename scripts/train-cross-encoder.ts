@@ -498,8 +498,9 @@ function groupOptions(o: TrainOptions): GroupOptions {
   };
 }
 
-async function main(): Promise<void> {
-  const argv = await yargs(hideBin(process.argv))
+/** The trainer's command line as the options `train` takes (what `main` runs; tests read the recipe's commands with it). */
+export async function parseTrainArgs(args: readonly string[]): Promise<TrainOptions> {
+  const argv = await yargs([...args])
     .option('data', { type: 'string', default: '../shared/data' })
     .option('out', { type: 'string', demandOption: true, describe: 'folder for the trained model (required, so that no default overwrites the embedded model in weights/)' })
     .option('checkpoints', { type: 'string', describe: 'checkpoint folder (default: checkpoints/<name of --out>)' })
@@ -545,7 +546,7 @@ async function main(): Promise<void> {
     .strict()
     .parse();
   const name = argv.out.replace(/\/+$/, '').replace(/.*\//, '');
-  await train({
+  return {
     data: argv.data,
     out: argv.out,
     checkpoints: argv.checkpoints ?? join('checkpoints', name),
@@ -588,7 +589,7 @@ async function main(): Promise<void> {
     ...(argv['keep-every'] !== undefined && { keepEvery: argv['keep-every'] }),
     objective: argv.objective,
     ...(argv['mask-rate'] !== undefined && { maskRate: argv['mask-rate'] }),
-  });
+  };
 }
 
-if (process.argv[1]?.endsWith('train-cross-encoder.js')) await main();
+if (process.argv[1]?.endsWith('train-cross-encoder.js')) await train(await parseTrainArgs(hideBin(process.argv)));

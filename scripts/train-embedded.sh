@@ -18,7 +18,10 @@ DATA=${DATA:-../shared/data}
 STAGES=${STAGES:-1 2 3 4 init 5}
 COMMITTED=weights/celens-ce-tiny
 mkdir -p "$OUT"
-train() { node dist-all/scripts/train-cross-encoder.js --data "$DATA" "$@"; }
+# DRY_RUN=1 prints each command ("train ARGS…", "init ARGS…") instead of running it
+# (test/scripts/train-embedded.test.ts reads them against the committed training logs).
+run() { if [ -n "${DRY_RUN:-}" ]; then echo "$@"; else node "dist-all/scripts/$@"; fi; }
+train() { run train-cross-encoder.js --data "$DATA" "$@"; }
 want() { [[ " $STAGES " == *" $1 "* ]]; }
 # The flags of the BM25-teacher stages (2 and 4) and of stage 5, which changes only the temperature.
 TEACHER=(--steps 600 --warmup 30 --lr 3e-4 --group-size 8 --teacher 0.7 --teacher-real 0.5 --pool-depth 100 --natural-share 0.5)
@@ -35,12 +38,13 @@ STAGE4=$COMMITTED/stage4; [ -e "${S}4/model.safetensors" ] && STAGE4=${S}4
 INIT=$OUT/init-words
 if want init; then
   # The overlap circuit and an IDF memory of 1,024 tokens in layer 0's FFN, with stage 4's word rows.
-  node dist-all/scripts/idf-memory-init.js "$INIT" --data "$DATA" --ffn 1024 --m 1024 --words "$STAGE4"
+  run idf-memory-init.js "$INIT" --data "$DATA" --ffn 1024 --m 1024 --words "$STAGE4"
 fi
 if want 5; then
   train --out "${S}5" --checkpoints "${S}5.ckpt" --init-from "$INIT" --threads 1 --ffn 1024 "${TEACHER[@]}" --temperature 1 \
     --freeze-rows "bert.embeddings.word_embeddings.weight=$INIT/memory-tokens.txt"
 fi
+[ -n "${DRY_RUN:-}" ] && exit 0
 echo "trained in $(( $(date +%s) - START )) s (stages: $STAGES)"
 same() { # OURS COMMITTED: say whether two model.safetensors have the same bytes
   [ -e "$1/model.safetensors" ] || return 0
