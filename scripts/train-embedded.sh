@@ -10,6 +10,8 @@
 # as it was). Thread counts are the ones the committed bytes were made with (stage 1 and 5: one,
 # stages 2–4: two); stages run one after another. At the end each stage's model.safetensors is
 # compared with the committed one (stage 4: weights/celens-ce-tiny/stage4, stage 5: the model).
+# Stage 5 from the committed stage 4 gives the committed bytes; stages 1–4 were made by older code
+# and today give an equivalent model, not the same bytes (the model card says how close).
 # STAGES picks stages ("1 2 3 4 init 5" by default); stage 5's initialisation reads stage 4 from
 # $OUT/stage4 when that was trained here, else from the committed weights/celens-ce-tiny/stage4.
 set -euo pipefail
@@ -18,7 +20,7 @@ DATA=${DATA:-../shared/data}
 STAGES=${STAGES:-1 2 3 4 init 5}
 COMMITTED=weights/celens-ce-tiny
 mkdir -p "$OUT"
-# DRY_RUN=1 prints each command ("train ARGS…", "init ARGS…") instead of running it
+# DRY_RUN=1 prints each command (the script's name, then its arguments) instead of running it
 # (test/scripts/train-embedded.test.ts reads them against the committed training logs).
 run() { if [ -n "${DRY_RUN:-}" ]; then echo "$@"; else node "dist-all/scripts/$@"; fi; }
 train() { run train-cross-encoder.js --data "$DATA" "$@"; }
