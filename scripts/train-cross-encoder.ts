@@ -498,7 +498,7 @@ function groupOptions(o: TrainOptions): GroupOptions {
   };
 }
 
-/** The trainer's command line as the options `train` takes (what `main` runs; tests read the recipe's commands with it). */
+/** The trainer's command line as the options `train` takes (the entry point below runs train on it; tests read the recipe's commands with it). */
 export async function parseTrainArgs(args: readonly string[]): Promise<TrainOptions> {
   const argv = await yargs([...args])
     .option('data', { type: 'string', default: '../shared/data' })

@@ -2,8 +2,8 @@
 # The embedded model (weights/celens-ce-tiny), made from nothing but ../shared/data, in five stages
 # and one initialisation; the model card (weights/celens-ce-tiny/README.md) says what each does.
 #
-#   npm run train:embedded                 (= npm run build && bash scripts/train-embedded.sh)
-#   OUT=checkpoints/embedded STAGES="5" bash scripts/train-embedded.sh     # stage 5 only, from the committed stage 4
+#   npm run train:embedded                 (= tsc -p tsconfig.json && bash scripts/train-embedded.sh)
+#   OUT=checkpoints/embedded STAGES="init 5" npm run train:embedded     # stage 5 only, from the committed stage 4
 #
 # Every stage is scripts/train-cross-encoder.ts, which checkpoints as it goes: stop at any point
 # and rerun the same command to resume (a finished stage resumes at its last step and is rewritten
