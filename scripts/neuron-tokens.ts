@@ -9,7 +9,7 @@
  *
  *   node dist-all/scripts/neuron-tokens.js weights/celens-ce-tiny --collection ../shared/data/trec-dl-2019-passage
  */
-import * as tf from '../src/backend/tf.js';
+import type * as tf from '../src/backend/tf.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -17,6 +17,7 @@ import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
 import { disposeRun, runModel } from '../src/hooks/run.js';
 import { loadCollection } from '../src/ir/detect.js';
+import { disposeInputs, toInputs } from '../src/model/inputs.js';
 import { disposeModel, loadModel } from '../src/model/load.js';
 import { padBatch } from '../src/tokenize/encode.js';
 import { loadTokenizer } from '../src/tokenize/load.js';
@@ -119,18 +120,14 @@ async function main(): Promise<void> {
   const site = `layer.${L}.ffn.pre` as const;
   try {
     for (let i = 0; i < pairs.length; i += 32) {
-      const b = padBatch(await tok.encodePairs(pairs.slice(i, i + 32), { maxLength: model.config.maxPositionEmbeddings }), 0);
-      const inputs = {
-        inputIds: tf.tensor2d(b.inputIds, [b.batch, b.seqLen], 'int32'),
-        tokenTypeIds: tf.tensor2d(b.tokenTypeIds, [b.batch, b.seqLen], 'int32'),
-        attentionMask: tf.tensor2d(b.attentionMask, [b.batch, b.seqLen], 'int32'),
-      };
+      const b = padBatch(await tok.encodePairs(pairs.slice(i, i + 32), { maxLength: model.config.maxPositionEmbeddings }), model.config.padTokenId);
+      const inputs = toInputs(b, model.config);
       const r = runModel(model, inputs, { capture: [site] });
       try {
         addBatch(counts, b, (r.captured.get(site) as tf.Tensor).dataSync() as Float32Array, I);
       } finally {
         disposeRun(r);
-        tf.dispose(Object.values(inputs));
+        disposeInputs(inputs);
       }
     }
   } finally {
