@@ -12,8 +12,10 @@
  * - 1 vs 2 workers on a 20-pair and a 2-pair attribute job (once each);
  * - where @tensorflow/tfjs-node(-gpu) is installed, the attribute and scoring jobs again on
  *   `--backend tensorflow` (-gpu), one worker (TensorFlow uses every core itself);
- * - matMul GFLOP/s against this core's measured WebAssembly SIMD128 peak, and a per-kernel profile
- *   of one NIG pair in this process.
+ * - where celens' native matMul is in use (src/backend/native.ts), the attribute and scoring jobs
+ *   again on the WebAssembly kernel (CELENS_NATIVE=0), interleaved;
+ * - matMul GFLOP/s against this core's measured WebAssembly SIMD128 peak and native FMA peak, and a
+ *   per-kernel profile of one NIG pair in this process.
  * PyTorch is checked for OpenBLAS (Debian's torch falls back to reference BLAS without
  * libopenblas0-openmp, 5× slower): the table says which BLAS it ran.
  *
@@ -31,6 +33,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
 import { MATMUL_WASM_BASE64 } from '../src/backend/kernels/matmul-wasm.js';
+import { nativeStatus, nativePeakGflops } from '../src/backend/native.js';
 import { loadModel, disposeModel } from '../src/model/load.js';
 import { nigBatch } from '../src/attribution/nig.js';
 import { writeTokenBatch } from '../src/model/inputs.js';
@@ -84,14 +87,14 @@ interface Job {
 }
 
 /** `celens attribute` as a user runs it; wall time of the whole command and its peak RSS. */
-async function attributeJob(inputs: string, workers: number | undefined, backend?: BenchBackend): Promise<Job> {
+async function attributeJob(inputs: string, workers: number | undefined, backend?: BenchBackend, env?: NodeJS.ProcessEnv): Promise<Job> {
   const dir = await mkdtemp(join(tmpdir(), 'celens-bench-'));
   const args = ['--import', `./${PEAK_RSS}`, CLI, 'attribute', MODEL_DIR, '--inputs', inputs, '--steps', String(M), '--out', join(dir, 'out.jsonl')];
   if (workers !== undefined) args.push('--workers', String(workers));
   if (backend !== undefined) args.push('--backend', backend);
   const t0 = performance.now();
   try {
-    const { stderr } = await run(process.execPath, args, { maxBuffer: 64 << 20, timeout: 1_800_000 });
+    const { stderr } = await run(process.execPath, args, { maxBuffer: 64 << 20, timeout: 1_800_000, ...(env && { env }) });
     const ms = performance.now() - t0;
     const kib = /celens-bench-peak-rss-kib (\d+)/.exec(stderr);
     return { ms, peakRssMiB: kib ? Number(kib[1]) / 1024 : NaN };
@@ -117,9 +120,12 @@ async function timedJsonProcess<R>(file: string, args: string[], env?: NodeJS.Pr
   return { ...(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as R), processMs };
 }
 
-function scoreJob(n: number, workers: number, backend: BenchBackend = 'wasm'): Promise<ScoreRun> {
-  return timedJsonProcess<Omit<ScoreRun, 'processMs'>>(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers), '--backend', backend]);
+function scoreJob(n: number, workers: number, backend: BenchBackend = 'wasm', env?: NodeJS.ProcessEnv): Promise<ScoreRun> {
+  return timedJsonProcess<Omit<ScoreRun, 'processMs'>>(process.execPath, ['dist-all/bench/score-job.js', MODEL_DIR, '--pairs', String(n), '--seq', String(T), '--workers', String(workers), '--backend', backend], env);
 }
+
+/** The children's environment with celens' native matMul off: the WebAssembly kernel does every product. */
+const WASM_KERNEL_ENV = (): NodeJS.ProcessEnv => ({ ...process.env, CELENS_NATIVE: '0' });
 
 interface TorchScore {
   /** The whole process, from spawn to exit (the interpreter's start and `import torch` included). */
@@ -200,6 +206,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('torch', { type: 'boolean', default: true })
     .option('scale', { type: 'boolean', default: true, describe: '1 vs 2 workers on 20- and 2-pair jobs' })
     .option('profile', { type: 'boolean', default: true })
+    .option('wasm-kernel', { type: 'boolean', default: true, describe: 'where the native matMul is in use, also run the attribute and scoring jobs on the WebAssembly kernel (CELENS_NATIVE=0)' })
     .option('out', { type: 'string', default: 'bench/results/nig.json' })
     .strict()
     .parse();
@@ -223,6 +230,11 @@ export async function main(argv: string[]): Promise<void> {
   // tfjs-node's backends where installed (one worker: TensorFlow uses every core itself).
   const native = installedNativeBackends();
   const nativeRuns: Partial<Record<BenchBackend, Array<{ nig: Job; score: ScoreRun }>>> = {};
+  // The matMul kernel the jobs use (the children inherit this environment), and the same jobs on
+  // the WebAssembly kernel beside them where the native one is in use.
+  const kernel = nativeStatus();
+  const wasmKernel = a.wasmKernel && kernel.isa !== null;
+  const wasmRuns: Array<{ nig: Job; score: ScoreRun }> = [];
   for (let r = 0; r < a.rounds; r++) {
     nig.push(await attributeJob(inputs(a.pairs), undefined));
     log(`round ${r + 1}: attribute ${a.pairs}×${T}: ${f1(nig[r]!.ms / 1000)} s, peak RSS ${nig[r]!.peakRssMiB.toFixed(0)} MiB`);
@@ -235,6 +247,12 @@ export async function main(argv: string[]): Promise<void> {
       const sc = await scoreJob(256, 1, b);
       (nativeRuns[b] ??= []).push({ nig: job, score: sc });
       log(`round ${r + 1}: --backend ${b}: attribute ${a.pairs}×${T} ${f1(job.ms / 1000)} s, score 256×${T} ${f1(sc.ms / 1000)} s`);
+    }
+    if (wasmKernel) {
+      const job = await attributeJob(inputs(a.pairs), undefined, undefined, WASM_KERNEL_ENV());
+      const sc = await scoreJob(256, cores, 'wasm', WASM_KERNEL_ENV());
+      wasmRuns.push({ nig: job, score: sc });
+      log(`round ${r + 1}: WebAssembly kernel (CELENS_NATIVE=0): attribute ${a.pairs}×${T} ${f1(job.ms / 1000)} s, score 256×${T} ${f1(sc.ms / 1000)} s`);
     }
     score.push(await scoreJob(256, cores));
     log(`round ${r + 1}: score 256×${T}: ${f1(score[r]!.ms / 1000)} s, whole process ${f1(score[r]!.processMs / 1000)} s (steady ${f1(score[r]!.steadyPairsPerSec ?? NaN)} pairs/s)`);
@@ -251,7 +269,10 @@ export async function main(argv: string[]): Promise<void> {
   rows.push([`celens attribute ${a.pairs}×${T}, m=${M}, defaults (${cores} workers), per pair`, `${f2(nigPerPair / 1000)} s (runs: ${nig.map((j) => f1(j.ms / 1000)).join(', ')} s for ${a.pairs} pairs)`]);
   rows.push(['… peak RSS of that command (worker threads included)', `${Math.max(...nig.map((j) => j.peakRssMiB)).toFixed(0)} MiB`]);
   rows.push(['… matMul work per pair, rate', `${f1(flops / 1e9)} GFLOP, ${f1(flops / 1e6 / nigPerPair)} GFLOP/s over ${cores} cores`]);
+  rows.push(['matMul kernel', kernel.isa !== null ? `native, ${kernel.isa} (native/matmul.c)` : `WebAssembly SIMD128 (kernels/matmul.c): ${kernel.why}`]);
   rows.push(['WebAssembly SIMD128 peak of one core (mul+add, measured)', `${f1(peak)} GFLOP/s (${f1(peak * cores)} for ${cores} cores)`]);
+  const fmaPeak = nativePeakGflops();
+  if (fmaPeak !== null) rows.push([`native ${kernel.isa ?? ''} FMA peak of one core (measured)`, `${f1(fmaPeak)} GFLOP/s (${f1(fmaPeak * cores)} for ${cores} cores)`]);
   rows.push([`celens scoring 256×${T} (score/rerank path, ${cores} workers), whole job from its start`, `${f1(pairsPerSec)} pairs/s`]);
   rows.push(['… once every worker has scored its first batch (steady state)', `${f1(steadyPerSec)} pairs/s`]);
   rows.push(['PyTorch BLAS', blas]);
@@ -281,6 +302,14 @@ export async function main(argv: string[]): Promise<void> {
     rows.push([`--backend ${b} (tfjs-node, 1 worker): attribute per pair / scoring whole job`, `${f2(perPair / 1000)} s${vs(tOnePass, (t) => perPair / t)} / ${f1(rate)} pairs/s${vs(tForward, (t) => rate / t)}`]);
   }
   res.native = nativeRuns;
+  if (wasmRuns.length > 0) {
+    const perPair = best(wasmRuns.map((x) => x.nig.ms)) / a.pairs;
+    const rate = 256 / (best(wasmRuns.map((x) => x.score.ms)) / 1000);
+    const vs = (x: number | undefined, f: (t: number) => number): string => (x === undefined ? '' : `, ${f2(f(x))}× PyTorch`);
+    rows.push([`the same jobs on the WebAssembly kernel (CELENS_NATIVE=0): attribute per pair / scoring whole job`, `${f2(perPair / 1000)} s (native ×${f2(perPair / nigPerPair)}${vs(tOnePass, (t) => perPair / t)}) / ${f1(rate)} pairs/s (native ×${f2(pairsPerSec / rate)}${vs(tForward, (t) => rate / t)})`]);
+    res.wasmKernel = wasmRuns;
+  }
+  res.matmul = { ...kernel, fmaPeakGflops: fmaPeak };
   if (a.scale) {
     for (const n of [20, 2]) {
       const w1 = await attributeJob(inputs(n), 1);

@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { selectBackend } from '../src/backend/select.js';
+import { nativeStatus } from '../src/backend/native.js';
 import { writeFileAtomic } from '../src/formats/files.js';
 import { progressBar } from '../src/cli/progress.js';
 import { assignStateDict, stateDictOf, trainableBert } from '../src/training/trainable.js';
@@ -271,7 +272,10 @@ export async function train(o: TrainOptions): Promise<void> {
   // The model's relevance score is its raw logit, as the ms-marco cross-encoders state it (relevance.ts).
   raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
   const objective = o.objective ?? 'rank';
-  raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend, ...(objective !== 'rank' && { objective }) };
+  // Which matMul kernel trained it: the native one rounds each multiply-add once, so the same
+  // command gives other bytes with and without it (CELENS_NATIVE=0 turns it off).
+  const nativeIsa = nativeStatus().isa;
+  raw.celens_training = { script: 'scripts/train-cross-encoder.ts', seed: o.seed, steps: o.steps, backend, ...(objective !== 'rank' && { objective }), ...(nativeIsa !== null && { matmul: `native-${nativeIsa}` }) };
   const config = parseConfig(raw);
   const init = randomStateDict(shape, o.seed, 0.02);
   // MLM pre-training trains BertForPreTraining's MLM head beside the encoder (from --init-from when it has one).

@@ -15,6 +15,10 @@
 # STAGES picks stages ("1 2 3 4 init 5" by default); stage 5's initialisation reads stage 4 from
 # $OUT/stage4 when that was trained here, else from the committed weights/celens-ce-tiny/stage4.
 set -euo pipefail
+# The committed bytes were made by the WebAssembly matMul kernel; the native one (AVX-512 / AVX2,
+# src/backend/native.ts) rounds each multiply-add once, so it trains an equivalent model with
+# other bytes. CELENS_NATIVE=1 uses it anyway (about 1.5-2x faster here).
+export CELENS_NATIVE=${CELENS_NATIVE:-0}
 OUT=${OUT:-checkpoints/embedded}
 DATA=${DATA:-../shared/data}
 STAGES=${STAGES:-1 2 3 4 init 5}

@@ -11,6 +11,8 @@
 // Backend and model
 export { selectBackend } from './backend/select.js';
 export type { BackendName } from './backend/select.js';
+export { nativeStatus, useNative } from './backend/native.js';
+export type { NativeIsa } from './backend/native.js';
 export { loadModel, disposeModel } from './model/load.js';
 export type { LoadedModel } from './model/load.js';
 export type { BertConfig } from './weights/config.js';

@@ -101,3 +101,12 @@ export function heapKernels(base64: string, kernels: Record<string, (args: Kerne
 export function heapOffset(backend: WasmBackendLike, t: tf.TensorInfo): number {
   return (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
 }
+
+/**
+ * The heap's current buffer (the backend's WebAssembly.Memory), for native kernels; null where tfjs
+ * does not expose the memory. Take it after the last makeOutput: growing the heap replaces it.
+ */
+export function heapBuffer(backend: WasmBackendLike): ArrayBuffer | null {
+  const memory = backend.wasm.asm?.memory;
+  return memory instanceof WA.Memory ? (memory as unknown as { buffer: ArrayBuffer }).buffer : null;
+}

@@ -29,7 +29,7 @@ const ENTRY: Record<string, string> = { celens: 'src/index.ts', 'celens/ir': 'sr
 
 const ROOT_VALUES = [
   // backend, model, hub
-  'selectBackend', 'loadModel', 'disposeModel', 'downloadModel', 'resolveModel',
+  'selectBackend', 'nativeStatus', 'useNative', 'loadModel', 'disposeModel', 'downloadModel', 'resolveModel',
   // tokenize and run
   'loadTokenizer', 'padBatch', 'toInputs', 'disposeInputs', 'runModel', 'disposeRun',
   // sites and masks
@@ -51,7 +51,7 @@ const ROOT_VALUES = [
 ];
 
 const ROOT_TYPES = [
-  'BackendName', 'LoadedModel', 'BertConfig', 'DownloadModelParams', 'DownloadedModel',
+  'BackendName', 'NativeIsa', 'LoadedModel', 'BertConfig', 'DownloadModelParams', 'DownloadedModel',
   'PairTokenizer', 'PairEncoding', 'TokenBatch', 'BertInputs', 'RunOptions', 'RunResult', 'SiteIntervention',
   'SiteName', 'Masks', 'Activation', 'ScoreOptions', 'ScorerOptions',
   'AttributeOptions', 'PairAttribution', 'AttributeJob', 'JobResult',

@@ -4,11 +4,14 @@
  * so no cancellation and ~1e-15 relative error. Bounds: erf within 2 float32 ulp,
  * GELU within 2 ulp of |x| plus 2 ulp of the result, the derivative within 3e-7 absolute. Also: every
  * length (the 16-, 4- and 1-element paths), NaN and ±∞, the kernel behind the inference model's
- * activation and its gradient, and the training model keeping tfjs' composed ops.
+ * activation and its gradient, and the training model keeping tfjs' composed ops. Run once on the
+ * WebAssembly kernel and once on the native addon's (native/gelu.c) where it is in use, which must
+ * also give the WebAssembly kernel's bits on every float32 class (normal, subnormal, ±0, ±∞).
  */
 import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
-import { fusedGeluActive, GELU_KERNEL } from '../../src/backend/gelu.js';
+import { fusedGeluActive, GELU_GRAD_KERNEL, GELU_KERNEL } from '../../src/backend/gelu.js';
+import { nativeStatus, useNative } from '../../src/backend/native.js';
 import { GELU_SOURCE_SHA256, GELU_WASM_BASE64 } from '../../src/backend/kernels/gelu-wasm.js';
 import { activation, INFERENCE_OPS } from '../../src/model/ops.js';
 import { TRAINING_OPS } from '../../src/training/ops.js';
@@ -59,14 +62,61 @@ function kernelGrad(x: Float32Array, dy: Float32Array): Float32Array {
   return out;
 }
 
-describe('fused erf GELU on wasm', () => {
+const NATIVE = useNative(true);
+const KERNELS = NATIVE ? ['wasm', 'native'] : ['wasm'];
+
+/** Forward and backward through the registered kernels, with `native` on or off. */
+function both(x: Float32Array, dy: Float32Array, native: boolean): [Float32Array, Float32Array] {
+  useNative(native);
+  try {
+    return tf.tidy(() => {
+      const xt = tf.tensor1d(x);
+      const y = tf.engine().runKernel(GELU_KERNEL, { x: xt }) as tf.Tensor;
+      const dx = tf.engine().runKernel(GELU_GRAD_KERNEL, { x: xt, dy: tf.tensor1d(dy) }) as tf.Tensor;
+      return [y.dataSync() as Float32Array, dx.dataSync() as Float32Array];
+    });
+  } finally {
+    useNative(true);
+  }
+}
+
+(NATIVE ? test : test.skip)('the native GELU gives the WebAssembly kernel\'s bits, forward and backward', async () => {
+  await selectBackend('wasm');
+  // Every float32 class: a grid, then random bit patterns (normals of every exponent, subnormals, ±0, ±∞, NaN).
+  const bits = new Uint32Array(200_003);
+  let s = 12345;
+  for (let i = 0; i < bits.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    bits[i] = s;
+  }
+  const random = new Float32Array(bits.buffer);
+  for (const x of [grid(-12, 12, 100_001), random]) {
+    const dy = Float32Array.from(x, (_v, i) => random[(i * 7) % random.length] as number);
+    const [y0, dx0] = both(x, dy, false);
+    const [y1, dx1] = both(x, dy, true);
+    for (const [a, b] of [[y0, y1], [dx0, dx1]] as const) {
+      const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+      const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+      let differ = 0;
+      for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) differ++;
+      expect(differ).toBe(0);
+    }
+  }
+});
+
+describe.each(KERNELS)('fused erf GELU on wasm, %s kernel', (which) => {
   beforeAll(async () => {
     await selectBackend('wasm');
+    useNative(which === 'native');
+  });
+  afterAll(() => {
+    useNative(true);
   });
 
   test('is active on wasm, and was built from the committed source', () => {
     expect(fusedGeluActive()).toBe(true);
     expect(GELU_SOURCE_SHA256).toBe(kernelSourceSha256('gelu'));
+    expect(nativeStatus().isa !== null).toBe(which === 'native');
   });
 
   test('GELU(x) = x·Φ(x) within 2 ulp of |x| + 2 ulp of the result, on [−12, 12]', () => {

@@ -1,5 +1,7 @@
 /**
- * The wasm SIMD BatchMatMul (src/backend/matmul.ts, kernels/matmul.c) against first principles:
+ * The wasm backend's BatchMatMul (src/backend/matmul.ts) against first principles, once per kernel:
+ * the WebAssembly SIMD kernel (kernels/matmul.c) and the native addon (native/matmul.c) in each
+ * instruction set this CPU has (AVX-512, AVX2 + FMA, and the scalar fmaf reference):
  * every shape, transpose variant and broadcast the model and its gradients use, plus edge sizes
  * that exercise the kernel's blocks (more rows than one block of rows, a K longer than one slice) and
  * its edges (a last strip narrower than 8 columns, rows past the last 4). Reference: the product in float64
@@ -10,6 +12,8 @@
 import * as tf from '../../src/backend/tf.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { wasmMatMulActive } from '../../src/backend/matmul.js';
+import { nativeStatus, useNative } from '../../src/backend/native.js';
+import type { NativeIsa } from '../../src/backend/native.js';
 import { MATMUL_SOURCE_SHA256 } from '../../src/backend/kernels/matmul-wasm.js';
 import { kernelSourceSha256 } from '../helpers/kernel-source.js';
 
@@ -77,14 +81,72 @@ const CASES: Array<[number, number, number, number, number, boolean, boolean]> =
   [1, 2, 259, 257, 9, true, false],
 ];
 
-describe('wasm BatchMatMul kernel', () => {
+/** The kernels to test: WebAssembly always; the addon's instruction sets where it loads and the CPU has them. */
+const NATIVE_ISAS: NativeIsa[] = (() => {
+  if (!useNative(true)) return [];
+  const best = nativeStatus().isa;
+  return best === 'avx512' ? ['avx512', 'avx2', 'scalar'] : ['avx2', 'scalar'];
+})();
+const BEST_ISA = NATIVE_ISAS[0];
+const KERNELS: Array<'wasm' | NativeIsa> = ['wasm', ...NATIVE_ISAS];
+
+/** Runs `fn` with `kernel` doing the matMuls, then puts the default (the best native set, or wasm) back. */
+function withKernel<T>(kernel: 'wasm' | NativeIsa, fn: () => T): T {
+  if (kernel === 'wasm') useNative(false);
+  else useNative(kernel);
+  try {
+    return fn();
+  } finally {
+    useNative(BEST_ISA ?? false);
+  }
+}
+
+describe('native matMul addon', () => {
+  test('is built and used where CI runs (x86-64 with a C compiler), unless CELENS_NATIVE=0', () => {
+    const status = nativeStatus();
+    if (process.env.CI === undefined || process.arch !== 'x64' || process.env.CELENS_NATIVE === '0') return;
+    expect(status).toEqual({ isa: expect.stringMatching(/^avx/), why: '' });
+  });
+
+  (BEST_ISA === undefined ? test.skip : test)('every instruction set gives the same bits (one fma per term, in k order)', async () => {
+    await selectBackend('wasm');
+    for (const [ba, bb, M, K, N, ta, tb] of CASES) {
+      const a = tf.tensor3d(values(ba * M * K, 5 + K), (ta ? [ba, K, M] : [ba, M, K]) as [number, number, number]);
+      const b = tf.tensor3d(values(bb * K * N, 6 + M), (tb ? [bb, N, K] : [bb, K, N]) as [number, number, number]);
+      const bits = NATIVE_ISAS.map((isa) => withKernel(isa, () => Buffer.from(tf.tidy(() => tf.matMul(a, b, ta, tb)).dataSync().buffer)));
+      for (const other of bits.slice(1)) expect(other.equals(bits[0] as Buffer)).toBe(true);
+      tf.dispose([a, b]);
+    }
+  });
+
+  (BEST_ISA === undefined ? test.skip : test)('refuses a range outside the buffer, a bad batch or a non-buffer, with its own message', async () => {
+    const { createRequire } = await import('node:module');
+    const { join } = await import('node:path');
+    const addon = createRequire(import.meta.url)(join(process.cwd(), 'native/build/Release/celens_native.node')) as { batchMatMul(...args: unknown[]): void };
+    const buf = new ArrayBuffer(4 * 100);
+    expect(() => addon.batchMatMul(buf, 0, 0, 0, 1, 1, 5, 5, 5, 0, 0)).not.toThrow();
+    expect(() => addon.batchMatMul(buf, 0, 0, 4 * 80, 1, 1, 5, 5, 5, 0, 0)).toThrow(/runs past the end of the buffer/);
+    expect(() => addon.batchMatMul(buf, 0, 0, 0, 2, 3, 2, 2, 2, 0, 0)).toThrow(/batch size must be 1 or the other side's/);
+    expect(() => addon.batchMatMul(new Float32Array(4), 0, 0, 0, 1, 1, 1, 1, 1, 0, 0)).toThrow(/must be an ArrayBuffer/);
+    expect(() => addon.batchMatMul(buf, 2, 0, 0, 1, 1, 1, 1, 1, 0, 0)).toThrow(/multiples of 4 bytes/);
+    expect(() => addon.batchMatMul(buf, -4, 0, 0, 1, 1, 1, 1, 1, 0, 0)).toThrow(/non-negative integers/);
+  });
+});
+
+describe.each(KERNELS)('BatchMatMul kernel: %s', (kernel) => {
   beforeAll(async () => {
     await selectBackend('wasm');
+    if (kernel === 'wasm') useNative(false);
+    else useNative(kernel);
+  });
+  afterAll(() => {
+    useNative(BEST_ISA ?? false);
   });
 
   test('is active on wasm, and was built from the committed source', () => {
     expect(wasmMatMulActive()).toBe(true);
     expect(MATMUL_SOURCE_SHA256).toBe(kernelSourceSha256('matmul'));
+    expect(nativeStatus().isa).toBe(kernel === 'wasm' ? null : kernel);
   });
 
   test.each(CASES)('batch %i×%i, M %i K %i N %i, transposeA %s transposeB %s', (ba, bb, M, K, N, ta, tb) => {
