@@ -119,6 +119,18 @@ static napi_value gelu_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* columnSum(buffer, xByteOffset, outByteOffset, rows, cols): out[c] = sum over rows of x[r][c], in row order. */
+static napi_value column_sum(napi_env env, napi_callback_info info) {
+  const char *fn = "columnSum";
+  char *data;
+  size_t length;
+  double v[4];
+  if (!heap_args(env, info, fn, 4, &data, &length, v)) return NULL;
+  if (!in_heap(env, fn, v[0], v[2] * v[3], length) || !in_heap(env, fn, v[1], v[3], length)) return NULL;
+  celens_column_sum((const float *)(data + (size_t)v[0]), (float *)(data + (size_t)v[1]), (size_t)v[2], (size_t)v[3]);
+  return NULL;
+}
+
 /* isa(): the instruction set in use ("avx512", "avx2", "scalar"), or null where the CPU has neither vector set. */
 static napi_value get_isa(napi_env env, napi_callback_info info) {
   (void)info;
@@ -187,6 +199,7 @@ NAPI_MODULE_INIT() {
       {"peakFlops", NULL, peak_flops, NULL, NULL, NULL, napi_default, NULL},
       {"geluForward", NULL, gelu_forward, NULL, NULL, NULL, napi_default, NULL},
       {"geluBackward", NULL, gelu_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"columnSum", NULL, column_sum, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

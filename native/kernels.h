@@ -1,7 +1,8 @@
 /*
  * celens' native kernels (x86-64), shared by the kernel files and the Node-API binding (addon.c).
  * matmul.c: BatchMatMul in AVX-512, AVX2 + FMA or the scalar reference; gelu.c: the exact GELU
- * and its derivative, the same float32 operations as src/backend/kernels/gelu.c.
+ * and its derivative, the same float32 operations as src/backend/kernels/gelu.c; reduce.c: column
+ * sums in tfjs' own order.
  */
 #ifndef CELENS_KERNELS_H
 #define CELENS_KERNELS_H
@@ -32,5 +33,8 @@ double celens_fma_peak(const celens_isa *isa, long iters, double *seconds);
 /* y[i] = gelu(x[i]) and dx[i] = dy[i] gelu'(x[i]), i < n (y may be x). */
 void celens_gelu_forward(const float *x, float *y, size_t n);
 void celens_gelu_backward(const float *x, const float *dy, float *dx, size_t n);
+
+/* out[c] = x[0][c] + x[1][c] + ... + x[rows-1][c], added in row order from 0, for x [rows, cols]. */
+void celens_column_sum(const float *x, float *out, size_t rows, size_t cols);
 
 #endif

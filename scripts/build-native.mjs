@@ -1,17 +1,17 @@
-// Builds celens' optional native kernels (native/matmul.c → native/build/Release/celens_native.node)
+// Builds celens' optional native kernels (native/*.c → native/build/Release/celens_native.node)
 // with node-gyp, which npm ships and puts on the PATH of its scripts (npm install and npm run build
 // run this). Never fails the install: without a C compiler, Node's headers or an x86-64 CPU,
 // it says why and celens uses its WebAssembly kernel (src/backend/native.ts). Skips the build
 // where the addon is newer than its sources. CELENS_NATIVE=0 skips it too.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'native');
 const addon = join(dir, 'build', 'Release', 'celens_native.node');
-const sources = ['addon.c', 'matmul.c', 'gelu.c', 'kernels.h', 'binding.gyp'].map((f) => join(dir, f));
+const sources = readdirSync(dir).filter((f) => /\.(c|h|gyp)$/.test(f)).map((f) => join(dir, f));
 const say = (msg) => process.stderr.write(`celens: ${msg}\n`);
 
 if (process.env.CELENS_NATIVE === '0' || process.env.CELENS_NATIVE === 'false') {

@@ -7,6 +7,8 @@
  *   WebAssembly kernel's by float32 rounding (one rounding per multiply-add instead of two).
  * - The exact GELU and its derivative (native/gelu.c): the WebAssembly kernel's operations on 16
  *   lanes, the same bits.
+ * - Sum over leading axes (native/reduce.c, ./sum.ts): tfjs' own order of additions without its
+ *   transpose, the same bits.
  * Missing addon, another CPU, or `CELENS_NATIVE=0`: the WebAssembly kernels do the work.
  */
 import { createRequire } from 'node:module';
@@ -22,12 +24,13 @@ export interface NativeAddon {
   batchMatMul(buffer: ArrayBuffer, a: number, b: number, c: number, batchA: number, batchB: number, M: number, K: number, N: number, transA: number, transB: number): void;
   geluForward(buffer: ArrayBuffer, x: number, y: number, n: number): void;
   geluBackward(buffer: ArrayBuffer, x: number, dy: number, dx: number, n: number): void;
+  columnSum(buffer: ArrayBuffer, x: number, out: number, rows: number, cols: number): void;
   isa(): NativeIsa | null;
   setIsa(isa: NativeIsa): void;
   peakFlops(iters: number): [number, number];
 }
 
-const FUNCTIONS = ['batchMatMul', 'geluForward', 'geluBackward', 'isa', 'setIsa', 'peakFlops'] as const satisfies ReadonlyArray<keyof NativeAddon>;
+const FUNCTIONS = ['batchMatMul', 'geluForward', 'geluBackward', 'columnSum', 'isa', 'setIsa', 'peakFlops'] as const satisfies ReadonlyArray<keyof NativeAddon>;
 
 const ADDON = join('native', 'build', 'Release', 'celens_native.node');
 

@@ -1,7 +1,8 @@
 /**
  * Kernels tfjs-backend-wasm lacks or runs slowly, registered once when the wasm backend is set
  * (BatchMatMul: ./matmul.ts; Slice: ./slice.ts; GatherV2: ./gather.ts; the fused GELU: ./gelu.ts;
- * the fused LayerNorm: ./layernorm.ts; Identity without a copy: ./identity.ts; NIG's accumulation: ./nig-accumulate.ts; attention's softmax: ./softmax.ts).
+ * the fused LayerNorm: ./layernorm.ts; Identity without a copy: ./identity.ts; NIG's accumulation: ./nig-accumulate.ts; attention's softmax: ./softmax.ts;
+ * Sum over leading axes, where the native addon runs: ./sum.ts).
  *
  * `UnsortedSegmentSum` is the gradient of `tf.gather`, so without it no embedding table can be
  * trained on wasm (scripts/train-cross-encoder.ts). It is a plain loop over the wasm heap: the
@@ -17,6 +18,7 @@ import { registerWasmLayerNorm } from './layernorm.js';
 import { registerWasmIdentity } from './identity.js';
 import { registerWasmNigAccumulate } from './nig-accumulate.js';
 import { registerWasmSoftmax } from './softmax.js';
+import { registerWasmSum } from './sum.js';
 
 interface WasmLike {
   readSync(dataId: object): ArrayLike<number>;
@@ -57,6 +59,7 @@ export function registerWasmKernels(): void {
   registerWasmIdentity();
   registerWasmNigAccumulate();
   registerWasmSoftmax();
+  registerWasmSum();
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }

@@ -5,11 +5,16 @@
  */
 import * as tf from '../backend/tf.js';
 import { activation, normalize } from '../model/ops.js';
+import { nativeKernels } from '../backend/native.js';
 import type { Linear, ModelOps, Norm } from '../model/ops.js';
 
 /**
- * y = x W^T + b with gradients for x, w and b, as plain matMuls on explicit transposes (tfjs' own
- * matMul gradient uses transposeA/B, which runs several times slower on wasm). `p.wT` is not read.
+ * y = x W^T + b with gradients for x, w and b: dx = dy·wᵀ, dw = xᵀ·dy, db = Σ dy over rows.
+ * Where celens' native matMul runs, the products read the transposed operand in place (it packs
+ * either layout at full speed); elsewhere they run on explicit transposes, as tfjs' own matMul
+ * gradient (transposeA/B) runs several times slower on wasm's kernels for the long K of dw. Both
+ * give the same bits (each element's sum is the same in either layout; a 30-step training run
+ * gives the same bytes both ways, on both kernels). `p.wT` is not read.
  */
 function trainableLinear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -22,6 +27,7 @@ function trainableLinear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
         const d = dy as tf.Tensor2D;
+        if (nativeKernels() !== null && tf.getBackend() === 'wasm') return [tf.matMul(d, sw, false, true), tf.matMul(sx, d, true, false), tf.sum(d, 0)];
         return [tf.matMul(d, tf.transpose(sw)), tf.matMul(tf.transpose(sx), d), tf.sum(d, 0)];
       },
     };

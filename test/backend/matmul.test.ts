@@ -180,6 +180,18 @@ describe.each(KERNELS)('BatchMatMul kernel: %s', (kernel) => {
     }
   });
 
+  test('A stored transposed gives the same bits as A (a weight\'s gradient xᵀ·dy reads x in place)', () => {
+    for (const [M, K, N] of [[37, 530, 45], [256, 3072, 24], [5, 7, 8]] as const) {
+      const a = tf.tensor2d(values(M * K, 23), [M, K]);
+      const b = tf.tensor2d(values(K * N, 24), [K, N]);
+      const aT = tf.transpose(a);
+      const plain = tf.matMul(a, b);
+      const viaT = tf.matMul(aT, b, true, false);
+      expect(Buffer.from((viaT.dataSync() as Float32Array).buffer).equals(Buffer.from((plain.dataSync() as Float32Array).buffer))).toBe(true);
+      tf.dispose([a, b, aT, plain, viaT]);
+    }
+  });
+
   test('an element does not depend on its position, the batch size or the split', () => {
     // Same inputs, computed as one batch of 7, as single matrices, and row by row: bit-identical.
     // (Worker count and chunking rely on this.)
