@@ -29,6 +29,7 @@ mkdir -p "$OUT"
 run() { if [ -n "${DRY_RUN:-}" ]; then echo "$@"; else node "dist-all/scripts/$@"; fi; }
 train() { run train-cross-encoder.js --data "$DATA" "$@"; }
 want() { [[ " $STAGES " == *" $1 "* ]]; }
+[ -n "${DRY_RUN:-}" ] && echo "CELENS_NATIVE=$CELENS_NATIVE"
 # The flags of the BM25-teacher stages (2 and 4) and of stage 5, which changes only the temperature.
 TEACHER=(--steps 600 --warmup 30 --lr 3e-4 --group-size 8 --teacher 0.7 --teacher-real 0.5 --pool-depth 100 --natural-share 0.5)
 S=$OUT/stage

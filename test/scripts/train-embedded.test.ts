@@ -4,7 +4,7 @@
  * weights/celens-ce-tiny/stage4/, stage 5's beside the model), for every option that changes the
  * weights. Paths and bookkeeping (where the output, checkpoints and logs go, how often) may differ.
  * And the initialisation of stage 5 reads stage 4's word embeddings with the memory's size the
- * model has.
+ * model has, and the script trains on the WebAssembly matMul kernel that made the committed bytes.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -19,10 +19,15 @@ const BOOKKEEPING = new Set(['data', 'out', 'checkpoints', 'initFrom', 'checkpoi
 /** Options older logs lack, with the value their runs had (stage 1 predates --threads and --objective). */
 const BEFORE_THEY_EXISTED: Record<string, unknown> = { threads: 1, objective: 'rank' };
 
-async function commands(): Promise<string[][]> {
-  const { stdout } = await run('bash', ['scripts/train-embedded.sh'], { env: { ...process.env, DRY_RUN: '1', OUT: '/tmp/celens-embedded-dry' } });
-  return stdout.trim().split('\n').map((l) => l.split(' '));
-}
+/** The script's dry run (DRY_RUN=1: one line per command, the script's name first), read once. */
+let dryRun: string[][] = [];
+beforeAll(async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, DRY_RUN: '1', OUT: '/tmp/celens-embedded-dry' };
+  delete env.CELENS_NATIVE;
+  const { stdout } = await run('bash', ['scripts/train-embedded.sh'], { env });
+  dryRun = stdout.trim().split('\n').map((l) => l.split(' '));
+});
+const commands = (): string[][] => dryRun;
 
 async function logOptions(file: string): Promise<Record<string, unknown>> {
   return (JSON.parse(await readFile(join(MODEL, file), 'utf8')) as { options: Record<string, unknown> }).options;
@@ -38,7 +43,7 @@ test.each([
   [4, 'stage4/training_log.json'],
   [5, 'training_log.json'],
 ])('stage %i: the script\'s command gives the options of %s', async (stage, file) => {
-  const trains = (await commands()).filter((c) => c[0] === 'train-cross-encoder.js');
+  const trains = commands().filter((c) => c[0] === 'train-cross-encoder.js');
   expect(trains).toHaveLength(5);
   const parsed = (await parseTrainArgs((trains[stage - 1] as string[]).slice(1))) as unknown as Record<string, unknown>;
   const logged = await logOptions(file);
@@ -50,7 +55,7 @@ test.each([
 });
 
 test('stage 5 starts from an initialisation built on stage 4, with the memory the model has', async () => {
-  const all = await commands();
+  const all = commands();
   const init = all.find((c) => c[0] === 'idf-memory-init.js') as string[];
   const arg = (name: string): string | undefined => init[init.indexOf(name) + 1];
   expect(arg('--words')).toBe(`${MODEL}/stage4`);
@@ -62,4 +67,8 @@ test('stage 5 starts from an initialisation built on stage 4, with the memory th
   const stage5 = all.filter((c) => c[0] === 'train-cross-encoder.js')[4] as string[];
   expect(stage5[stage5.indexOf('--init-from') + 1]).toBe(init[1]);
   expect(stage5[stage5.indexOf('--freeze-rows') + 1]).toBe(`bert.embeddings.word_embeddings.weight=${init[1]}/memory-tokens.txt`);
+});
+
+test('the script trains on the WebAssembly matMul kernel unless told otherwise (the committed bytes came from it)', () => {
+  expect(commands()).toContainEqual(['CELENS_NATIVE=0']);
 });
