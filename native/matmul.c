@@ -29,6 +29,8 @@
 #define NC 1536 /* columns of B per panel: KC x NC packed floats (1.5 MiB) */
 #define MR_MAX 8
 #define NR_MAX 32
+/* pack_a holds MC x KC floats: a block's row panels (MR rows each, zero-padded) must fit in MC rows. */
+_Static_assert(MC % 8 == 0 && MC % 6 == 0 && MC % 4 == 0, "MC must be a multiple of every MR");
 
 typedef void (*micro_fn)(int kc, const float *ap, const float *bp, float *c, int ldc, int first);
 
