@@ -49,9 +49,9 @@ export function heapModule(backend: WasmBackendLike, base64: string): Record<str
   if (perBackend === undefined) instances.set(backend, (perBackend = new Map()));
   let exports = perBackend.get(base64);
   if (exports !== undefined) return exports;
-  const memory = backend.wasm.asm?.memory;
+  const memory = heapMemory(backend);
   exports = null;
-  if (memory instanceof WA.Memory) {
+  if (memory !== null) {
     let bytes = decoded.get(base64);
     if (bytes === undefined) decoded.set(base64, (bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0))));
     exports = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports;
@@ -107,6 +107,11 @@ export function heapOffset(backend: WasmBackendLike, t: tf.TensorInfo): number {
  * does not expose the memory. Take it after the last makeOutput: growing the heap replaces it.
  */
 export function heapBuffer(backend: WasmBackendLike): ArrayBuffer | null {
+  return heapMemory(backend)?.buffer ?? null;
+}
+
+/** The backend's WebAssembly.Memory, or null where tfjs does not expose it. */
+function heapMemory(backend: WasmBackendLike): { buffer: ArrayBuffer } | null {
   const memory = backend.wasm.asm?.memory;
-  return memory instanceof WA.Memory ? (memory as unknown as { buffer: ArrayBuffer }).buffer : null;
+  return memory instanceof WA.Memory ? (memory as unknown as { buffer: ArrayBuffer }) : null;
 }
