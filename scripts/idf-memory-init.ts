@@ -87,14 +87,14 @@ export interface IdfMemoryOptions {
   /** Steps of 8 stage-2 groups sampled for the keys and the fit. */
   sampleSteps: number;
   /**
-   * A trained model (2 layers, hidden 128, 2 heads, the tokenizer's vocabulary) to put the memory
+   * A trained model (of the --layers/--hidden/--heads shape, the tokenizer's vocabulary) to put the memory
    * into instead of the overlap circuit: its weights are kept (but for the one direction the memory
-   * writes along), its FFN neurons move to slots m… of layer 0 and 0… of layer 1, and the new slots
-   * of layer 1 start with no output. See `baseState`.
+   * writes along), its FFN neurons move to slots m… of layer 0 and stay at 0… of later layers, and
+   * the new slots start with no output. See `baseState`.
    */
   base?: string;
   /**
-   * A trained model with the tokenizer's vocabulary and hidden 128 whose word embeddings replace the
+   * A trained model with the tokenizer's vocabulary and the same hidden size whose word embeddings replace the
    * overlap circuit's random ones (centred over the vocabulary, scaled to the random rows' mean norm):
    * the circuit and the memory as without it, but the frozen memory rows and every other row start
    * with the base's word meaning. Keys are whitened, as with --base. Not with --base.
@@ -127,9 +127,12 @@ export interface IdfMemoryOptions {
    * the circuit's same-word head matches query and passage. 0: off (two layers).
    */
   meaningLayer?: number;
+  /** The model's shape (the trainer's --layers, --hidden, --heads; defaults 2, 128, 2): the circuit is in layers 0 and 1, later layers start random. */
+  layers?: number;
+  hidden?: number;
+  heads?: number;
 }
 
-const H = 128;
 /** The sample's seed (another than training's steps draw). */
 const SAMPLE_SEED = 777;
 
@@ -158,6 +161,7 @@ function removeComponents(o: Float32Array, us: Float32Array[]): void {
 
 /** Removes the component along unit u from every row (length H) of a row-major matrix. */
 function projectRows(m: Float32Array, u: Float32Array): void {
+  const H = u.length;
   for (let r = 0; r < m.length / H; r++) {
     let dot = 0;
     for (let i = 0; i < H; i++) dot += m[r * H + i]! * u[i]!;
@@ -249,9 +253,10 @@ const mul = (a: Float32Array, b: Float32Array): Float32Array => Float32Array.fro
  * w2 and every embedding row ⟂ w1 = γe⊙w2. With every γ = 1 and β = 0 this is the overlap path's w.
  * Returns w and the memory's write direction q = w3/|w3|² (so that w3·q = 1).
  */
-function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: number, seed: number): { w: Float32Array; q: Float32Array } {
+function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: number, numLayers: number, seed: number): { w: Float32Array; q: Float32Array } {
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   const ge = get('bert.embeddings.LayerNorm.weight');
+  const H = ge.length;
   const ga = get('bert.encoder.layer.0.attention.output.LayerNorm.weight');
   const go = get('bert.encoder.layer.0.output.LayerNorm.weight');
   const wr = new Xoshiro128(seed, fnv1a('celens.idf-init'));
@@ -266,10 +271,10 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
   projectRows(get('bert.encoder.layer.0.attention.output.dense.bias'), unit(w2));
   projectRows(get('bert.encoder.layer.0.attention.output.LayerNorm.bias'), unit(w3));
   projectRows(get('bert.encoder.layer.0.output.LayerNorm.bias'), unit(w));
-  // The FFNs, widened: layer 0 = [memory (M) | the base's neurons (I0) | fresh], layer 1 = [the base's | fresh];
+  // The FFNs, widened: layer 0 = [memory (M) | the base's neurons (I0) | fresh], later layers = [the base's | fresh];
   // fresh neurons have random input weights and no output (W2 columns 0), so the function is the base's.
   const grow = new Xoshiro128(seed, fnv1a('celens.idf-init.grow'));
-  for (let l = 0; l < 2; l++) {
+  for (let l = 0; l < numLayers; l++) {
     const p = `bert.encoder.layer.${l}`;
     const W1 = get(`${p}.intermediate.dense.weight`);
     const b1 = get(`${p}.intermediate.dense.bias`);
@@ -284,7 +289,7 @@ function baseState(init: Map<string, TensorToWrite>, I: number, M: number, I0: n
         nW1.set(W1.subarray(from * H, (from + 1) * H), j * H);
         nb1[j] = b1[from]!;
         for (let r = 0; r < H; r++) nW2[r * I + j] = W2[r * I0 + from]!;
-      } else if (l === 1 || j >= M) {
+      } else if (l > 0 || j >= M) {
         for (let k = 0; k < H; k++) nW1[j * H + k] = grow.nextNormal() * 0.02;
       }
     }
@@ -315,6 +320,7 @@ async function wordsFrom(
   equalNorms = false,
 ): Promise<Float32Array> {
   const name = 'bert.embeddings.word_embeddings.weight';
+  const H = init.get(name)!.shape[1]!;
   const f = (await readSafetensors(join(dir, 'model.safetensors'))).tensors.get(name);
   if (!f || f.shape.join('x') !== `${V}x${H}`) throw new Error(`--words ${dir}: ${name} is ${f ? f.shape.join('x') : 'missing'} in model.safetensors, needs ${V}x${H}`);
   const src = f.data as Float32Array;
@@ -352,6 +358,7 @@ async function wordsFrom(
  * no linear read-out of its frequency, which only the memory then gives.
  */
 function removeIdf(rows: Float32Array, V: number, idfStd: Float64Array, seen: (t: number) => boolean, k: number, log: (s: string) => void): void {
+  const H = rows.length / V;
   const toks = [...Array(V).keys()].filter(seen);
   let ym = 0;
   for (const t of toks) ym += idfStd[t]! / toks.length;
@@ -403,6 +410,7 @@ function writeMeaning(
   log: (s: string) => void,
 ): void {
   const B = orthoBasis(basis);
+  const H = W2.length / I;
   const M = mem.length;
   const memIndex = new Map(mem.map((t, j) => [t, j]));
   const c = new Float64Array(M);
@@ -449,6 +457,7 @@ function detectorKeys(
   thetaOpt: number,
 ): { khat: Float32Array[]; theta: number; selfP1: number; otherP999: number } {
   const M = mem.length;
+  const H = pos[0]!.a.length;
   const memIndex = new Map(mem.map((t, j) => [t, j]));
   const keys = mem.map(() => new Float64Array(H));
   const counts = new Float64Array(M);
@@ -506,6 +515,7 @@ function detectorKeys(
  * Returns neuron j's GELU feature of an input, read as the keys were (centred where they were).
  */
 function setDetectors(W1: Float32Array, b1: Float32Array, khat: readonly Float32Array[], theta: number, s: number): (a: Float32Array, j: number) => number {
+  const H = khat[0]!.length;
   for (let j = 0; j < khat.length; j++) {
     for (let k = 0; k < H; k++) W1[j * H + k] = (s * khat[j]![k]!) / Math.sqrt(H);
     b1[j] = -s * theta;
@@ -519,6 +529,7 @@ function setDetectors(W1: Float32Array, b1: Float32Array, khat: readonly Float32
 
 /** Detectors fitted on centred inputs a − ā read a itself: b1 absorbs ā·W1 row j, for neurons 0…M−1. */
 function absorbMean(W1: Float32Array, b1: Float32Array, M: number, abar: Float32Array): void {
+  const H = abar.length;
   for (let j = 0; j < M; j++) {
     let v = 0;
     for (let k = 0; k < H; k++) v += W1[j * H + k]! * abar[k]!;
@@ -557,7 +568,7 @@ function captureSample(
  * its other weights are random (seed + 1), free to train.
  */
 function prependSilentLayer(init: Map<string, TensorToWrite>, shape: ModelShape, seed: number): Map<string, TensorToWrite> {
-  const fresh = randomStateDict({ ...shape, numLayers: 3 }, seed + 1, 0.02);
+  const fresh = randomStateDict({ ...shape, numLayers: shape.numLayers + 1 }, seed + 1, 0.02);
   const out = new Map<string, TensorToWrite>();
   for (const [n, t] of fresh) {
     const m = /^bert\.encoder\.layer\.(\d+)\.(.+)$/.exec(n);
@@ -591,6 +602,7 @@ function buildMeaningLayer(
 ): void {
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
   const I = config.intermediateSizes[0]!;
+  const H = config.hiddenSize;
   const pos: Array<{ tok: number; a: Float32Array }> = [];
   captureSample(init, config, encs, ['embeddings'], (b, _i, [e]) => {
     for (let p = 0; p < b.batch * b.seqLen; p++) if (b.attentionMask[p]) pos.push({ tok: b.inputIds[p]!, a: e!.slice(p * H, (p + 1) * H) });
@@ -609,6 +621,9 @@ function buildMeaningLayer(
 
 export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const I = o.ffn;
+  const [H, layers, heads] = [o.hidden ?? 128, o.layers ?? 2, o.heads ?? 2];
+  if (!(layers >= 2) || !(heads >= 1) || !(H > 0) || H % heads !== 0 || H / heads < 2)
+    throw new Error(`--layers ${layers} --hidden ${H} --heads ${heads}: the circuit needs ≥ 2 layers and heads of ≥ 2 dimensions (hidden a multiple of heads)`);
   if (o.base && o.words) throw new Error('--words replaces the overlap circuit\'s word embeddings; with --base the base keeps its own');
   if (!o.words && (o.randomMemoryRows || o.idfFree || o.equalNorms)) throw new Error('--random-memory-rows, --idf-free and --equal-norms change the rows that --words brings: name --words DIR');
   if (o.memoryMeaning && !(o.words && o.randomMemoryRows)) throw new Error('--memory-meaning writes the --words rows of the memory\'s tokens from its neurons: name --words DIR and --random-memory-rows');
@@ -678,7 +693,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   const covered = mem.reduce((a, t) => a + qCount[t]!, 0) / qCount.reduce((a, b) => a + b, 0);
   log(`memory: last token ${tok.idToToken(mem[M - 1]!)} (df ${df[mem[M - 1]!]}), base idf_std ${base.toFixed(3)}; ${covered.toFixed(3)} of the sample's query tokens`);
   // 2. the overlap init, as the trainer builds it at step 0 (or the base model's weights).
-  const shape: ModelShape = { vocabSize: V, hiddenSize: H, numLayers: 2, numHeads: 2, intermediateSize: I, maxPositionEmbeddings: 128, typeVocabSize: 2, numLabels: 1 };
+  const shape: ModelShape = { vocabSize: V, hiddenSize: H, numLayers: layers, numHeads: heads, intermediateSize: I, maxPositionEmbeddings: 128, typeVocabSize: 2, numLabels: 1 };
   let raw = JSON.parse(configJson(shape, 0.02, o.seed)) as Record<string, unknown>;
   delete raw.celens_random_init;
   raw.sbert_ce_default_activation_function = 'torch.nn.modules.linear.Identity';
@@ -697,8 +712,8 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
     const bc = parseConfig(baseRaw);
     const bad = [
       bc.hiddenSize !== H && `hidden_size ${bc.hiddenSize} (needs ${H})`,
-      bc.numLayers !== 2 && `num_hidden_layers ${bc.numLayers} (needs 2)`,
-      bc.numHeads !== 2 && `num_attention_heads ${bc.numHeads} (needs 2)`,
+      bc.numLayers !== layers && `num_hidden_layers ${bc.numLayers} (needs ${layers})`,
+      bc.numHeads !== heads && `num_attention_heads ${bc.numHeads} (needs ${heads})`,
       bc.vocabSize !== V && `vocab_size ${bc.vocabSize} (the tokenizer ${o.tokenizer} has ${V})`,
       new Set(bc.intermediateSizes).size !== 1 && `FFN widths ${bc.intermediateSizes.join(', ')} (needs one width)`,
       bc.intermediateSizes[0]! + o.m > I && `intermediate_size ${bc.intermediateSizes[0]}: with --m ${o.m} the FFN needs --ffn ≥ ${bc.intermediateSizes[0]! + o.m}`,
@@ -713,7 +728,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
       init.set(n, { dtype: 'F32', shape: f.shape, data: Float32Array.from(f.data as Float32Array) });
     }
     raw = { ...baseRaw, intermediate_size: I };
-    ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, o.seed));
+    ({ w, q } = baseState(init, I, o.m, bc.intermediateSizes[0]!, layers, o.seed));
   } else {
     init = randomStateDict(shape, o.seed, 0.02);
     if (o.words) meaningRows = await wordsFrom(init, o.words, V, o.randomMemoryRows ? new Set(mem) : undefined, o.idfFree ? { k: o.idfFree, idfStd, seen: (t) => df[t]! > 0, log } : undefined, o.equalNorms);
@@ -735,7 +750,7 @@ export async function idfMemoryInit(o: IdfMemoryOptions): Promise<void> {
   }
   // The circuit's first layer: 1 with a meaning layer before it.
   const L = o.meaningLayer ? 1 : 0;
-  if (L) raw.num_hidden_layers = 3;
+  if (L) raw.num_hidden_layers = layers + 1;
   raw.celens_training = { script: 'scripts/idf-memory-init.ts', seed: o.seed, gain: o.gain, lam: o.lam, s: o.s, m: o.m, ...(I !== 512 && { ffn: I }), ...(o.base && { base: o.base }), ...(o.words && { words: o.words, ...(o.randomMemoryRows && { randomMemoryRows: true }), ...(o.idfFree && { idfFree: o.idfFree }), ...(o.memoryMeaning && { memoryMeaning: o.memoryMeaning }), ...(o.equalNorms && { equalNorms: true }), ...(o.meaningLayer && { meaningLayer: o.meaningLayer }) }) };
   const config = parseConfig(raw);
   const get = (n: string): Float32Array => init.get(n)!.data as Float32Array;
@@ -856,6 +871,9 @@ async function main(): Promise<void> {
     .option('equal-norms', { type: 'boolean', default: false, describe: 'with --words: every row at the same norm (no frequency cue in a row\'s length)' })
     .option('memory-meaning', { type: 'number', default: 0, describe: 'with --words --random-memory-rows: memory neurons write their token\'s --words row, at this many times its own row\'s size' })
     .option('meaning-layer', { type: 'number', default: 0, describe: 'with --words --random-memory-rows: a layer before the circuit whose FFN writes the memory tokens\' --words rows, at this many times their own row\'s size' })
+    .option('layers', { type: 'number', default: 2, describe: 'layers (the circuit is in layers 0 and 1; pass the same shape to the trainer)' })
+    .option('hidden', { type: 'number', default: 128, describe: 'hidden size' })
+    .option('heads', { type: 'number', default: 2, describe: 'attention heads' })
     .option('base', { type: 'string', describe: 'a trained model to put the memory into instead of the overlap circuit (--ffn ≥ its FFN + --m)' })
     .strict()
     .parse();
@@ -881,6 +899,9 @@ async function main(): Promise<void> {
     memoryMeaning: argv['memory-meaning'],
     equalNorms: argv['equal-norms'],
     meaningLayer: argv['meaning-layer'],
+    layers: argv.layers,
+    hidden: argv.hidden,
+    heads: argv.heads,
   });
 }
 

@@ -523,3 +523,62 @@ describe('with a trained model\'s word embeddings', () => {
     expect(outside[1]).toBe(0);
   }, 300_000);
 });
+
+/**
+ * `layers`, `hidden`, `heads`: the circuit and the memory in a larger model (4 layers × hidden 64 ×
+ * 4 heads here, small enough to run fast). The same first principles as the default shape, with H = 64
+ * and head 0 of 16 dimensions: layer 1's key row 1 is κ·w, memory rows have norm s/√64, the neuron of
+ * "the" fires on it alone, [CLS] discounts "the", and layers 2–3 keep their random FFNs.
+ */
+describe('at another shape', () => {
+  const H4 = 64;
+  let sdir: string;
+  let sw: Map<string, Float32Array>;
+  let smemory: string[];
+  let smeta: { theta: number };
+
+  beforeAll(async () => {
+    sdir = await mkdtemp(join(tmpdir(), 'celens-idf-shape-'));
+    await idfMemoryInit({ ...o, out: sdir, layers: 4, hidden: H4, heads: 4 });
+    sw = new Map([...(await readSafetensors(join(sdir, 'model.safetensors'))).tensors].map(([n, t]) => [n, t.data as Float32Array]));
+    smemory = (await readFile(join(sdir, 'memory-tokens.txt'), 'utf8')).split('\n').filter((l) => l !== '');
+    smeta = JSON.parse(await readFile(join(sdir, 'idf-init.json'), 'utf8')) as typeof smeta;
+  }, 300_000);
+  afterAll(async () => {
+    await rm(sdir, { recursive: true, force: true });
+  });
+
+  test('config.json has the shape; layer 1 reads w with κ; memory rows have norm s/√H', async () => {
+    const c = JSON.parse(await readFile(join(sdir, 'config.json'), 'utf8')) as Record<string, number>;
+    expect([c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size]).toEqual([4, H4, 4, o.ffn]);
+    expect(sw.get('bert.encoder.layer.3.intermediate.dense.weight')?.length).toBe(o.ffn * H4);
+    const kappa = Math.sqrt((8 * o.lam) / o.gain);
+    const k1 = (sw.get('bert.encoder.layer.1.attention.self.key.weight') as Float32Array).slice(H4, 2 * H4);
+    expect(Math.sqrt(dot(k1, k1))).toBeCloseTo(kappa, 5);
+    const words = sw.get('bert.embeddings.word_embeddings.weight') as Float32Array;
+    let worst = 0;
+    for (let r = 0; r < words.length / H4; r++) worst = Math.max(worst, Math.abs(dot(words.subarray(r * H4, (r + 1) * H4), k1) / kappa));
+    expect(worst).toBeLessThan(1e-5);
+    const W1 = sw.get('bert.encoder.layer.0.intermediate.dense.weight') as Float32Array;
+    const b1 = sw.get('bert.encoder.layer.0.intermediate.dense.bias') as Float32Array;
+    for (let j = 0; j < 64; j++) {
+      expect(b1[j]).toBeCloseTo(-o.s * smeta.theta, 4);
+      const r = W1.subarray(j * H4, (j + 1) * H4);
+      expect(Math.sqrt(dot(r, r))).toBeCloseTo(o.s / Math.sqrt(H4), 4);
+    }
+  });
+
+  test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] discounts "the"', async () => {
+    const { the, outside, cls } = await theNeuron(sdir, smemory);
+    expect(the[0]).toBeGreaterThanOrEqual(5);
+    expect(the[1]).toBe(the[0]);
+    expect(outside[0]).toBeGreaterThanOrEqual(10);
+    expect(outside[1]).toBe(0);
+    expect(cls.get('the')).toBeLessThan((cls.get('capital') as number) / 5);
+  }, 300_000);
+
+  test('a shape the circuit cannot take is refused before any work', async () => {
+    await expect(idfMemoryInit({ ...o, out: sdir, layers: 1 })).rejects.toThrow(/--layers 1 .*≥ 2 layers/);
+    await expect(idfMemoryInit({ ...o, out: sdir, hidden: 66, heads: 4 })).rejects.toThrow(/--hidden 66 --heads 4/);
+  });
+});
