@@ -99,7 +99,8 @@ test('memory: m distinct tokens, [CLS] and [SEP] first, the most frequent Englis
   expect(meta.memory.every(([, u]) => u <= 0)).toBe(true);
 });
 
-test('layer 1 reads w with κ = √(8·lam/g); nothing else writes along w', () => {
+/** Layer 1's key row 1 (head 0) is κ·w with |w| = 1, query bias[1] = κ, and no word or position row has a component along w (hidden size H). */
+function expectReadsW(get: (n: string) => Float32Array, H: number): void {
   const kappa = Math.sqrt((8 * o.lam) / o.gain);
   const k1 = get('bert.encoder.layer.1.attention.self.key.weight').slice(H, 2 * H);
   expect(Math.sqrt(dot(k1, k1))).toBeCloseTo(kappa, 5);
@@ -111,16 +112,25 @@ test('layer 1 reads w with κ = √(8·lam/g); nothing else writes along w', () 
     for (let r = 0; r < m.length / H; r++) worst = Math.max(worst, Math.abs(dot(m.subarray(r * H, (r + 1) * H), unitW)));
     expect(worst).toBeLessThan(1e-5);
   }
-});
+}
 
-test('memory neurons: bias −s·θ, weight rows of norm s/√H', () => {
+/** Memory neurons j < 64 of layer 0: bias −s·θ, weight rows of norm s/√H. */
+function expectMemoryRows(get: (n: string) => Float32Array, H: number, theta: number): void {
   const W1 = get('bert.encoder.layer.0.intermediate.dense.weight');
   const b1 = get('bert.encoder.layer.0.intermediate.dense.bias');
   for (let j = 0; j < 64; j++) {
-    expect(b1[j]).toBeCloseTo(-o.s * meta.theta, 4);
+    expect(b1[j]).toBeCloseTo(-o.s * theta, 4);
     const r = W1.subarray(j * H, (j + 1) * H);
     expect(Math.sqrt(dot(r, r))).toBeCloseTo(o.s / Math.sqrt(H), 4);
   }
+}
+
+test('layer 1 reads w with κ = √(8·lam/g); nothing else writes along w', () => {
+  expectReadsW(get, H);
+});
+
+test('memory neurons: bias −s·θ, weight rows of norm s/√H', () => {
+  expectMemoryRows(get, H, meta.theta);
 });
 
 /**
@@ -156,15 +166,20 @@ async function theNeuron(dir: string, memory: string[], layer = 0): Promise<{ th
   return { the, outside, cls };
 }
 
-test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] attends less to "the" than to "capital"', async () => {
-  const { the, outside, cls } = await theNeuron(dir, memory);
+/** theNeuron's counts: the neuron of "the" fires on every "the" (5 or more) and on none of 10 or more words outside the memory. */
+function expectDetectsThe({ the, outside }: { the: [number, number]; outside: [number, number] }): void {
   expect(the[0]).toBeGreaterThanOrEqual(5);
   expect(the[1]).toBe(the[0]);
   expect(outside[0]).toBeGreaterThanOrEqual(10);
   expect(outside[1]).toBe(0);
+}
+
+test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] attends less to "the" than to "capital"', async () => {
+  const r = await theNeuron(dir, memory);
+  expectDetectsThe(r);
   // Pair 0's query: [CLS] what is the capital of zambia [SEP] …
   expect(new Set(memory).has('capital')).toBe(false);
-  expect(cls.get('the')).toBeLessThan((cls.get('capital') as number) / 5);
+  expect(r.cls.get('the')).toBeLessThan((r.cls.get('capital') as number) / 5);
 }, 300_000);
 
 /**
@@ -504,11 +519,7 @@ describe('with a trained model\'s word embeddings', () => {
       await expectWritesMeaning(mdir, ms.get(NAME)?.data as Float32Array, 0, ['embeddings', 'layer.0.attn.out'], W2);
       // Both memories know "the": the meaning layer's neuron (on the embeddings) and the idf memory's (on layer 1's FFN input).
       for (const layer of [0, 1]) {
-        const { the, outside } = await theNeuron(mdir, wmemory, layer);
-        expect(the[0]).toBeGreaterThanOrEqual(5);
-        expect(the[1]).toBe(the[0]);
-        expect(outside[0]).toBeGreaterThanOrEqual(10);
-        expect(outside[1]).toBe(0);
+        expectDetectsThe(await theNeuron(mdir, wmemory, layer));
       }
     } finally {
       await rm(mdir, { recursive: true, force: true });
@@ -516,19 +527,15 @@ describe('with a trained model\'s word embeddings', () => {
   }, 300_000);
 
   test('the neuron of "the" fires on "the" and not on words outside the memory', async () => {
-    const { the, outside } = await theNeuron(wdir, wmemory);
-    expect(the[0]).toBeGreaterThanOrEqual(5);
-    expect(the[1]).toBe(the[0]);
-    expect(outside[0]).toBeGreaterThanOrEqual(10);
-    expect(outside[1]).toBe(0);
+    expectDetectsThe(await theNeuron(wdir, wmemory));
   }, 300_000);
 });
 
 /**
  * `layers`, `hidden`, `heads`: the circuit and the memory in a larger model (4 layers × hidden 64 ×
  * 4 heads here, small enough to run fast). The same first principles as the default shape, with H = 64
- * and head 0 of 16 dimensions: layer 1's key row 1 is κ·w, memory rows have norm s/√64, the neuron of
- * "the" fires on it alone, [CLS] discounts "the", and layers 2–3 keep their random FFNs.
+ * and head 0 of 16 dimensions: layer 1's key row 1 is κ·w and no word or position row carries w,
+ * memory rows have norm s/√64, the neuron of "the" fires on it alone, and [CLS] discounts "the".
  */
 describe('at another shape', () => {
   const H4 = 64;
@@ -548,33 +555,19 @@ describe('at another shape', () => {
     await rm(sdir, { recursive: true, force: true });
   });
 
-  test('config.json has the shape; layer 1 reads w with κ; memory rows have norm s/√H', async () => {
+  test('config.json has the shape; layer 1 reads w with κ and nothing else writes along w; memory rows have norm s/√H', async () => {
     const c = JSON.parse(await readFile(join(sdir, 'config.json'), 'utf8')) as Record<string, number>;
     expect([c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.intermediate_size]).toEqual([4, H4, 4, o.ffn]);
     expect(sw.get('bert.encoder.layer.3.intermediate.dense.weight')?.length).toBe(o.ffn * H4);
-    const kappa = Math.sqrt((8 * o.lam) / o.gain);
-    const k1 = (sw.get('bert.encoder.layer.1.attention.self.key.weight') as Float32Array).slice(H4, 2 * H4);
-    expect(Math.sqrt(dot(k1, k1))).toBeCloseTo(kappa, 5);
-    const words = sw.get('bert.embeddings.word_embeddings.weight') as Float32Array;
-    let worst = 0;
-    for (let r = 0; r < words.length / H4; r++) worst = Math.max(worst, Math.abs(dot(words.subarray(r * H4, (r + 1) * H4), k1) / kappa));
-    expect(worst).toBeLessThan(1e-5);
-    const W1 = sw.get('bert.encoder.layer.0.intermediate.dense.weight') as Float32Array;
-    const b1 = sw.get('bert.encoder.layer.0.intermediate.dense.bias') as Float32Array;
-    for (let j = 0; j < 64; j++) {
-      expect(b1[j]).toBeCloseTo(-o.s * smeta.theta, 4);
-      const r = W1.subarray(j * H4, (j + 1) * H4);
-      expect(Math.sqrt(dot(r, r))).toBeCloseTo(o.s / Math.sqrt(H4), 4);
-    }
+    const sget = (n: string): Float32Array => sw.get(n) as Float32Array;
+    expectReadsW(sget, H4);
+    expectMemoryRows(sget, H4, smeta.theta);
   });
 
   test('the neuron of "the" fires on "the" and not on words outside the memory; [CLS] discounts "the"', async () => {
-    const { the, outside, cls } = await theNeuron(sdir, smemory);
-    expect(the[0]).toBeGreaterThanOrEqual(5);
-    expect(the[1]).toBe(the[0]);
-    expect(outside[0]).toBeGreaterThanOrEqual(10);
-    expect(outside[1]).toBe(0);
-    expect(cls.get('the')).toBeLessThan((cls.get('capital') as number) / 5);
+    const r = await theNeuron(sdir, smemory);
+    expectDetectsThe(r);
+    expect(r.cls.get('the')).toBeLessThan((r.cls.get('capital') as number) / 5);
   }, 300_000);
 
   test('a shape the circuit cannot take is refused before any work', async () => {
